@@ -1,0 +1,65 @@
+// The shapes the renderer produces. Kept minimal on purpose: a rendered object is
+// plain JSON, ready for server-side apply, and its exact shape is pinned by the
+// golden files rather than by a copy of the Kubernetes types.
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller: boolean;
+  blockOwnerDeletion: boolean;
+}
+
+/** Any Kubernetes object. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+/** What the cluster offers that some objects depend on (discovered by the operator). */
+export interface Capabilities {
+  /** KEDA's ScaledObject CRD exists: queue-length scaling is possible. */
+  keda: boolean;
+  /** The Prometheus Operator's ServiceMonitor CRD exists. */
+  serviceMonitors: boolean;
+}
+
+export const ALL_CAPABILITIES: Capabilities = { keda: true, serviceMonitors: true };
+
+/**
+ * A Secret the operator creates once and never rewrites. The renderer says which
+ * keys it holds and how each is made; the operator draws the random values.
+ */
+export interface SecretSpec {
+  name: string;
+  component: string;
+  labels: Record<string, string>;
+  /** key -> how to make the value; templates may name other keys as ${key}. */
+  keys: Record<string, SecretKeySource>;
+}
+
+export type SecretKeySource = { literal: string } | { random: number } | { template: string };
+
+/** Something the renderer could not honour on this cluster, for a status condition. */
+export interface RenderNotice {
+  component?: string;
+  reason: string;
+  message: string;
+}
+
+export interface RenderResult {
+  objects: KubeObject[];
+  secrets: SecretSpec[];
+  notices: RenderNotice[];
+}
