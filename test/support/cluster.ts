@@ -1,0 +1,303 @@
+// The cluster the integration and end-to-end tests run against.
+//
+//   const cluster = await getCluster("kwok");        // or "apiserver"
+//   test("...", async (t) => {
+//     const ns = await cluster.namespace(t);          // fresh namespace, deleted after
+//     await cluster.apply(ns, manifests);
+//     const core = cluster.kc.makeApiClient(CoreV1Api);
+//   });
+//
+// Local by default: the first call in a test run brings the tier's cluster up
+// (idempotent, so every test file shares it; the run's global setup deletes it
+// at the end when the runner is given `--test-global-setup=test/support/cluster.ts`,
+// which uses globalSetup/globalTeardown below; without it the cluster stays up
+// for the next run and `npm run cluster:down -- --name archctl-test` removes it). Set ARCHCTL_TEST_KUBECONFIG=/path (or
+// ARCHCTL_USE_EXISTING_CLUSTER=1 to use $KUBECONFIG / ~/.kube/config) to run
+// the same suites against an existing cluster instead; nothing is then started
+// or stopped there, only per-test namespaces are created and deleted.
+//
+// On a failed test its namespace is dumped, with the cluster's component logs,
+// into .cache/test-logs/<time>-<test>/ (kept; the namespace is still deleted
+// unless ARCHCTL_KEEP_NAMESPACES=1).
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { KubeConfig } from "@kubernetes/client-node";
+import { REPO_ROOT } from "../cluster/binaries.ts";
+import {
+  type ClusterInfo,
+  type ClusterTier,
+  clusterDown,
+  clusterUp,
+  kubectl as kubectlAt,
+} from "../cluster/kwok-cluster.ts";
+import { GPU_PRESENT_LABEL } from "../cluster/nodes.ts";
+
+export type { ClusterTier } from "../cluster/kwok-cluster.ts";
+
+/** Cluster names the test runs use (distinct from the dev cluster `archctl-dev`). */
+export const TEST_CLUSTER_NAMES: Record<ClusterTier, string> = {
+  kwok: process.env.ARCHCTL_TEST_CLUSTER_NAME ?? "archctl-test",
+  apiserver: process.env.ARCHCTL_TEST_APISERVER_NAME ?? "archctl-test-api",
+};
+
+export const TEST_STATE_DIR = join(REPO_ROOT, ".cache", "test-run");
+export const TEST_LOGS_DIR = join(REPO_ROOT, ".cache", "test-logs");
+
+/** The kubeconfig of an existing cluster to use instead of a local one, if asked for. */
+export function existingClusterKubeconfig(
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (env.ARCHCTL_TEST_KUBECONFIG) return env.ARCHCTL_TEST_KUBECONFIG;
+  if (env.ARCHCTL_USE_EXISTING_CLUSTER === "1" || env.ARCHCTL_USE_EXISTING_CLUSTER === "true") {
+    const first = (env.KUBECONFIG ?? "").split(":").find((p) => p !== "");
+    return first ?? join(homedir(), ".kube", "config");
+  }
+  return undefined;
+}
+
+export type KubectlResult = { exitCode: number; stdout: string; stderr: string };
+
+export type TestCluster = {
+  tier: ClusterTier;
+  /** True when running against ARCHCTL_TEST_KUBECONFIG / ARCHCTL_USE_EXISTING_CLUSTER. */
+  existing: boolean;
+  kubeconfig: string;
+  /** A fresh client config (client-node v2). */
+  kc: KubeConfig;
+  /** Local cluster details (undefined for an existing cluster). */
+  local: ClusterInfo | undefined;
+  /** Run kubectl against the cluster. Throws on a non-zero exit unless reject: false. */
+  kubectl(
+    args: string[],
+    opts?: { input?: string; reject?: boolean; timeoutMs?: number },
+  ): Promise<KubectlResult>;
+  /** `kubectl apply --server-side` of objects (JSON-serialisable manifests) into a namespace. */
+  apply(namespace: string | undefined, objects: object[]): Promise<void>;
+  /**
+   * A fresh namespace for this test, deleted when it ends. On failure, the
+   * namespace's objects, events and the component logs are kept in .cache/test-logs/.
+   */
+  namespace(t: TestContext, opts?: { prefix?: string }): Promise<string>;
+  /** Names of nodes labelled nvidia.com/gpu.present=true (empty: no GPU pool). */
+  gpuNodes(): Promise<string[]>;
+  /** Poll until fn returns a truthy value; throws the last error / a timeout. */
+  eventually<T>(
+    what: string,
+    fn: () => Promise<T | undefined | null | false>,
+    timeoutMs?: number,
+  ): Promise<T>;
+};
+
+const memo = new Map<ClusterTier, Promise<TestCluster>>();
+
+/** The cluster for a tier, started once per run (shared by every test file). */
+export function getCluster(tier: ClusterTier): Promise<TestCluster> {
+  let p = memo.get(tier);
+  if (!p) {
+    p = makeCluster(tier);
+    memo.set(tier, p);
+  }
+  return p;
+}
+
+async function makeCluster(tier: ClusterTier): Promise<TestCluster> {
+  const existing = existingClusterKubeconfig();
+  let local: ClusterInfo | undefined;
+  let kubeconfig: string;
+  if (existing) {
+    kubeconfig = existing;
+  } else {
+    const name = TEST_CLUSTER_NAMES[tier];
+    local = await clusterUp({
+      name,
+      tier,
+      timeoutMs: 10 * 60_000,
+      onProgress: (l) => process.stderr.write(`# [cluster ${name}] ${l}\n`),
+    });
+    kubeconfig = local.kubeconfig;
+    if (local.started) {
+      // Tell globalTeardown this run created it, so the run deletes it at the end.
+      mkdirSync(TEST_STATE_DIR, { recursive: true });
+      writeFileSync(join(TEST_STATE_DIR, `${name}.created`), `${tier}\n`);
+    }
+  }
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+
+  const kubectl = (
+    args: string[],
+    opts: { input?: string; reject?: boolean; timeoutMs?: number } = {},
+  ) => kubectlAt(kubeconfig, args, opts);
+
+  const cluster: TestCluster = {
+    tier,
+    existing: existing !== undefined,
+    kubeconfig,
+    kc,
+    local,
+    kubectl,
+    async apply(namespace, objects) {
+      const list = { apiVersion: "v1", kind: "List", items: objects };
+      await kubectl(
+        [
+          "apply",
+          "--server-side",
+          "--field-manager=archctl-test",
+          ...(namespace ? ["-n", namespace] : []),
+          "-f",
+          "-",
+        ],
+        { input: JSON.stringify(list) },
+      );
+    },
+    async namespace(t, opts = {}) {
+      const ns = namespaceName(opts.prefix ?? t.name);
+      await kubectl(["create", "namespace", ns]);
+      await kubectl(["label", "namespace", ns, "archctl.io/test=true"]);
+      t.after(async () => {
+        // TestContext.passed exists at runtime in Node 24 (not in every @types/node).
+        const passed = (t as TestContext & { passed?: boolean }).passed;
+        if (passed === false) await dumpFailure(cluster, t, ns);
+        if (process.env.ARCHCTL_KEEP_NAMESPACES !== "1") {
+          await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"], {
+            reject: false,
+          });
+        }
+      });
+      if (tier === "kwok" || existing) {
+        // Pods need the namespace's `default` ServiceAccount (ServiceAccount admission).
+        await cluster.eventually(`serviceaccount default in ${ns}`, async () => {
+          const r = await kubectl(["get", "serviceaccount", "default", "-n", ns, "-o", "name"], {
+            reject: false,
+          });
+          return r.exitCode === 0;
+        });
+      }
+      return ns;
+    },
+    async gpuNodes() {
+      const r = await kubectl([
+        "get",
+        "nodes",
+        "-l",
+        `${GPU_PRESENT_LABEL}=true`,
+        "-o",
+        "jsonpath={.items[*].metadata.name}",
+      ]);
+      return r.stdout.split(/\s+/).filter((s) => s !== "");
+    },
+    async eventually(what, fn, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      let lastErr: unknown;
+      for (;;) {
+        try {
+          const v = await fn();
+          if (v) return v as NonNullable<typeof v>;
+        } catch (err) {
+          lastErr = err;
+        }
+        if (Date.now() > deadline) {
+          const why = lastErr instanceof Error ? `: ${lastErr.message}` : "";
+          throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+        }
+        await sleep(250);
+      }
+    },
+  };
+  return cluster;
+}
+
+function slug(s: string, max: number): string {
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, max)
+      .replace(/-+$/g, "") || "t"
+  );
+}
+
+/** t-<slug>-<random>, a valid DNS label. */
+export function namespaceName(prefix: string): string {
+  const rand = Math.random().toString(36).slice(2, 7);
+  return `t-${slug(prefix, 50)}-${rand}`;
+}
+
+async function dumpFailure(cluster: TestCluster, t: TestContext, ns: string): Promise<void> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const dir = join(TEST_LOGS_DIR, `${stamp}-${slug(t.fullName ?? t.name, 80)}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const grab = async (file: string, args: string[]) => {
+      const r = await cluster.kubectl(args, { reject: false, timeoutMs: 30_000 });
+      writeFileSync(join(dir, file), r.stdout + (r.stderr ? `\n# stderr:\n${r.stderr}` : ""));
+    };
+    await grab("namespace-objects.yaml", [
+      "get",
+      "all,configmaps,secrets,events,leases",
+      "-n",
+      ns,
+      "-o",
+      "yaml",
+    ]);
+    await grab("events.txt", ["get", "events", "-n", ns, "--sort-by=.lastTimestamp"]);
+    await grab("pods-describe.txt", ["describe", "pods", "-n", ns]);
+    if (cluster.tier === "kwok" || cluster.existing)
+      await grab("nodes.txt", ["get", "nodes", "-o", "wide", "--show-labels"]);
+    const logs = cluster.local?.logsDir;
+    if (logs && existsSync(logs)) {
+      mkdirSync(join(dir, "components"), { recursive: true });
+      for (const f of readdirSync(logs)) copyFileSync(join(logs, f), join(dir, "components", f));
+    }
+    process.stderr.write(
+      `# test "${t.name}" failed: namespace ${ns} and cluster logs kept in ${dir}\n`,
+    );
+  } catch (err) {
+    process.stderr.write(`# could not save failure logs to ${dir}: ${String(err)}\n`);
+  }
+}
+
+/**
+ * node:test global setup (`node --test --test-global-setup=test/support/cluster.ts`).
+ * Clears the run's markers; clusters are started lazily by getCluster().
+ */
+export async function globalSetup(): Promise<void> {
+  rmSync(TEST_STATE_DIR, { recursive: true, force: true });
+  mkdirSync(TEST_STATE_DIR, { recursive: true });
+}
+
+/**
+ * Deletes the local clusters this run created (not ones that were already
+ * running, e.g. kept by ARCHCTL_KEEP_CLUSTER=1 or started by hand), unless
+ * ARCHCTL_KEEP_CLUSTER=1.
+ */
+export async function globalTeardown(): Promise<void> {
+  if (!existsSync(TEST_STATE_DIR)) return;
+  const keep = process.env.ARCHCTL_KEEP_CLUSTER === "1";
+  for (const f of readdirSync(TEST_STATE_DIR)) {
+    if (!f.endsWith(".created")) continue;
+    const name = f.slice(0, -".created".length);
+    const tier = readFileSync(join(TEST_STATE_DIR, f), "utf8").trim();
+    if (keep) {
+      process.stderr.write(`# keeping ${tier} cluster ${name} (ARCHCTL_KEEP_CLUSTER=1)\n`);
+      continue;
+    }
+    await clusterDown({
+      name,
+      onProgress: (l) => process.stderr.write(`# [cluster ${name}] ${l}\n`),
+    });
+    rmSync(join(TEST_STATE_DIR, f), { force: true });
+  }
+}
