@@ -188,9 +188,24 @@ async function withLock<T>(dir: string, deadline: number, fn: () => Promise<T>):
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A zombie (exited, not yet reaped by init) counts as gone.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
+  }
+}
+
+/** True when pid is still one of this cluster's processes (guards against PID reuse). */
+function pidBelongsTo(pid: number, dir: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir);
+  } catch {
+    return false;
   }
 }
 
@@ -465,7 +480,10 @@ export async function clusterDown(
   const bins = binaryPaths(env);
   progress(`deleting cluster ${name}`);
   if (existsSync(bins.kwokctl)) {
-    await execa(bins.kwokctl, ["delete", "cluster", "--name", name, "--kubeconfig", ""], {
+    // --kubeconfig "" is refused by delete ("empty path"); give it a file of
+    // its own so it never edits ~/.kube/config (create got --kubeconfig "").
+    const unused = join(kwokWorkdir(env), "unused-kubeconfig.yaml");
+    await execa(bins.kwokctl, ["delete", "cluster", "--name", name, "--kubeconfig", unused], {
       env: kwokEnv(bins, env),
       reject: false,
       timeout: 120_000,
@@ -474,7 +492,8 @@ export async function clusterDown(
   // Belt and braces: anything kwokctl left behind, by exact PID.
   const stopped: number[] = [];
   for (const [component, pid] of pids) {
-    if (!pidAlive(pid)) {
+    for (let i = 0; i < 50 && pidAlive(pid) && pidBelongsTo(pid, dir); i++) await sleep(100);
+    if (!pidAlive(pid) || !pidBelongsTo(pid, dir)) {
       stopped.push(pid);
       continue;
     }
@@ -483,7 +502,7 @@ export async function clusterDown(
       process.kill(pid, "SIGTERM");
     } catch {}
     for (let i = 0; i < 50 && pidAlive(pid); i++) await sleep(100);
-    if (pidAlive(pid)) {
+    if (pidAlive(pid) && pidBelongsTo(pid, dir)) {
       try {
         process.kill(pid, "SIGKILL");
       } catch {}
