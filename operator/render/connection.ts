@@ -9,6 +9,13 @@ import type { SecretKeySource, SecretSpec } from "./types.ts";
 
 const PASSWORD_LENGTH = 32;
 
+/**
+ * The port of a service's or gateway's ClusterIP Service (it forwards to the
+ * container port named `http`), so callers and the ingress never need to know
+ * which port the application listens on.
+ */
+export const APP_SERVICE_PORT = 80;
+
 /** In-cluster DNS name of a component's client Service. */
 export function serviceHost(ctx: RenderContext, component: string): string {
   return `${childName(ctx.arch.name, component)}.${ctx.arch.namespace}.svc`;
@@ -131,7 +138,7 @@ export function connectionEnv(ctx: RenderContext, consumer: ResolvedComponent): 
     if (!target) continue;
     const prefix = envPrefix(name);
     if (!isDatastoreType(target.type)) {
-      if (target.port !== undefined) out.push({ name: `${prefix}_URL`, value: `http://${serviceHost(ctx, name)}:${target.port}` });
+      if (target.port !== undefined) out.push({ name: `${prefix}_URL`, value: `http://${serviceHost(ctx, name)}:${APP_SERVICE_PORT}` });
       continue;
     }
     const conn = connectionOf(ctx, target);
