@@ -1,0 +1,39 @@
+// Loading a kubeconfig the way kubectl does: --kubeconfig, then $KUBECONFIG,
+// then ~/.kube/config, then the in-cluster service account; --context overrides.
+import { KubeConfig } from "@kubernetes/client-node";
+
+export interface ConnectionOptions {
+  kubeconfig?: string;
+  context?: string;
+}
+
+export class KubeConfigError extends Error {
+  override name = "KubeConfigError";
+}
+
+export function loadKubeConfig(opts: ConnectionOptions = {}): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (err) {
+    const file = opts.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config";
+    throw new KubeConfigError(`cannot read kubeconfig ${file}: ${(err as Error).message}. Pass --kubeconfig FILE or set KUBECONFIG.`);
+  }
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new KubeConfigError(`context '${opts.context}' is not in the kubeconfig; known contexts: ${known.join(", ") || "none"}`);
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new KubeConfigError("no cluster configured: the kubeconfig has no current context. Pass --kubeconfig/--context, or run `archctl dev cluster up`.");
+  }
+  return kc;
+}
+
+/** Namespace of the current context, as kubectl would use it. */
+export function contextNamespace(kc: KubeConfig): string {
+  return kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
+}

@@ -1,0 +1,83 @@
+// A thin REST client over the kubeconfig's transport. It returns the API server's
+// JSON as it is (no model classes, no Date conversion), so cached objects, watch
+// events and responses all have one shape, and it counts every request.
+import type { KubeConfig } from "@kubernetes/client-node";
+import { HttpMethod, RequestContext } from "@kubernetes/client-node";
+import { fetch } from "undici";
+import type { Dispatcher } from "undici";
+import type { StatusBody } from "./errors.ts";
+import { ClusterUnreachableError, KubeApiError } from "./errors.ts";
+
+export type Verb = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+}
+
+export type RequestObserver = (verb: Verb, path: string, status: number) => void;
+
+export const APPLY_PATCH = "application/apply-patch+yaml";
+export const MERGE_PATCH = "application/merge-patch+json";
+export const JSON_PATCH = "application/json-patch+json";
+
+export class KubeRest {
+  readonly kc: KubeConfig;
+  readonly server: string;
+  private observers: RequestObserver[] = [];
+
+  constructor(kc: KubeConfig) {
+    this.kc = kc;
+    this.server = kc.getCurrentCluster()?.server ?? "";
+  }
+
+  /** Called after every request with its verb, path and HTTP status (0 = no answer). */
+  observe(fn: RequestObserver): void {
+    this.observers.push(fn);
+  }
+
+  async request<T = unknown>(verb: Verb, path: string, opts: RequestOptions = {}): Promise<T> {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const ctx = new RequestContext(url.toString(), verb as HttpMethod);
+    await this.kc.applySecurityAuthentication(ctx);
+    const headers = ctx.getHeaders() as Record<string, string>;
+    headers.Accept = "application/json";
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["Content-Type"] = opts.contentType ?? "application/json";
+    }
+    let res: Awaited<ReturnType<typeof fetch>>;
+    try {
+      res = await fetch(url, {
+        method: verb,
+        headers,
+        body,
+        dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+      });
+    } catch (err) {
+      for (const o of this.observers) o(verb, path, 0);
+      throw new ClusterUnreachableError(this.server, this.kc.getCurrentContext(), err);
+    }
+    for (const o of this.observers) o(verb, path, res.status);
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      json = { message: text.slice(0, 500) };
+    }
+    if (!res.ok) throw new KubeApiError(verb, path, res.status, json as StatusBody);
+    return json as T;
+  }
+
+  get<T = unknown>(path: string, opts?: RequestOptions): Promise<T> {
+    return this.request<T>("GET", path, opts);
+  }
+}
+
+export { HttpMethod };

@@ -1,0 +1,98 @@
+// Deciding, without a request, whether a child needs to be applied: its desired
+// content changed since the operator last applied it (a hash annotation), or
+// someone changed it by hand (the live object no longer contains every field
+// the operator wants). Pure.
+import { createHash } from "node:crypto";
+import type { KubeObject } from "../render/types.ts";
+
+export const HASH_ANNOTATION = "archctl.io/applied-hash";
+
+/** Canonical JSON: object keys sorted, so equal content hashes equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.keys(value as object)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function contentHash(obj: KubeObject): string {
+  return createHash("sha256").update(canonicalJson(obj)).digest("hex").slice(0, 16);
+}
+
+/** The object as it is applied: its content hash recorded in an annotation. */
+export function withHash(obj: KubeObject): KubeObject {
+  const hash = contentHash(obj);
+  return { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [HASH_ANNOTATION]: hash } } };
+}
+
+const SUFFIX: Record<string, number> = {
+  n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** The value of a Kubernetes quantity ("500m" -> 0.5, "1Gi" -> 2^30), or undefined. */
+export function quantityValue(q: unknown): number | undefined {
+  if (typeof q === "number") return q;
+  if (typeof q !== "string") return undefined;
+  const m = /^([+-]?[0-9]+(?:\.[0-9]+)?)(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(q);
+  if (!m) return undefined;
+  return Number(m[1]) * (SUFFIX[m[2] ?? ""] ?? 1);
+}
+
+function sameScalar(want: unknown, have: unknown): boolean {
+  if (want === have) return true;
+  // The API server normalises quantities ("1000m" -> "1") and int-or-strings.
+  const a = quantityValue(want);
+  const b = quantityValue(have);
+  if (a !== undefined && b !== undefined) return Math.abs(a - b) <= Math.abs(a) * 1e-9;
+  return String(want) === String(have) && (typeof want === "number" || typeof have === "number");
+}
+
+/** Does `live` contain every field of `desired` with the same value? Lists must match item by item. */
+export function containsDesired(desired: unknown, live: unknown): boolean {
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(live) || live.length !== desired.length) return false;
+    return desired.every((d, i) => containsDesired(d, live[i]));
+  }
+  if (desired !== null && typeof desired === "object") {
+    if (live === null || typeof live !== "object" || Array.isArray(live)) return false;
+    const l = live as Record<string, unknown>;
+    for (const [k, v] of Object.entries(desired as Record<string, unknown>)) {
+      if (v === undefined) continue;
+      if (!(k in l)) {
+        // The API server drops empty maps and lists: absent equals empty.
+        if ((Array.isArray(v) && v.length === 0) || (v !== null && typeof v === "object" && Object.keys(v).length === 0)) continue;
+        return false;
+      }
+      if (!containsDesired(v, l[k])) return false;
+    }
+    return true;
+  }
+  return sameScalar(desired, live);
+}
+
+/** Fields the API server owns or sets; never compared. */
+function comparable(obj: KubeObject): Record<string, unknown> {
+  const { status: _status, ...rest } = obj as KubeObject & { status?: unknown };
+  return rest;
+}
+
+export interface ApplyDecision {
+  apply: boolean;
+  reason: "missing" | "changed" | "drifted" | "unchanged";
+}
+
+/** `desired` must already carry its hash annotation (see withHash). */
+export function decideApply(desired: KubeObject, live: KubeObject | undefined): ApplyDecision {
+  if (!live) return { apply: true, reason: "missing" };
+  const want = desired.metadata.annotations?.[HASH_ANNOTATION];
+  const have = live.metadata.annotations?.[HASH_ANNOTATION];
+  if (want !== have) return { apply: true, reason: "changed" };
+  if (!containsDesired(comparable(desired), live)) return { apply: true, reason: "drifted" };
+  return { apply: false, reason: "unchanged" };
+}

@@ -1,0 +1,57 @@
+// Changes Kubernetes can only carry out by deleting and recreating an object.
+// For a StatefulSet that would orphan or lose its data volumes, so the operator
+// refuses them and says what to do instead. Pure.
+import type { KubeObject } from "../render/types.ts";
+import { canonicalJson, containsDesired } from "./drift.ts";
+
+export interface BlockedChange {
+  kind: string;
+  name: string;
+  field: string;
+  message: string;
+}
+
+interface StatefulSetLike {
+  spec?: {
+    selector?: unknown;
+    serviceName?: string;
+    podManagementPolicy?: string;
+    volumeClaimTemplates?: { metadata?: { name?: string }; spec?: { resources?: { requests?: { storage?: string } }; storageClassName?: string } }[];
+  };
+}
+
+function describeClaims(sts: StatefulSetLike): string {
+  return (sts.spec?.volumeClaimTemplates ?? [])
+    .map((t) => `${t.metadata?.name}=${t.spec?.resources?.requests?.storage ?? "?"}${t.spec?.storageClassName ? `/${t.spec.storageClassName}` : ""}`)
+    .join(", ");
+}
+
+export function destructiveChange(desired: KubeObject, live: KubeObject | undefined): BlockedChange | undefined {
+  if (!live || desired.kind !== "StatefulSet") return undefined;
+  const want = desired as StatefulSetLike;
+  const have = live as StatefulSetLike;
+  const name = desired.metadata.name;
+  const claimsWant = (want.spec?.volumeClaimTemplates ?? []).map((t) => ({ name: t.metadata?.name, spec: t.spec }));
+  const claimsHave = (have.spec?.volumeClaimTemplates ?? []).map((t) => ({ name: t.metadata?.name, spec: t.spec }));
+  if (!containsDesired(claimsWant, claimsHave)) {
+    return {
+      kind: "StatefulSet",
+      name,
+      field: "spec.volumeClaimTemplates",
+      message: `StatefulSet ${name}: the data volume template changed (${describeClaims(have)} -> ${describeClaims(want)}), which Kubernetes cannot do in place. Revert the storage change, or resize the PVCs directly (if the storage class allows expansion) and then delete the StatefulSet with --cascade=orphan so archctl recreates it on the same volumes.`,
+    };
+  }
+  for (const field of ["selector", "serviceName", "podManagementPolicy"] as const) {
+    const w = want.spec?.[field];
+    const h = have.spec?.[field];
+    if (w !== undefined && h !== undefined && canonicalJson(w) !== canonicalJson(h) && !containsDesired(w, h)) {
+      return {
+        kind: "StatefulSet",
+        name,
+        field: `spec.${field}`,
+        message: `StatefulSet ${name}: spec.${field} cannot change in place. Revert the change, or delete the StatefulSet with --cascade=orphan so archctl recreates it on the same volumes.`,
+      };
+    }
+  }
+  return undefined;
+}

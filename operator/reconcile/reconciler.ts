@@ -1,0 +1,359 @@
+// One reconcile of one Architecture: read it from the cache -> render -> apply
+// what changed -> prune what is no longer wanted -> roll children's state up
+// into status -> write status if it changed. Reads come from informer caches;
+// a reconcile of an unchanged, healthy Architecture sends no request at all.
+import { randomBytes } from "node:crypto";
+import type { ResolvedArchitecture } from "../api/defaults.ts";
+import { applyDefaults } from "../api/defaults.ts";
+import { ARCHITECTURE_LABEL, FINALIZER, MANAGED_BY } from "../api/names.ts";
+import type { Architecture, ArchitectureStatus } from "../api/schema.ts";
+import { API_VERSION, KIND } from "../api/schema.ts";
+import { formatPath, validateArchitecture } from "../api/validate.ts";
+import { explainKubeError, isAlreadyExists, isInvalid } from "../kube/errors.ts";
+import type { ObjectClient } from "../kube/objects.ts";
+import type { ResourceType } from "../kube/resources.ts";
+import { ARCHITECTURES, NAMESPACES, OWNED, resourceFor } from "../kube/resources.ts";
+import { materializeSecret } from "../render/connection.ts";
+import { render } from "../render/index.ts";
+import type { Capabilities, KubeObject, SecretSpec } from "../render/types.ts";
+import type { EventRecorder } from "../runtime/events.ts";
+import type { Informer } from "../runtime/informer.ts";
+import type { Logger } from "../runtime/logger.ts";
+import { rollupStatus } from "../status/rollup.ts";
+import { canonicalJson, decideApply, withHash } from "./drift.ts";
+import type { BlockedChange } from "./immutable.ts";
+import { destructiveChange } from "./immutable.ts";
+
+export const FIELD_MANAGER = "archctl-operator";
+/** Set by `archctl env create`: the namespace goes when the Architecture expires. */
+export const EPHEMERAL_NAMESPACE_LABEL = "archctl.io/environment";
+
+export type StoredArchitecture = Architecture & {
+  metadata: Architecture["metadata"] & {
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+  };
+};
+
+type Child = KubeObject & { metadata: KubeObject["metadata"] & { uid?: string; ownerReferences?: { uid: string }[] } };
+
+export interface ReconcileResult {
+  /** Reconcile again after this many ms (TTL expiry, waiting for children). */
+  requeueAfterMs?: number;
+  writes: number;
+}
+
+export interface ReconcilerDeps {
+  objects: ObjectClient;
+  architectures: Informer<StoredArchitecture>;
+  /** Caches of owned kinds, by "apiVersion/kind". */
+  children: Map<string, Informer<Child>>;
+  capabilities: Capabilities;
+  events: EventRecorder;
+  log: Logger;
+  now?: () => Date;
+  random?: (length: number) => string;
+  onWrite?: (kind: string, verb: string) => void;
+}
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Uniform random alphanumerics from the OS's CSPRNG (rejection sampling, no modulo bias). */
+export function randomAlphanumeric(length: number): string {
+  let out = "";
+  while (out.length < length) {
+    for (const b of randomBytes(length * 2)) {
+      if (b < 248 && out.length < length) out += ALPHABET[b % 62];
+    }
+  }
+  return out;
+}
+
+const key = (apiVersion: string, kind: string) => `${apiVersion}/${kind}`;
+
+export class Reconciler {
+  private readonly d: ReconcilerDeps;
+  private readonly now: () => Date;
+  private readonly random: (length: number) => string;
+
+  constructor(deps: ReconcilerDeps) {
+    this.d = deps;
+    this.now = deps.now ?? (() => new Date());
+    this.random = deps.random ?? randomAlphanumeric;
+  }
+
+  private cacheOf(apiVersion: string, kind: string): Informer<Child> | undefined {
+    return this.d.children.get(key(apiVersion, kind));
+  }
+
+  private wrote(kind: string, verb: string, counter: { writes: number }): void {
+    counter.writes++;
+    this.d.onWrite?.(kind, verb);
+  }
+
+  async reconcile(namespace: string, name: string, reconcileId: string): Promise<ReconcileResult> {
+    const counter = { writes: 0 };
+    const stored = this.d.architectures.get(name, namespace);
+    if (!stored) return counter; // deleted: garbage collection removes the children
+    const log = this.d.log.child({ architecture: `${namespace}/${name}`, reconcileId, generation: stored.metadata.generation });
+
+    if (stored.metadata.deletionTimestamp) {
+      await this.finalize(stored, log, counter);
+      return counter;
+    }
+    if (!stored.metadata.finalizers?.includes(FINALIZER)) {
+      await this.addFinalizer(stored, counter);
+    }
+
+    const validation = validateArchitecture(stripStatus(stored));
+    if (!validation.architecture) {
+      // Will not heal by retrying: say so in status and wait for a new generation.
+      const problems = validation.issues
+        .filter((i) => i.severity === "error")
+        .map((i) => `${formatPath(i.path)}: ${i.message}`)
+        .join("; ");
+      await this.writeStatus(stored, invalidStatus(stored, problems, this.now()), counter);
+      log.warn("invalid spec", { problems });
+      return counter;
+    }
+
+    const resolved: ResolvedArchitecture = applyDefaults({ ...validation.architecture, metadata: stored.metadata });
+    const expiry = this.expiryMs(stored, resolved);
+    if (expiry !== undefined && expiry <= 0) {
+      await this.expire(stored, log, counter);
+      return counter;
+    }
+
+    const rendered = render({ ...validation.architecture, metadata: stored.metadata }, this.d.capabilities);
+    await this.ensureSecrets(stored, rendered.secrets, log, counter);
+
+    const blocked: BlockedChange[] = [];
+    const failures: { kind: string; name: string; message: string }[] = [];
+    const desiredKeys = new Set<string>();
+    for (const obj of rendered.objects) {
+      desiredKeys.add(`${obj.kind}/${obj.metadata.name}`);
+      const desired = withHash(obj);
+      const live = this.cacheOf(obj.apiVersion, obj.kind)?.get(obj.metadata.name, namespace);
+      const destructive = destructiveChange(desired, live);
+      if (destructive) {
+        blocked.push(destructive);
+        continue;
+      }
+      const decision = decideApply(desired, live);
+      if (!decision.apply) continue;
+      try {
+        await this.d.objects.apply(desired, { fieldManager: FIELD_MANAGER, force: true });
+        this.wrote(obj.kind, "apply", counter);
+        log.info("applied", { kind: obj.kind, name: obj.metadata.name, why: decision.reason });
+        if (decision.reason === "drifted") this.d.events.record(stored, "Normal", "Restored", "Apply", `${obj.kind} ${obj.metadata.name} was changed outside archctl and has been restored`);
+        else if (decision.reason === "missing" && live === undefined) this.d.events.record(stored, "Normal", "Created", "Apply", `${obj.kind} ${obj.metadata.name}`);
+      } catch (err) {
+        if (!isInvalid(err)) throw err;
+        failures.push({ kind: obj.kind, name: obj.metadata.name, message: explainKubeError(err) });
+        log.error("object refused by the API server", { kind: obj.kind, name: obj.metadata.name, err: explainKubeError(err) });
+      }
+    }
+    for (const b of blocked) log.warn("destructive change refused", { kind: b.kind, name: b.name, field: b.field });
+
+    await this.prune(stored, desiredKeys, log, counter);
+
+    const status = rollupStatus({
+      arch: resolved,
+      generation: stored.metadata.generation ?? 0,
+      deleting: false,
+      previous: stored.status,
+      child: (kind, childName) => {
+        const r = OWNED.find((o) => o.kind === kind);
+        return r ? this.cacheOf(r.apiVersion, r.kind)?.get(childName, namespace) : undefined;
+      },
+      notices: rendered.notices,
+      blocked,
+      failures,
+      now: this.now(),
+      ...(stored.metadata.creationTimestamp ? { creationTimestamp: stored.metadata.creationTimestamp } : {}),
+    });
+    const previousPhase = stored.status?.phase;
+    await this.writeStatus(stored, status, counter);
+    if (previousPhase !== status.phase) {
+      log.info("phase changed", { from: previousPhase ?? "none", to: status.phase });
+      if (status.phase === "Degraded") this.d.events.record(stored, "Warning", "Degraded", "Reconcile", status.conditions?.find((c) => c.type === "Degraded")?.message ?? "degraded");
+      if (status.phase === "Ready") this.d.events.record(stored, "Normal", "Ready", "Reconcile", "all components are ready");
+    }
+    const result: ReconcileResult = { writes: counter.writes };
+    if (expiry !== undefined) result.requeueAfterMs = expiry;
+    return result;
+  }
+
+  private expiryMs(stored: StoredArchitecture, resolved: ResolvedArchitecture): number | undefined {
+    if (!resolved.ttl || !stored.metadata.creationTimestamp) return undefined;
+    const seconds = [...resolved.ttl.matchAll(/([0-9]+)(s|m|h|d)/g)].reduce((s, m) => s + Number(m[1]) * ({ s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "s"] ?? 0), 0);
+    return Date.parse(stored.metadata.creationTimestamp) + seconds * 1000 - this.now().getTime();
+  }
+
+  private async expire(stored: StoredArchitecture, log: Logger, counter: { writes: number }): Promise<void> {
+    const ns = stored.metadata.namespace ?? "default";
+    log.info("ttl expired: deleting", { ttl: stored.spec.ttl });
+    this.d.events.record(stored, "Normal", "Expired", "Delete", `ttl ${stored.spec.ttl} has passed`);
+    if (stored.metadata.labels?.[EPHEMERAL_NAMESPACE_LABEL]) {
+      // An ephemeral environment: its namespace goes with everything in it.
+      const nsObj = await this.d.objects.find<KubeObject>(NAMESPACES, undefined, ns);
+      if (nsObj?.metadata.labels?.[EPHEMERAL_NAMESPACE_LABEL] === stored.metadata.labels[EPHEMERAL_NAMESPACE_LABEL]) {
+        await this.d.objects.delete(NAMESPACES, undefined, ns);
+        this.wrote("Namespace", "delete", counter);
+      }
+    }
+    await this.d.objects.delete(ARCHITECTURES, ns, stored.metadata.name, stored.metadata.uid ? { uid: stored.metadata.uid } : {});
+    this.wrote(KIND, "delete", counter);
+  }
+
+  private async addFinalizer(stored: StoredArchitecture, counter: { writes: number }): Promise<void> {
+    const current = stored.metadata.finalizers;
+    const ops = current
+      ? [{ op: "test", path: "/metadata/finalizers", value: current }, { op: "add", path: "/metadata/finalizers/-", value: FINALIZER }]
+      : [{ op: "test", path: "/metadata/resourceVersion", value: stored.metadata.resourceVersion }, { op: "add", path: "/metadata/finalizers", value: [FINALIZER] }];
+    await this.d.objects.jsonPatch(ARCHITECTURES, stored.metadata.namespace, stored.metadata.name, ops);
+    this.wrote(KIND, "patch", counter);
+  }
+
+  private async finalize(stored: StoredArchitecture, log: Logger, counter: { writes: number }): Promise<void> {
+    const finalizers = stored.metadata.finalizers ?? [];
+    if (!finalizers.includes(FINALIZER)) return;
+    const ns = stored.metadata.namespace ?? "default";
+    const policy = stored.spec.deletionPolicy ?? "Retain";
+    const selector = `${ARCHITECTURE_LABEL}=${stored.metadata.name}`;
+    const pvcs = resourceFor("v1", "PersistentVolumeClaim");
+    const secrets = resourceFor("v1", "Secret");
+    if (policy === "Delete") {
+      const list = await this.d.objects.list<Child>(pvcs, ns, selector);
+      for (const pvc of list.items) {
+        await this.d.objects.delete(pvcs, ns, pvc.metadata.name, pvc.metadata.uid ? { uid: pvc.metadata.uid } : {});
+        this.wrote("PersistentVolumeClaim", "delete", counter);
+      }
+      log.info("deleted data volumes", { count: list.items.length });
+    } else {
+      // Retain: the credential Secrets must outlive the Architecture with the
+      // volumes, or re-created databases could not open their own data.
+      for (const secret of this.d.children.get(key("v1", "Secret"))?.list(ns) ?? []) {
+        if (secret.metadata.labels?.[ARCHITECTURE_LABEL] !== stored.metadata.name || !secret.metadata.ownerReferences?.length) continue;
+        await this.d.objects.jsonPatch(secrets, ns, secret.metadata.name, [
+          { op: "test", path: "/metadata/ownerReferences", value: secret.metadata.ownerReferences },
+          { op: "remove", path: "/metadata/ownerReferences" },
+        ]);
+        this.wrote("Secret", "patch", counter);
+      }
+      log.info("kept data volumes and credentials", { policy });
+    }
+    await this.d.objects.jsonPatch(ARCHITECTURES, ns, stored.metadata.name, [
+      { op: "test", path: "/metadata/finalizers", value: finalizers },
+      { op: "replace", path: "/metadata/finalizers", value: finalizers.filter((f) => f !== FINALIZER) },
+    ]);
+    this.wrote(KIND, "patch", counter);
+  }
+
+  private ownerRef(stored: StoredArchitecture) {
+    return { apiVersion: API_VERSION, kind: KIND, name: stored.metadata.name, uid: stored.metadata.uid ?? "", controller: true, blockOwnerDeletion: true };
+  }
+
+  /** Credential Secrets: created once with random values, never rewritten; a kept one is adopted as it is. */
+  private async ensureSecrets(stored: StoredArchitecture, specs: SecretSpec[], log: Logger, counter: { writes: number }): Promise<void> {
+    const ns = stored.metadata.namespace ?? "default";
+    const cache = this.cacheOf("v1", "Secret");
+    for (const spec of specs) {
+      const live = cache?.get(spec.name, ns);
+      if (live) {
+        const owned = live.metadata.ownerReferences?.some((o) => o.uid === stored.metadata.uid);
+        if (!owned && live.metadata.labels?.[ARCHITECTURE_LABEL] === stored.metadata.name) {
+          await this.d.objects.mergePatch(resourceFor("v1", "Secret"), ns, spec.name, { metadata: { ownerReferences: [this.ownerRef(stored)] } });
+          this.wrote("Secret", "patch", counter);
+          log.info("adopted kept credentials", { secret: spec.name });
+        }
+        continue;
+      }
+      const secret: KubeObject = {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: spec.name, namespace: ns, labels: spec.labels, ownerReferences: [this.ownerRef(stored)] },
+        type: "Opaque",
+        stringData: materializeSecret(spec, this.random),
+      };
+      try {
+        await this.d.objects.create(secret, FIELD_MANAGER);
+        this.wrote("Secret", "create", counter);
+        log.info("generated credentials", { secret: spec.name });
+      } catch (err) {
+        // The cache had not seen it yet: the existing values stay.
+        if (!isAlreadyExists(err)) throw err;
+      }
+    }
+  }
+
+  private async prune(stored: StoredArchitecture, desired: Set<string>, log: Logger, counter: { writes: number }): Promise<void> {
+    const ns = stored.metadata.namespace ?? "default";
+    for (const r of OWNED) {
+      // Data is never pruned: volumes and credentials of a removed datastore stay.
+      if (r.kind === "PersistentVolumeClaim" || r.kind === "Secret") continue;
+      const cache = this.cacheOf(r.apiVersion, r.kind);
+      if (!cache) continue;
+      for (const obj of cache.list(ns)) {
+        if (obj.metadata.labels?.[ARCHITECTURE_LABEL] !== stored.metadata.name) continue;
+        if (obj.metadata.labels?.["app.kubernetes.io/managed-by"] !== MANAGED_BY) continue;
+        if (!obj.metadata.ownerReferences?.some((o) => o.uid === stored.metadata.uid)) continue;
+        if (desired.has(`${r.kind}/${obj.metadata.name}`)) continue;
+        await this.d.objects.delete(r as ResourceType, ns, obj.metadata.name, { ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}), propagationPolicy: "Background" });
+        this.wrote(r.kind, "delete", counter);
+        log.info("pruned", { kind: r.kind, name: obj.metadata.name });
+        this.d.events.record(stored, "Normal", "Pruned", "Delete", `${r.kind} ${obj.metadata.name} is no longer part of the Architecture`);
+      }
+    }
+  }
+
+  private async writeStatus(stored: StoredArchitecture, status: ArchitectureStatus, counter: { writes: number }): Promise<void> {
+    if (canonicalJson(stored.status ?? {}) === canonicalJson(status)) return;
+    // Status is computed whole from the caches and only the leader writes it,
+    // so no resourceVersion precondition: a finalizer just added must not make
+    // the status write of the same pass fail.
+    await this.d.objects.mergePatch(ARCHITECTURES, stored.metadata.namespace, stored.metadata.name, { status: { ...emptyStatus(), ...status } }, "status");
+    this.wrote(KIND, "status", counter);
+  }
+}
+
+// Merge patch leaves keys it does not mention: name every status field so that
+// one no longer wanted (an expiry removed with the ttl) is cleared.
+function emptyStatus(): Record<string, null> {
+  return { expiresAt: null, endpoints: null, components: null, conditions: null };
+}
+
+function stripStatus(stored: StoredArchitecture): unknown {
+  const { status: _status, ...rest } = stored;
+  const { name, namespace, labels, annotations } = stored.metadata;
+  const metadata: Record<string, unknown> = { name };
+  if (namespace) metadata.namespace = namespace;
+  if (labels) metadata.labels = labels;
+  if (annotations) metadata.annotations = annotations;
+  return { ...rest, metadata };
+}
+
+function invalidStatus(stored: StoredArchitecture, problems: string, now: Date): ArchitectureStatus {
+  const t = now.toISOString().replace(/\.[0-9]{3}Z$/, "Z");
+  const gen = stored.metadata.generation ?? 0;
+  const keep = (type: string, status: "True" | "False", reason: string, message: string) => {
+    const old = stored.status?.conditions?.find((c) => c.type === type);
+    return { type, status, reason, message, lastTransitionTime: old?.status === status ? old.lastTransitionTime : t, observedGeneration: gen };
+  };
+  return {
+    ...stored.status,
+    observedGeneration: gen,
+    phase: "Degraded",
+    conditions: [
+      keep("Ready", "False", "InvalidSpec", problems),
+      keep("Progressing", "False", "InvalidSpec", "fix the spec to continue"),
+      keep("Degraded", "True", "InvalidSpec", problems),
+      keep("Reconciling", "False", "InvalidSpec", "fix the spec to continue"),
+      keep("Stalled", "True", "InvalidSpec", problems),
+    ],
+  };
+}

@@ -1,0 +1,113 @@
+// A cache of one resource kind, kept current by list + watch (client-node's
+// ListWatch). client-node restarts a watch itself on timeouts and 410 Gone, but
+// stops on any other error: this wrapper restarts it with backoff, forever,
+// and counts each restart.
+import { ListWatch, Watch } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { ListResult } from "../kube/objects.ts";
+import type { ResourceType } from "../kube/resources.ts";
+import { resourcePath } from "../kube/resources.ts";
+import type { KubeRest } from "../kube/rest.ts";
+import type { KubeObject } from "../render/types.ts";
+
+export type EventType = "add" | "update" | "delete";
+
+export interface InformerOptions {
+  /** Watch one namespace; undefined watches all. */
+  namespace?: string;
+  labelSelector?: string;
+  onRestart?: (err: unknown) => void;
+  maxBackoffMs?: number;
+}
+
+export class Informer<T extends KubeObject = KubeObject> {
+  readonly resource: ResourceType;
+  private lw: ListWatch<KubernetesObject & T>;
+  private handlers: ((type: EventType, obj: T) => void)[] = [];
+  private stopped = false;
+  private synced = false;
+  private backoffMs = 0;
+  private retry?: NodeJS.Timeout;
+  private failedSinceStart = false;
+  private markSynced!: () => void;
+  private readonly syncedPromise = new Promise<void>((resolve) => {
+    this.markSynced = resolve;
+  });
+  private readonly opts: InformerOptions;
+
+  constructor(rest: KubeRest, resource: ResourceType, opts: InformerOptions = {}) {
+    this.resource = resource;
+    this.opts = opts;
+    const path = resourcePath(resource, opts.namespace);
+    const listFn = async () => {
+      const list = await rest.get<ListResult<KubernetesObject & T>>(path, { query: { labelSelector: opts.labelSelector } });
+      return { apiVersion: "v1", kind: "List", items: list.items, metadata: list.metadata };
+    };
+    this.lw = new ListWatch<KubernetesObject & T>(path, new Watch(rest.kc), listFn, false, opts.labelSelector);
+    this.lw.on("add", (o) => this.emit("add", o));
+    this.lw.on("update", (o) => this.emit("update", o));
+    this.lw.on("delete", (o) => this.emit("delete", o));
+    this.lw.on("connect", () => {
+      this.backoffMs = 0;
+    });
+    this.lw.on("error", (err) => {
+      this.failedSinceStart = true;
+      this.restart(err);
+    });
+  }
+
+  on(handler: (type: EventType, obj: T) => void): void {
+    this.handlers.push(handler);
+  }
+
+  /** Lists and starts watching; resolves once the cache holds a first full list. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.startOnce();
+    return this.syncedPromise;
+  }
+
+  // ListWatch.start() resolves after its list and watch began, or after it
+  // reported an error (and gave up): only the first case is a synced cache.
+  private async startOnce(): Promise<void> {
+    this.failedSinceStart = false;
+    await this.lw.start();
+    if (!this.failedSinceStart && !this.synced) {
+      this.synced = true;
+      this.markSynced();
+    }
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  list(namespace?: string): T[] {
+    return this.lw.list(namespace) as T[];
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.lw.get(name, namespace) as T | undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    await this.lw.stop();
+  }
+
+  private emit(type: EventType, obj: T): void {
+    for (const h of this.handlers) h(type, obj);
+  }
+
+  private restart(err: unknown): void {
+    if (this.stopped) return;
+    this.opts.onRestart?.(err);
+    this.backoffMs = Math.min(this.opts.maxBackoffMs ?? 30_000, this.backoffMs ? this.backoffMs * 2 : 250);
+    const delay = this.backoffMs * (0.8 + 0.4 * Math.random());
+    this.retry = setTimeout(() => {
+      if (this.stopped) return;
+      this.startOnce().catch((e) => this.restart(e));
+    }, delay);
+  }
+}

@@ -1,0 +1,63 @@
+// The operator's Prometheus metrics. One registry per operator instance, so
+// tests can run several side by side.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  readonly reconciles = new Counter({
+    name: "archctl_reconcile_total",
+    help: "Reconciles by result (success, error, requeue).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileDuration = new Histogram({
+    name: "archctl_reconcile_duration_seconds",
+    help: "Time spent in one reconcile.",
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: "archctl_workqueue_depth",
+    help: "Keys waiting in the work queue.",
+    registers: [this.registry],
+  });
+  readonly queueWait = new Histogram({
+    name: "archctl_workqueue_wait_seconds",
+    help: "Time a key waited in the queue before a worker took it.",
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60],
+    registers: [this.registry],
+  });
+  readonly apiRequests = new Counter({
+    name: "archctl_api_requests_total",
+    help: "Requests to the API server by verb, resource and HTTP status code (0 = no answer).",
+    labelNames: ["verb", "resource", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly apiWrites = new Counter({
+    name: "archctl_api_writes_total",
+    help: "Write requests (create, apply, patch, update, delete) by kind and verb.",
+    labelNames: ["kind", "verb"] as const,
+    registers: [this.registry],
+  });
+  readonly watchRestarts = new Counter({
+    name: "archctl_watch_restarts_total",
+    help: "Watches restarted after an error, by resource.",
+    labelNames: ["resource"] as const,
+    registers: [this.registry],
+  });
+  readonly isLeader = new Gauge({
+    name: "archctl_leader",
+    help: "1 when this instance holds the leader lease.",
+    registers: [this.registry],
+  });
+  readonly architectures = new Gauge({
+    name: "archctl_architectures",
+    help: "Architectures by phase.",
+    labelNames: ["phase"] as const,
+    registers: [this.registry],
+  });
+
+  constructor(processMetrics = true) {
+    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}
