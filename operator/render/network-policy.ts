@@ -41,10 +41,12 @@ export const renderNetworkPolicies: ConcernRenderer = (ctx) => {
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
   for (const c of components) {
-    if (isDatastoreType(c.type)) objects.push(policy(ctx, c, datastoreRules(ctx, c)));
-    if (c.type === "milvus") objects.push(...milvusParts(ctx, c));
-    else if ((c.type === "service" || c.type === "gateway") && routed.has(c.name))
+    if (isDatastoreType(c.type)) {
+      objects.push(policy(ctx, c, datastoreRules(ctx, c)));
+      if (c.type === "milvus") objects.push(...milvusParts(ctx, c));
+    } else if ((c.type === "service" || c.type === "gateway") && routed.has(c.name)) {
       objects.push(policy(ctx, c, routedRules(ctx, c)));
+    }
   }
   return { objects };
 };
