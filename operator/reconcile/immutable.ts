@@ -55,3 +55,15 @@ export function destructiveChange(desired: KubeObject, live: KubeObject | undefi
   }
   return undefined;
 }
+
+/**
+ * A Job's pod template cannot change in place; unlike a StatefulSet it holds no
+ * data, so a changed Job (a new ingestion image, say) is deleted and created
+ * again, which runs it again: what a user changing a one-shot job means.
+ */
+export function needsRecreate(desired: KubeObject, live: KubeObject | undefined): boolean {
+  if (!live || desired.kind !== "Job") return false;
+  const want = (desired as { spec?: { template?: unknown } }).spec?.template;
+  const have = (live as { spec?: { template?: unknown } }).spec?.template;
+  return want !== undefined && !containsDesired(want, have);
+}

@@ -22,7 +22,7 @@ import type { Logger } from "../runtime/logger.ts";
 import { rollupStatus } from "../status/rollup.ts";
 import { canonicalJson, decideApply, withHash } from "./drift.ts";
 import type { BlockedChange } from "./immutable.ts";
-import { destructiveChange } from "./immutable.ts";
+import { destructiveChange, needsRecreate } from "./immutable.ts";
 
 export const FIELD_MANAGER = "archctl-operator";
 /** Set by `archctl env create`: the namespace goes when the Architecture expires. */
@@ -146,6 +146,11 @@ export class Reconciler {
       const decision = decideApply(desired, live);
       if (!decision.apply) continue;
       try {
+        if (needsRecreate(desired, live) && live) {
+          await this.d.objects.delete(resourceFor(obj.apiVersion, obj.kind), namespace, obj.metadata.name, { ...((live as Child).metadata.uid ? { uid: (live as Child).metadata.uid as string } : {}), propagationPolicy: "Background" });
+          this.wrote(obj.kind, "delete", counter);
+          log.info("recreating", { kind: obj.kind, name: obj.metadata.name, why: "pod template changed" });
+        }
         await this.d.objects.apply(desired, { fieldManager: FIELD_MANAGER, force: true });
         this.wrote(obj.kind, "apply", counter);
         log.info("applied", { kind: obj.kind, name: obj.metadata.name, why: decision.reason });

@@ -63,6 +63,7 @@ const KIND_ORDER = [
   "Job",
   "CronJob",
   "HorizontalPodAutoscaler",
+  "TriggerAuthentication",
   "ScaledObject",
   "PodDisruptionBudget",
   "Ingress",

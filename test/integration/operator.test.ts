@@ -1,0 +1,201 @@
+// The operator against a real kube-apiserver + etcd (no controllers run here,
+// so workloads never become ready: readiness is the kwok tier's business).
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ARCHITECTURE_LABEL, FINALIZER } from "../../operator/api/names.ts";
+import type { Architecture } from "../../operator/api/schema.ts";
+import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
+import type { KubeObject } from "../../operator/render/types.ts";
+import { getCluster } from "../support/cluster.ts";
+import type { TestCluster } from "../support/cluster.ts";
+import { architecture, clientFor, converged, getArchitecture, installCrd, logLines, settle, startOperator } from "../support/operator.ts";
+
+let cluster: TestCluster;
+before(async () => {
+  cluster = await getCluster("apiserver");
+  await installCrd(cluster);
+});
+
+const DEPLOYMENTS = resourceFor("apps/v1", "Deployment");
+const SERVICES = resourceFor("v1", "Service");
+const SECRETS = resourceFor("v1", "Secret");
+const STATEFULSETS = resourceFor("apps/v1", "StatefulSet");
+
+type Obj = KubeObject & { metadata: KubeObject["metadata"] & { uid?: string; ownerReferences?: { uid: string; kind: string }[]; finalizers?: string[] }; spec?: Record<string, unknown>; data?: Record<string, string> };
+
+function shop(ns: string, extra: Partial<Architecture["spec"]> = {}, apiReplicas = 2): Architecture {
+  return architecture("shop", ns, {
+    components: [
+      { name: "api", type: "service", image: "ghcr.io/example/shop-api:1.0", replicas: apiReplicas, uses: ["cache"] },
+      { name: "cache", type: "redis" },
+      { name: "worker", type: "worker", image: "ghcr.io/example/shop-worker:1.0", uses: ["cache"] },
+    ],
+    monitoring: { serviceMonitors: false, dashboard: false },
+    ...extra,
+  });
+}
+
+async function applyArch(cluster: TestCluster, arch: Architecture): Promise<void> {
+  await clientFor(cluster).apply(arch as unknown as KubeObject, { fieldManager: "archctl-test", force: true });
+}
+
+test("apply creates every child with owner references, labels, credentials and status; a no-op reconcile writes nothing", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "op-apply" });
+  const client = clientFor(cluster);
+  const op = await startOperator(t, cluster, ns);
+  await applyArch(cluster, shop(ns));
+  const arch = await converged(cluster, client, ns, "shop");
+  await settle(op);
+
+  assert.ok(arch.metadata.finalizers?.includes(FINALIZER), "finalizer added");
+  const api = await client.get<Obj>(DEPLOYMENTS, ns, "shop-api");
+  assert.equal(api.metadata.ownerReferences?.[0]?.uid, arch.metadata.uid);
+  assert.equal(api.metadata.labels?.[ARCHITECTURE_LABEL], "shop");
+  assert.equal(api.metadata.labels?.["app.kubernetes.io/managed-by"], "archctl-operator");
+  await client.get<Obj>(SERVICES, ns, "shop-api");
+  await client.get<Obj>(STATEFULSETS, ns, "shop-cache");
+  await client.get<Obj>(DEPLOYMENTS, ns, "shop-worker");
+  const secret = await client.get<Obj>(SECRETS, ns, "shop-cache-credentials");
+  const password = Buffer.from(secret.data?.password ?? "", "base64").toString();
+  assert.equal(password.length, 32);
+  assert.equal(arch.status?.phase, "Progressing");
+  assert.equal(arch.status?.ready, "0/3");
+  assert.deepEqual(arch.status?.components?.map((c) => c.name), ["api", "cache", "worker"]);
+  const ready = arch.status?.conditions?.find((c) => c.type === "Ready");
+  assert.equal(ready?.status, "False");
+  assert.match(ready?.message ?? "", /waiting for api/);
+
+  // No secret value in the operator's logs or in the status.
+  assert.ok(!logLines(op).some((l) => l.includes(password)), "password in a log line");
+  assert.ok(!JSON.stringify(arch.status).includes(password), "password in status");
+
+  // A touch that is not a spec change wakes the reconcile; it must write nothing.
+  const before = op.writes;
+  await client.mergePatch(ARCHITECTURES, ns, "shop", { metadata: { annotations: { touched: String(Date.now()) } } });
+  await sleep(1500);
+  await settle(op);
+  assert.equal(op.writes - before, 0, "a no-op reconcile wrote to the API server");
+});
+
+test("a one-field change applies only the affected object; removed components are pruned; credentials stay", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "op-change" });
+  const client = clientFor(cluster);
+  const op = await startOperator(t, cluster, ns);
+  await applyArch(cluster, shop(ns));
+  await converged(cluster, client, ns, "shop");
+  await settle(op);
+  const password = (await client.get<Obj>(SECRETS, ns, "shop-cache-credentials")).data?.password;
+
+  const applied: string[] = [];
+  const lines = logLines(op);
+  const mark = lines.length;
+  await applyArch(cluster, shop(ns, {}, 5));
+  await converged(cluster, client, ns, "shop");
+  await settle(op);
+  for (const l of lines.slice(mark)) {
+    const e = JSON.parse(l) as { msg: string; kind?: string; name?: string };
+    if (e.msg === "applied") applied.push(`${e.kind}/${e.name}`);
+  }
+  assert.deepEqual(applied, ["Deployment/shop-api"]);
+  assert.equal((await client.get<Obj>(DEPLOYMENTS, ns, "shop-api")).spec?.replicas, 5);
+
+  const spec = shop(ns).spec;
+  spec.components = spec.components.filter((c) => c.name !== "worker");
+  await applyArch(cluster, { ...shop(ns), spec });
+  await converged(cluster, client, ns, "shop");
+  await cluster.eventually("worker pruned", async () => (await client.find(DEPLOYMENTS, ns, "shop-worker")) === undefined);
+  assert.equal((await client.get<Obj>(SECRETS, ns, "shop-cache-credentials")).data?.password, password, "credentials never rotate");
+});
+
+test("children deleted or edited by hand are restored", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "op-restore" });
+  const client = clientFor(cluster);
+  const op = await startOperator(t, cluster, ns);
+  await applyArch(cluster, shop(ns));
+  await converged(cluster, client, ns, "shop");
+  await settle(op);
+
+  await client.delete(SERVICES, ns, "shop-api");
+  await cluster.eventually("service restored", async () => client.find(SERVICES, ns, "shop-api"));
+
+  await cluster.kubectl(["scale", "deployment/shop-api", "-n", ns, "--replicas=9"]);
+  await cluster.eventually("replicas restored", async () => (await client.get<Obj>(DEPLOYMENTS, ns, "shop-api")).spec?.replicas === 2);
+
+  await client.delete(SECRETS, ns, "shop-cache-credentials");
+  await cluster.eventually("credentials re-created", async () => client.find(SECRETS, ns, "shop-cache-credentials"));
+});
+
+test("a destructive datastore change is refused with a Degraded condition", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "op-immutable" });
+  const client = clientFor(cluster);
+  const op = await startOperator(t, cluster, ns);
+  await applyArch(cluster, shop(ns));
+  await converged(cluster, client, ns, "shop");
+  await settle(op);
+
+  const spec = shop(ns).spec;
+  spec.components = spec.components.map((c) => (c.name === "cache" ? { ...c, storage: { size: "50Gi" } } : c));
+  await applyArch(cluster, { ...shop(ns), spec });
+  const arch = await cluster.eventually("Degraded", async () => {
+    const a = await converged(cluster, client, ns, "shop");
+    return a.status?.phase === "Degraded" ? a : undefined;
+  });
+  const degraded = arch.status?.conditions?.find((c) => c.type === "Degraded");
+  assert.equal(degraded?.reason, "DestructiveChangeRefused");
+  assert.match(degraded?.message ?? "", /shop-cache/);
+  const sts = await client.get<Obj & { spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] } }>(STATEFULSETS, ns, "shop-cache");
+  assert.notEqual(sts.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage, "50Gi", "the StatefulSet was not recreated");
+});
+
+test("an invalid spec that slipped past the CRD becomes a condition, not a hot loop", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "op-invalid" });
+  const client = clientFor(cluster);
+  const op = await startOperator(t, cluster, ns);
+  // A bad cron schedule passes the CRD (CEL cannot parse cron) but not the operator.
+  await applyArch(cluster, architecture("bad", ns, { components: [{ name: "tick", type: "cron", image: "busybox:1.36", schedule: "every minute" }] }));
+  const arch = await converged(cluster, client, ns, "bad");
+  assert.equal(arch.status?.phase, "Degraded");
+  assert.equal(arch.status?.conditions?.find((c) => c.type === "Degraded")?.reason, "InvalidSpec");
+  await settle(op);
+  const errors = logLines(op).filter((l) => l.includes('"reconcile failed'));
+  assert.equal(errors.length, 0);
+});
+
+test("deletion: Retain keeps credentials (orphaned), removes the finalizer; TTL deletes an expired Architecture", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "op-delete" });
+  const client = clientFor(cluster);
+  await startOperator(t, cluster, ns);
+  await applyArch(cluster, shop(ns));
+  await converged(cluster, client, ns, "shop");
+  await client.delete(ARCHITECTURES, ns, "shop");
+  await cluster.eventually("architecture gone", async () => (await getArchitecture(client, ns, "shop")) === undefined);
+  const secret = await client.get<Obj>(SECRETS, ns, "shop-cache-credentials");
+  assert.equal(secret.metadata.ownerReferences, undefined, "kept credentials must not be garbage-collected");
+
+  await applyArch(cluster, architecture("brief", ns, { ttl: "4s", components: [{ name: "api", type: "service", image: "ghcr.io/example/a:1" }] }));
+  const brief = await converged(cluster, client, ns, "brief");
+  assert.ok(brief.status?.expiresAt, "expiresAt shown");
+  await cluster.eventually("expired architecture deleted", async () => (await getArchitecture(client, ns, "brief")) === undefined, 30_000);
+});
+
+test("with two operators and leader election exactly one writes, and the other takes over", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "op-leader" });
+  const client = clientFor(cluster);
+  const lease = { leaderElection: true, leaseNamespace: ns, leaseName: "archctl-test" };
+  const a = await startOperator(t, cluster, ns, { ...lease, identity: "a" });
+  const b = await startOperator(t, cluster, ns, { ...lease, identity: "b" });
+  await cluster.eventually("a leader", async () => a.isLeader || b.isLeader);
+  await sleep(2500);
+  assert.equal(Number(a.isLeader) + Number(b.isLeader), 1, "exactly one leader");
+  const [leader, follower] = a.isLeader ? [a, b] : [b, a];
+  await applyArch(cluster, shop(ns));
+  await converged(cluster, client, ns, "shop");
+  await settle(leader);
+  assert.equal(follower.writes, 0, "the follower wrote");
+  const started = Date.now();
+  await leader.stop(); // releases the lease
+  await cluster.eventually("failover", async () => follower.isLeader, 20_000);
+  const failoverMs = Date.now() - started;
+  assert.ok(failoverMs < 15_000, `failover took ${failoverMs} ms, more than the lease duration`);
+});
