@@ -8,6 +8,7 @@
 //
 // `up` prints progress on stderr and the kubeconfig path alone on stdout, so
 // `export KUBECONFIG=$(npm run -s cluster:up)` works.
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_APISERVER_CLUSTER_NAME } from "./apiserver-only.ts";
 import { ensureBinaries } from "./binaries.ts";
@@ -62,9 +63,15 @@ async function main(): Promise<number> {
     case "down":
       await clusterDown({ name, onProgress: log });
       return 0;
-    case "kubeconfig":
-      process.stdout.write(`${kubeconfigPath({ name })}\n`);
+    case "kubeconfig": {
+      const path = kubeconfigPath({ name });
+      process.stdout.write(`${path}\n`);
+      if (!existsSync(path)) {
+        log(`cluster ${name} is not up (no ${path}): run \`npm run cluster:up\``);
+        return 1;
+      }
       return 0;
+    }
     case "status": {
       const s = await clusterStatus({ name });
       process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);

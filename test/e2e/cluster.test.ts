@@ -290,7 +290,8 @@ describe("local kwok cluster", { timeout: 10 * 60_000 }, () => {
     ]);
     t.after(async () => {
       // Leave nothing behind in an existing cluster.
-      if (cluster.existing) await cluster.kubectl(["delete", "crd", crd, "--wait=false"], { reject: false });
+      if (cluster.existing)
+        await cluster.kubectl(["delete", "crd", crd, "--wait=false"], { reject: false });
     });
     await cluster.kubectl(["wait", "--for=condition=Established", `crd/${crd}`, "--timeout=60s"]);
 
