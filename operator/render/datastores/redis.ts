@@ -1,0 +1,74 @@
+// Redis: the official image as its `redis` user (uid 999), password-protected,
+// with the append-only file on the data volume.
+import { DATASTORE_DEFAULTS } from "../../api/defaults.ts";
+import type { ComponentRenderer } from "../context.ts";
+import { plainEnv, resources } from "../pod.ts";
+import {
+  datastoreObjects,
+  execProbes,
+  exporterContainer,
+  secretEnv,
+  sortedEntries,
+} from "./statefulset.ts";
+
+export const REDIS_UID = 999;
+
+/** `settings` as `--key value` server arguments, sorted by key. */
+export function redisArgs(settings: Record<string, string> | undefined): string[] {
+  return sortedEntries(settings).flatMap(([k, v]) => [`--${k}`, v]);
+}
+
+export const renderRedis: ComponentRenderer = (c, ctx) => {
+  const port = c.port ?? 6379;
+  const server: Record<string, unknown> = {
+    name: "redis",
+    image: c.image,
+    args: [
+      "redis-server",
+      "--port",
+      String(port),
+      "--dir",
+      "/data",
+      "--appendonly",
+      "yes",
+      // Expanded by the kubelet from the env var below: the value is never in the spec.
+      "--requirepass",
+      "$(REDIS_PASSWORD)",
+      ...redisArgs(c.settings),
+    ],
+    env: [
+      secretEnv(ctx, c.name, "REDIS_PASSWORD", "password"),
+      // redis-cli (probes) authenticates from this variable instead of its command line.
+      secretEnv(ctx, c.name, "REDISCLI_AUTH", "password"),
+      ...plainEnv(c.env),
+    ],
+    ports: [{ name: "redis", containerPort: port, protocol: "TCP" }],
+    // redis-cli exits 0 on an error reply too, so look for the PONG.
+    ...execProbes(["sh", "-c", `redis-cli -h 127.0.0.1 -p ${port} ping | grep -q PONG`], {
+      startupSeconds: 600,
+    }),
+    resources: resources(c),
+  };
+  const exporter = exporterContainer("redis", {
+    env: [
+      { name: "REDIS_ADDR", value: `redis://127.0.0.1:${port}` },
+      secretEnv(ctx, c.name, "REDIS_PASSWORD", "password"),
+    ],
+  });
+  return {
+    objects: datastoreObjects({
+      ctx,
+      component: c,
+      replicas: c.replicas,
+      server,
+      sidecars: exporter ? [exporter] : [],
+      clientPorts: [{ name: "redis", port }],
+      metricsPort: DATASTORE_DEFAULTS.redis.metricsPort,
+      dataPath: "/data",
+      storage: c.storage ?? { size: DATASTORE_DEFAULTS.redis.storage },
+      runAsUser: REDIS_UID,
+      // Redis writes only to /data.
+      readOnlyRootFilesystem: true,
+    }),
+  };
+};
