@@ -24,7 +24,7 @@ export function ctxOf(
   return createContext(applyDefaults(arch), caps);
 }
 
-export function find(objects: KubeObject[], kind: string, name: string): KubeObject {
+export function find(objects: KubeObject[], kind: string, name: string): Json {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
   assert.ok(
     o,
