@@ -1,0 +1,256 @@
+// Scheduled backups of datastores: a CronJob per spec.backups entry that dumps
+// with the datastore's own client tools, keeps the newest `retention` files and,
+// for an S3 target, uploads them with the AWS CLI. Credentials reach the pods
+// only as Secret references.
+import type { ResolvedBackup, ResolvedComponent } from "../api/defaults.ts";
+import { childLabels, childName } from "../api/names.ts";
+import { serviceHost } from "./connection.ts";
+import type { ConcernRenderer, RenderContext } from "./context.ts";
+import { MONGODB_UID } from "./datastores/mongodb.ts";
+import { MYSQL_UID } from "./datastores/mysql.ts";
+import { POSTGRES_UID } from "./datastores/postgres.ts";
+import { REDIS_UID } from "./datastores/redis.ts";
+import { ROLE_LABEL, secretEnv } from "./datastores/statefulset.ts";
+import { childMeta } from "./meta.ts";
+import { containerSecurityContext, podSecurityContext } from "./pod.ts";
+import type { KubeObject, RenderNotice } from "./types.ts";
+
+export const BACKUP_ROLE = "backup";
+/** The AWS CLI that uploads to S3-compatible storage. */
+export const AWS_CLI_IMAGE = "amazon/aws-cli:2.22.0";
+const BACKUP_DIR = "/backups";
+
+type Dump = {
+  uid: number;
+  /** File name extension of one backup. */
+  ext: string;
+  env: Record<string, unknown>[];
+  /** Shell lines that write the dump to "$out". */
+  lines: string[];
+  /** Whether the tool needs a writable /tmp. */
+  tmp?: boolean;
+};
+
+/** Single-quotes a value for sh. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'"'"'`)}'`;
+}
+
+function dumpOf(ctx: RenderContext, c: ResolvedComponent): Dump | undefined {
+  const host = serviceHost(ctx, c.name);
+  const port = c.port;
+  switch (c.type) {
+    case "mysql":
+      return {
+        uid: MYSQL_UID,
+        ext: "sql",
+        env: [secretEnv(ctx, c.name, "MYSQL_PWD", "root-password")],
+        lines: [
+          `mysqldump --host=${host} --port=${port} --user=root --single-transaction --routines --all-databases --result-file="$out"`,
+        ],
+      };
+    case "postgres":
+      return {
+        uid: POSTGRES_UID,
+        ext: "dump",
+        env: [
+          secretEnv(ctx, c.name, "PGDATABASE", "database"),
+          secretEnv(ctx, c.name, "PGPASSWORD", "password"),
+          secretEnv(ctx, c.name, "PGUSER", "username"),
+        ],
+        lines: [`pg_dump --host=${host} --port=${port} -Fc --file="$out"`],
+      };
+    case "mongodb":
+      return {
+        uid: MONGODB_UID,
+        ext: "archive.gz",
+        env: [
+          secretEnv(ctx, c.name, "MONGO_PASSWORD", "password"),
+          secretEnv(ctx, c.name, "MONGO_USERNAME", "username"),
+        ],
+        // The password goes through a config file, not the command line.
+        lines: [
+          `pw=\`printf '%s' "$MONGO_PASSWORD" | sed "s/'/''/g"\``,
+          `printf "password: '%s'\\n" "$pw" > /tmp/mongodump.yaml`,
+          `mongodump --config=/tmp/mongodump.yaml --host=${host} --port=${port} --username="$MONGO_USERNAME" --authenticationDatabase=admin --archive="$out" --gzip`,
+          "rm -f /tmp/mongodump.yaml",
+        ],
+        tmp: true,
+      };
+    case "redis":
+      return {
+        uid: REDIS_UID,
+        ext: "rdb",
+        env: [secretEnv(ctx, c.name, "REDISCLI_AUTH", "password")],
+        lines: [`redis-cli -h ${host} -p ${port} --rdb "$out"`],
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** Deletes all but the newest `keep` lines of a newest-first list read from stdin. */
+function pruneOlder(keep: number, remove: string): string {
+  return `sort -r | tail -n +${keep + 1} | while read -r old; do ${remove}; done`;
+}
+
+/** The dump script: a timestamped file, written under a temporary name, then pruned on a volume. */
+export function dumpScript(
+  ctx: RenderContext,
+  c: ResolvedComponent,
+  b: ResolvedBackup,
+): string | undefined {
+  const dump = dumpOf(ctx, c);
+  if (!dump) return undefined;
+  const prefix = `${BACKUP_DIR}/${c.name}-`;
+  const lines = [
+    "set -eu",
+    "ts=`date -u +%Y%m%dT%H%M%SZ`",
+    `file=${prefix}$ts.${dump.ext}`,
+    'out="$file.partial"',
+    ...dump.lines,
+    'mv "$out" "$file"',
+    'echo "backup written: $file"',
+  ];
+  if (b.pvc)
+    lines.push(`ls -1 ${prefix}*.${dump.ext} | ${pruneOlder(b.retention, 'rm -f -- "$old"')}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** The upload script of an S3 target: copy the new file, then keep the newest `retention`. */
+export function uploadScript(c: ResolvedComponent, b: ResolvedBackup): string | undefined {
+  if (!b.s3) return undefined;
+  const prefix = (b.s3.prefix ?? "").replace(/^\/+|\/+$/g, "");
+  const keyPrefix = `${prefix ? `${prefix}/` : ""}${c.name}-`;
+  const opts = [`--region "$region"`];
+  if (b.s3.endpoint) opts.push(`--endpoint-url ${shellQuote(b.s3.endpoint)}`);
+  const o = opts.join(" ");
+  const bucket = shellQuote(b.s3.bucket);
+  const root = shellQuote(`s3://${b.s3.bucket}/`);
+  const dest = shellQuote(`s3://${b.s3.bucket}/${prefix ? `${prefix}/` : ""}`);
+  const lines = [
+    "set -eu",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+    'region="${AWS_DEFAULT_REGION:-${AWS_REGION:-us-east-1}}"',
+    `for f in ${BACKUP_DIR}/${c.name}-*; do aws s3 cp "$f" ${dest}"\${f##*/}" ${o}; done`,
+    `aws s3api list-objects-v2 --bucket ${bucket} --prefix ${shellQuote(keyPrefix)} --query 'Contents[].Key' --output text ${o} | tr '\\t' '\\n' | grep -E ${shellQuote(`^${keyPrefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[0-9]{8}T[0-9]{6}Z[.]`)} | ${pruneOlder(b.retention, `aws s3 rm ${root}"$old" ${o}`)}`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function backupObjects(ctx: RenderContext, c: ResolvedComponent, b: ResolvedBackup): KubeObject[] {
+  const dump = dumpOf(ctx, c) as Dump;
+  const script = dumpScript(ctx, c, b) as string;
+  const upload = uploadScript(c, b);
+  const objects: KubeObject[] = [];
+  const roleLabels = { [ROLE_LABEL]: BACKUP_ROLE };
+  const volumes: Record<string, unknown>[] = [];
+  const resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } };
+
+  if (b.pvc) {
+    const meta = childMeta(ctx, c.name, "backups", roleLabels);
+    // Backups outlive the Architecture unless its deletionPolicy says otherwise.
+    if (ctx.arch.deletionPolicy === "Retain") delete meta.ownerReferences;
+    const spec: Record<string, unknown> = {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: String(b.pvc.size) } },
+    };
+    if (b.pvc.storageClassName) spec.storageClassName = b.pvc.storageClassName;
+    objects.push({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: meta, spec });
+    volumes.push({ name: "backups", persistentVolumeClaim: { claimName: meta.name } });
+  } else {
+    volumes.push({ name: "backups", emptyDir: {} });
+  }
+  if (dump.tmp || upload) volumes.push({ name: "tmp", emptyDir: {} });
+
+  const dumpContainer: Record<string, unknown> = {
+    name: "dump",
+    image: c.image,
+    command: ["sh", "-c", script],
+    env: dump.env,
+    resources,
+    securityContext: containerSecurityContext(true),
+    volumeMounts: [
+      { name: "backups", mountPath: BACKUP_DIR },
+      ...(dump.tmp ? [{ name: "tmp", mountPath: "/tmp" }] : []),
+    ],
+  };
+  const podSpec: Record<string, unknown> = {
+    restartPolicy: "Never",
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: podSecurityContext(dump.uid),
+  };
+  if (upload && b.s3) {
+    podSpec.initContainers = [dumpContainer];
+    podSpec.containers = [
+      {
+        name: "upload",
+        image: AWS_CLI_IMAGE,
+        command: ["sh", "-c", upload],
+        envFrom: [{ secretRef: { name: b.s3.credentialsSecret } }],
+        env: [{ name: "HOME", value: "/tmp" }],
+        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+        securityContext: containerSecurityContext(true),
+        volumeMounts: [
+          { name: "backups", mountPath: BACKUP_DIR, readOnly: true },
+          { name: "tmp", mountPath: "/tmp" },
+        ],
+      },
+    ];
+  } else {
+    podSpec.containers = [dumpContainer];
+  }
+  podSpec.volumes = volumes;
+
+  objects.push({
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: childMeta(ctx, c.name, "backup", roleLabels),
+    spec: {
+      schedule: b.schedule,
+      concurrencyPolicy: "Forbid",
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels: { ...childLabels(ctx.arch.name, c.name), ...roleLabels } },
+        spec: {
+          backoffLimit: 2,
+          activeDeadlineSeconds: 6 * 3600,
+          template: {
+            metadata: { labels: { ...childLabels(ctx.arch.name, c.name), ...roleLabels } },
+            spec: podSpec,
+          },
+        },
+      },
+    },
+  });
+  return objects;
+}
+
+export const renderBackups: ConcernRenderer = (ctx) => {
+  const objects: KubeObject[] = [];
+  const notices: RenderNotice[] = [];
+  for (const b of ctx.arch.backups) {
+    const c = ctx.component(b.component);
+    if (!c) {
+      notices.push({
+        component: b.component,
+        reason: "BackupComponentMissing",
+        message: `backup names '${b.component}', which is not a component`,
+      });
+      continue;
+    }
+    if (!dumpOf(ctx, c)) {
+      notices.push({
+        component: c.name,
+        reason: "BackupUnsupported",
+        message: `backups of ${c.type} components are not supported (mysql, postgres, mongodb and redis are); ${childName(ctx.arch.name, c.name, "backup")} is not created`,
+      });
+      continue;
+    }
+    objects.push(...backupObjects(ctx, c, b));
+  }
+  return { objects, notices };
+};
