@@ -10,7 +10,16 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 
-export const CLUSTER_DIR = dirname(fileURLToPath(import.meta.url));
+const HERE = dirname(fileURLToPath(import.meta.url));
+/**
+ * The source folder test/cluster (with k8s/go.mod, kwok/go.mod and the build
+ * script). Found next to this file, or from a compiled copy in
+ * dist/test/cluster/ by going back up to the repository.
+ */
+export const CLUSTER_DIR =
+  [HERE, join(HERE, "..", "..", "..", "test", "cluster")].find((d) =>
+    existsSync(join(d, "k8s", "go.mod")),
+  ) ?? HERE;
 export const REPO_ROOT = join(CLUSTER_DIR, "..", "..");
 export const BUILD_SCRIPT = join(CLUSTER_DIR, "build-binaries.sh");
 
@@ -24,7 +33,8 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(xdg, "archctl");
 }
 
-function moduleVersion(goMod: string, module: string): string {
+function moduleVersion(goMod: string, module: string, fallback: string): string {
+  if (!existsSync(goMod)) return fallback;
   const text = readFileSync(goMod, "utf8");
   for (const raw of text.split("\n")) {
     const f = raw.trim().split(/\s+/);
@@ -34,10 +44,20 @@ function moduleVersion(goMod: string, module: string): string {
   throw new Error(`${goMod}: no version for ${module}`);
 }
 
+// The go.mod files are the source of truth; the fallbacks only matter when
+// this file runs without the source tree next to it.
 /** Kubernetes version pinned by test/cluster/k8s/go.mod, e.g. "v1.36.3". */
-export const K8S_VERSION = moduleVersion(join(CLUSTER_DIR, "k8s", "go.mod"), "k8s.io/kubernetes");
+export const K8S_VERSION = moduleVersion(
+  join(CLUSTER_DIR, "k8s", "go.mod"),
+  "k8s.io/kubernetes",
+  "v1.36.3",
+);
 /** kwok version pinned by test/cluster/kwok/go.mod, e.g. "v0.8.0". */
-export const KWOK_VERSION = moduleVersion(join(CLUSTER_DIR, "kwok", "go.mod"), "sigs.k8s.io/kwok");
+export const KWOK_VERSION = moduleVersion(
+  join(CLUSTER_DIR, "kwok", "go.mod"),
+  "sigs.k8s.io/kwok",
+  "v0.8.0",
+);
 
 export type BinaryPaths = {
   k8sDir: string;
