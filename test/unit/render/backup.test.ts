@@ -14,7 +14,8 @@ import {
 } from "./datastore-helpers.ts";
 
 function render(spec: Spec, uid?: string) {
-  return renderBackups(ctxOf(spec, undefined, uid));
+  const r = renderBackups(ctxOf(spec, undefined, uid));
+  return { objects: r.objects, notices: r.notices ?? [] };
 }
 
 const COMMANDS = {

@@ -1,0 +1,331 @@
+// Monitoring: a Prometheus Operator ServiceMonitor per component that serves
+// metrics (every datastore, through its exporter or its own endpoint), and one
+// Grafana dashboard ConfigMap whose panels follow the Architecture's shape.
+import { createHash } from "node:crypto";
+import type { ResolvedComponent } from "../api/defaults.ts";
+import { DATASTORE_DEFAULTS } from "../api/defaults.ts";
+import { childName, selectorLabels } from "../api/names.ts";
+import { type DatastoreType, isDatastoreType } from "../api/schema.ts";
+import type { ConcernRenderer, RenderContext } from "./context.ts";
+import { METRICS_LABEL, METRICS_PORT_NAME } from "./datastores/statefulset.ts";
+import { childMeta } from "./meta.ts";
+import type { KubeObject, RenderNotice } from "./types.ts";
+
+/** The label Grafana's dashboard sidecar looks for. */
+export const DASHBOARD_LABEL = "grafana_dashboard";
+
+/** Components that serve Prometheus metrics on a Service port named `metrics`. */
+export function scrapedComponents(ctx: RenderContext): ResolvedComponent[] {
+  return ctx.arch.components.filter(
+    (c) => isDatastoreType(c.type) && DATASTORE_DEFAULTS[c.type].metricsPort !== undefined,
+  );
+}
+
+function serviceMonitor(ctx: RenderContext, c: ResolvedComponent): KubeObject {
+  const { monitoring, namespace, name } = ctx.arch;
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "ServiceMonitor",
+    metadata: childMeta(ctx, c.name, undefined, { release: monitoring.release }),
+    spec: {
+      selector: { matchLabels: { ...selectorLabels(name, c.name), [METRICS_LABEL]: "true" } },
+      namespaceSelector: { matchNames: [namespace] },
+      endpoints: [
+        {
+          port: METRICS_PORT_NAME,
+          path: "/metrics",
+          interval: monitoring.interval,
+          scheme: "http",
+        },
+      ],
+    },
+  };
+}
+
+// ---- dashboard ----
+
+const PANEL_W = 12;
+const PANEL_H = 8;
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable
+const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
+
+interface PanelSpec {
+  title: string;
+  unit: string;
+  targets: { expr: string; legendFormat: string }[];
+}
+
+/** The standard metric of each datastore's exporter (or the server's own endpoint). */
+export const DATASTORE_PANELS: Record<
+  DatastoreType,
+  { title: string; unit: string; expr: (sel: string) => string; legend: string }
+> = {
+  mysql: {
+    title: "connected threads",
+    unit: "short",
+    expr: (s) => `sum(mysql_global_status_threads_connected{${s}})`,
+    legend: "threads",
+  },
+  postgres: {
+    title: "backends",
+    unit: "short",
+    expr: (s) => `sum(pg_stat_database_numbackends{${s}})`,
+    legend: "backends",
+  },
+  mongodb: {
+    title: "connections",
+    unit: "short",
+    expr: (s) => `sum by (state) (mongodb_connections{${s}})`,
+    legend: "{{state}}",
+  },
+  redis: {
+    title: "connected clients",
+    unit: "short",
+    expr: (s) => `sum(redis_connected_clients{${s}})`,
+    legend: "clients",
+  },
+  rabbitmq: {
+    title: "messages ready",
+    unit: "short",
+    expr: (s) => `sum(rabbitmq_queue_messages_ready{${s}})`,
+    legend: "ready",
+  },
+  kafka: {
+    title: "consumer group lag",
+    unit: "short",
+    expr: (s) => `sum by (consumergroup, topic) (kafka_consumergroup_lag{${s}})`,
+    legend: "{{consumergroup}} {{topic}}",
+  },
+  milvus: {
+    title: "proxy requests/s",
+    unit: "reqps",
+    expr: (s) => `sum(rate(milvus_proxy_req_count{${s}}[5m]))`,
+    legend: "requests",
+  },
+};
+
+/** Regex escaping for a PromQL label matcher (inside a double-quoted string). */
+function promRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, "\\\\$&");
+}
+
+/** Matches the pods of a Deployment, StatefulSet, Job or CronJob named `name`, not of longer names. */
+export function podRegex(name: string): string {
+  return `${name}-([a-z0-9]{6,10}-[a-z0-9]{5}|[0-9]+|[0-9]{8,}-[a-z0-9]{5}|[a-z0-9]{5})`;
+}
+
+function routedComponents(ctx: RenderContext): Set<string> {
+  return new Set((ctx.arch.ingress?.hosts ?? []).flatMap((h) => h.routes.map((r) => r.component)));
+}
+
+function hostMatcher(ctx: RenderContext): string {
+  return (ctx.arch.ingress?.hosts ?? []).map((h) => promRegex(h.host)).join("|");
+}
+
+function appPanels(ctx: RenderContext, c: ResolvedComponent): PanelSpec[] {
+  const ns = ctx.arch.namespace;
+  const object = childName(ctx.arch.name, c.name);
+  const pods = `namespace="${ns}", pod=~"${podRegex(object)}"`;
+  const panels: PanelSpec[] = [];
+  if (routedComponents(ctx).has(c.name)) {
+    panels.push({
+      title: `${c.name}: request rate`,
+      unit: "reqps",
+      targets: [
+        {
+          expr: `sum by (status) (rate(nginx_ingress_controller_requests{host=~"${hostMatcher(ctx)}", service="${object}"}[5m]))`,
+          legendFormat: "{{status}}",
+        },
+      ],
+    });
+  }
+  panels.push(
+    {
+      title: `${c.name}: ready replicas`,
+      unit: "short",
+      targets: [
+        { expr: `sum(kube_pod_status_ready{${pods}, condition="true"})`, legendFormat: "ready" },
+      ],
+    },
+    {
+      title: `${c.name}: CPU`,
+      unit: "cores",
+      targets: [
+        {
+          expr: `sum by (pod) (rate(container_cpu_usage_seconds_total{${pods}, container!="", container!="POD"}[5m]))`,
+          legendFormat: "{{pod}}",
+        },
+      ],
+    },
+    {
+      title: `${c.name}: memory`,
+      unit: "bytes",
+      targets: [
+        {
+          expr: `sum by (pod) (container_memory_working_set_bytes{${pods}, container!="", container!="POD"})`,
+          legendFormat: "{{pod}}",
+        },
+      ],
+    },
+  );
+  if (c.gpu) {
+    const gpuPods = podRegex(object);
+    panels.push({
+      title: `${c.name}: GPU utilisation`,
+      unit: "percent",
+      // dcgm-exporter's own pod/namespace labels become exported_* when Prometheus scrapes it.
+      targets: [
+        {
+          expr: `avg by (exported_pod) (DCGM_FI_DEV_GPU_UTIL{exported_namespace="${ns}", exported_pod=~"${gpuPods}"})`,
+          legendFormat: "{{exported_pod}}",
+        },
+        {
+          expr: `avg by (pod) (DCGM_FI_DEV_GPU_UTIL{namespace="${ns}", pod=~"${gpuPods}"})`,
+          legendFormat: "{{pod}}",
+        },
+      ],
+    });
+  }
+  return panels;
+}
+
+function datastorePanel(
+  ctx: RenderContext,
+  c: ResolvedComponent & { type: DatastoreType },
+): PanelSpec {
+  const p = DATASTORE_PANELS[c.type];
+  const sel = `namespace="${ctx.arch.namespace}", service="${childName(ctx.arch.name, c.name)}"`;
+  return {
+    title: `${c.name}: ${p.title}`,
+    unit: p.unit,
+    targets: [{ expr: p.expr(sel), legendFormat: p.legend }],
+  };
+}
+
+/** Every panel of the dashboard, in a stable order: ingress, then components as declared, then autoscaling. */
+export function dashboardPanels(ctx: RenderContext): PanelSpec[] {
+  const panels: PanelSpec[] = [];
+  if (ctx.arch.ingress) {
+    const hosts = hostMatcher(ctx);
+    panels.push(
+      {
+        title: "ingress: requests by status",
+        unit: "reqps",
+        targets: [
+          {
+            expr: `sum by (status) (rate(nginx_ingress_controller_requests{host=~"${hosts}"}[5m]))`,
+            legendFormat: "{{status}}",
+          },
+        ],
+      },
+      {
+        title: "ingress: rate-limited (429)",
+        unit: "reqps",
+        targets: [
+          {
+            expr: `sum by (host) (rate(nginx_ingress_controller_requests{host=~"${hosts}", status="429"}[5m]))`,
+            legendFormat: "{{host}}",
+          },
+        ],
+      },
+    );
+  }
+  for (const c of ctx.arch.components) {
+    if (isDatastoreType(c.type))
+      panels.push(datastorePanel(ctx, c as ResolvedComponent & { type: DatastoreType }));
+    else panels.push(...appPanels(ctx, c));
+  }
+  for (const a of ctx.arch.autoscaling) {
+    const hpa = childName(ctx.arch.name, a.component);
+    panels.push({
+      title: `${a.component}: autoscaling replicas`,
+      unit: "short",
+      targets: [
+        {
+          // KEDA names the HPA it manages keda-hpa-<ScaledObject>.
+          expr: `max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas{namespace="${ctx.arch.namespace}", horizontalpodautoscaler=~"(keda-hpa-)?${hpa}"})`,
+          legendFormat: "current",
+        },
+        {
+          expr: `max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas{namespace="${ctx.arch.namespace}", horizontalpodautoscaler=~"(keda-hpa-)?${hpa}"})`,
+          legendFormat: "max",
+        },
+      ],
+    });
+  }
+  return panels;
+}
+
+/** The Grafana dashboard model: stable ids, grid positions and key order. */
+export function dashboard(ctx: RenderContext): Record<string, unknown> {
+  const { name, namespace } = ctx.arch;
+  const uid = `archctl-${createHash("sha256").update(`${namespace}/${name}`).digest("hex").slice(0, 16)}`;
+  const panels = dashboardPanels(ctx).map((p, i) => ({
+    id: i + 1,
+    type: "timeseries",
+    title: p.title,
+    datasource: DATASOURCE,
+    gridPos: { h: PANEL_H, w: PANEL_W, x: (i % 2) * PANEL_W, y: Math.floor(i / 2) * PANEL_H },
+    fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
+    options: {
+      legend: { displayMode: "list", placement: "bottom", showLegend: true },
+      tooltip: { mode: "multi", sort: "none" },
+    },
+    targets: p.targets.map((t, j) => ({
+      datasource: DATASOURCE,
+      expr: t.expr,
+      legendFormat: t.legendFormat,
+      refId: String.fromCharCode(65 + j),
+    })),
+  }));
+  return {
+    uid,
+    title: `archctl / ${namespace} / ${name}`,
+    tags: ["archctl", name],
+    timezone: "browser",
+    schemaVersion: 39,
+    editable: true,
+    refresh: "30s",
+    time: { from: "now-6h", to: "now" },
+    templating: {
+      list: [
+        {
+          name: "datasource",
+          label: "Data source",
+          type: "datasource",
+          query: "prometheus",
+          current: {},
+          hide: 0,
+        },
+      ],
+    },
+    annotations: { list: [] },
+    panels,
+  };
+}
+
+export const renderMonitoring: ConcernRenderer = (ctx) => {
+  const { monitoring } = ctx.arch;
+  const objects: KubeObject[] = [];
+  const notices: RenderNotice[] = [];
+  const scraped = scrapedComponents(ctx);
+  if (monitoring.serviceMonitors && scraped.length > 0) {
+    if (ctx.capabilities.serviceMonitors)
+      objects.push(...scraped.map((c) => serviceMonitor(ctx, c)));
+    else {
+      notices.push({
+        reason: "PrometheusOperatorMissing",
+        message: `ServiceMonitors for ${scraped.map((c) => c.name).join(", ")} are not created: the cluster has no monitoring.coreos.com/v1 ServiceMonitor CRD (install the Prometheus Operator, or set spec.monitoring.serviceMonitors: false)`,
+      });
+    }
+  }
+  if (monitoring.dashboard) {
+    objects.push({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: childMeta(ctx, "dashboard", undefined, { [DASHBOARD_LABEL]: "1" }),
+      data: { [`${ctx.arch.name}.json`]: `${JSON.stringify(dashboard(ctx), null, 2)}\n` },
+    });
+  }
+  return { objects, notices };
+};
