@@ -62,6 +62,7 @@ export function namesWithLimits(architecture: string, component: string, type: C
     out.push({ name: childName(architecture, component, "minio"), max: 52, what: "MinIO StatefulSet" });
     out.push({ name: childName(architecture, component, "minio-headless"), max: 63, what: "MinIO headless Service" });
   }
+  if (type === "kafka") out.push({ name: childName(architecture, component, "topics"), max: 63, what: "topics Job" });
   if (backedUp) out.push({ name: childName(architecture, component, "backup"), max: 52, what: "backup CronJob" });
   return out;
 }

@@ -17,6 +17,10 @@ export interface Issue {
 const QUEUE_TYPES = new Set(["redis", "rabbitmq", "kafka"]);
 const BACKUP_TYPES = new Set(["mysql", "postgres", "mongodb", "redis"]);
 const SCALABLE_TYPES = new Set(["service", "gateway", "worker"]);
+// Names the renderer uses for objects of the Architecture as a whole.
+const RESERVED_NAMES = new Set(["dashboard", "ingress"]);
+// Datastores whose replication archctl does not manage (kafka and rabbitmq cluster themselves).
+const SINGLE_INSTANCE = new Set(["mysql", "postgres", "mongodb", "redis"]);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}(\/([0-9]|[12][0-9]|3[0-2]))?$|^[0-9a-fA-F:]+(\/[0-9]{1,3})?$/;
 
@@ -60,6 +64,10 @@ function checkComponent(c: Component, i: number, byName: Map<string, Component>,
   if (c.topics && c.type !== "kafka") issues.push(error([...at, "topics"], "topics are only for kafka components", "remove topics"));
   if (c.port !== undefined && c.type !== "service" && c.type !== "gateway") issues.push(error([...at, "port"], `port is only for service and gateway components, '${c.name}' is a ${c.type}`, "remove port"));
   if (c.singleton && c.replicas !== undefined && c.replicas !== 1) issues.push(error([...at, "replicas"], `singleton '${c.name}' must have exactly one replica, not ${c.replicas}`, "remove replicas or singleton"));
+  if (RESERVED_NAMES.has(c.name)) issues.push(error([...at, "name"], `'${c.name}' is reserved: archctl names the Architecture's own ${c.name} objects so`, "choose another component name"));
+  if (SINGLE_INSTANCE.has(c.type) && c.replicas !== undefined && c.replicas > 1) {
+    issues.push(error([...at, "replicas"], `${c.type} runs as a single instance: ${c.replicas} replicas would be independent servers behind one Service, not a replicated cluster`, "set replicas: 1 (archctl does not manage replication for this datastore yet)"));
+  }
   if (c.type === "milvus" && c.replicas !== undefined && c.replicas !== 1) issues.push(error([...at, "replicas"], "milvus runs in standalone mode with one replica", "remove replicas"));
   for (const key of Object.keys(c.env ?? {})) {
     if (!ENV_NAME.test(key)) issues.push(error([...at, "env", key], `'${key}' is not a valid environment variable name`, "use letters, digits and _; do not start with a digit"));
