@@ -214,7 +214,14 @@ export function estimate(input: EstimateInput): Estimate {
     if (main && r.replicas.max === 0) r.replicas = { min, max };
     else if (!main && r.replicas.max === 0 && r.replicas.min === 0) r.replicas = { min: 0, max };
   }
-  const components = [...rows.values()];
+  // Components in the order the Architecture lists them; anything else after.
+  const order = Object.keys(input.types);
+  const rank = (c: string): number => (order.indexOf(c) < 0 ? order.length : order.indexOf(c));
+  const components = [...rows.values()].sort(
+    (a, b) =>
+      rank(a.component) - rank(b.component) ||
+      (a.component < b.component ? -1 : a.component > b.component ? 1 : 0),
+  );
   let tmin = zero();
   let tmax = zero();
   let storage = 0;

@@ -237,14 +237,20 @@ function withOrigin(node: LNode, origin: string): LNode {
 }
 
 /** Finds the deepest node along `path`; `exact` when the whole path exists. */
-function locate(root: LNode, path: IssuePath): { pos: Pos; node?: LNode; exact: boolean } {
+function locate(
+  root: LNode,
+  path: IssuePath,
+  atKey = false,
+): { pos: Pos; node?: LNode; exact: boolean } {
   let node: LNode = root;
   let pos = root.pos;
-  for (const seg of path) {
+  for (const [i, seg] of path.entries()) {
     if (node.t === "map" && node.entries.has(String(seg))) {
       const e = node.entries.get(String(seg)) as LEntry;
       pos = e.key.origin === e.value.pos.origin ? e.key : e.value.pos;
       node = e.value;
+      // An unknown field is the key's fault, not its value's.
+      if (atKey && i === path.length - 1) return { pos, node, exact: true };
     } else if (node.t === "seq" && typeof seg === "number" && node.items[seg]) {
       node = node.items[seg] as LNode;
       pos = node.pos;
@@ -1084,15 +1090,25 @@ export function loadBlueprint(text: string, options: BlueprintOptions): LoadedBl
   result.manifest = manifest;
   const validation = validateArchitecture(manifest);
   for (const issue of validation.issues) {
-    const found = locate(merged, issue.path);
+    const found = locate(merged, issue.path, issue.message.startsWith("unknown field"));
     const origins: string[] = [];
     if (found.pos.origin) origins.push(found.pos.origin);
     if (found.exact && found.node?.t === "scalar" && found.node.note) origins.push(found.node.note);
+    let hint = issue.hint;
+    if (
+      found.pos.origin?.startsWith("--set ") &&
+      /^expected string, got (number|boolean)$/.test(issue.message)
+    ) {
+      // --set reads YAML: 1 and true are not text unless quoted.
+      const arg = found.pos.origin.slice("--set ".length);
+      const eq = arg.indexOf("=");
+      hint = `quote the value to pass text: --set '${arg.slice(0, eq)}="${arg.slice(eq + 1)}"'`;
+    }
     problems.add(
       found.pos,
       issue.path,
       issue.message,
-      issue.hint,
+      hint,
       issue.severity,
       origins.length ? origins.join("; ") : undefined,
     );

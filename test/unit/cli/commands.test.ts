@@ -1,0 +1,235 @@
+// The offline commands end to end: help, catalogue, init, render, graph, estimate.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { archctl, tempDir } from "./helpers.ts";
+
+const COMMANDS = ["blueprints", "init", "validate", "render", "graph", "estimate", "crd"];
+
+describe("archctl offline commands", { concurrency: 4 }, () => {
+  test("--version prints package.json's version", async () => {
+    const pkg = JSON.parse(
+      readFileSync(new URL("../../../package.json", import.meta.url), "utf8"),
+    ) as { version: string };
+    const r = await archctl(["--version"]);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.trim(), pkg.version);
+  });
+
+  test("--help lists every command, the global options and the exit codes", async () => {
+    const r = await archctl(["--help"]);
+    assert.equal(r.code, 0);
+    for (const c of COMMANDS) assert.match(r.stdout, new RegExp(`\\n  ${c}\\b`));
+    for (const o of ["--kubeconfig", "--context", "--namespace", "--no-color", "--quiet"])
+      assert.ok(r.stdout.includes(o), o);
+    assert.match(r.stdout, /Exit codes:/);
+  });
+
+  for (const c of COMMANDS) {
+    test(`${c} --help has examples`, async () => {
+      const r = await archctl([c, "--help"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Usage: archctl/);
+      assert.match(r.stdout, /Examples:/);
+    });
+  }
+
+  test("blueprints lists the five with a description", async () => {
+    const r = await archctl(["blueprints", "-o", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const items = JSON.parse(r.stdout) as {
+      name: string;
+      description: string;
+      environments: string[];
+    }[];
+    assert.deepEqual(items.map((i) => i.name).sort(), [
+      "chat",
+      "post",
+      "rag",
+      "task-queue",
+      "trading",
+    ]);
+    for (const i of items) {
+      assert.ok(i.description.length > 20, i.name);
+      assert.deepEqual(i.environments, ["dev", "prod"]);
+    }
+    const text = await archctl(["blueprints"]);
+    assert.match(text.stdout, /^chat\s+Chat rooms/m);
+  });
+
+  test("init writes a starter, refuses to overwrite without --force, renames with --name", async () => {
+    const dir = tempDir();
+    const first = await archctl(["init", "post"], { cwd: dir });
+    assert.equal(first.code, 0, first.stderr);
+    assert.ok(existsSync(join(dir, "post.yaml")));
+    const again = await archctl(["init", "post"], { cwd: dir });
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /'post\.yaml' already exists: pass --force/);
+    const forced = await archctl(["init", "post", "post.yaml", "--force", "--name", "shop"], {
+      cwd: dir,
+    });
+    assert.equal(forced.code, 0, forced.stderr);
+    const text = readFileSync(join(dir, "post.yaml"), "utf8");
+    assert.match(text, /^ {2}name: shop$/m);
+    assert.match(text, /^# post — a posting service/m, "comments kept");
+    const valid = await archctl(["validate", "-f", "post.yaml"], { cwd: dir });
+    assert.equal(valid.code, 0, valid.stdout + valid.stderr);
+    const unknown = await archctl(["init", "pots"], { cwd: dir });
+    assert.equal(unknown.code, 2);
+    assert.match(
+      unknown.stderr,
+      /no blueprint named 'pots' \(did you mean 'post'\?\): choose one of chat, post, rag, task-queue, trading/,
+    );
+  });
+
+  test("validate: every blueprint, text and json", async () => {
+    for (const b of ["post", "task-queue", "chat", "trading", "rag"]) {
+      const r = await archctl(["validate", "-f", `blueprints/${b}.yaml`]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(r.stdout, "");
+      assert.match(r.stderr, /valid, 0 errors, 0 warnings \(checked: \(base\), dev, prod\)/);
+    }
+    const q = await archctl(["-q", "validate", "-f", "blueprints/post.yaml"]);
+    assert.equal(q.stderr, "");
+    const j = await archctl([
+      "validate",
+      "-f",
+      "blueprints/post.yaml",
+      "--env",
+      "prod",
+      "-o",
+      "json",
+    ]);
+    assert.deepEqual(JSON.parse(j.stdout), {
+      file: "blueprints/post.yaml",
+      valid: true,
+      environments: ["prod"],
+      problems: [],
+    });
+  });
+
+  test("render gives identical bytes twice, and sets the namespace", async () => {
+    const args = ["render", "-f", "blueprints/post.yaml", "--env", "prod", "-n", "shop"];
+    const [a, b] = await Promise.all([archctl(args), archctl(args)]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.stdout, b.stdout);
+    const docs = parseAllDocuments(a.stdout);
+    assert.equal(docs.length, 1);
+    const arch = docs[0]?.toJS() as {
+      kind: string;
+      metadata: { namespace: string };
+      spec: Record<string, unknown>;
+    };
+    assert.equal(arch.kind, "Architecture");
+    assert.equal(arch.metadata.namespace, "shop");
+    assert.ok(!("parameters" in arch) && !("environments" in arch));
+  });
+
+  test("render --objects: multi-document YAML and a JSON List, stable across runs", async () => {
+    for (const b of ["post", "task-queue", "chat", "trading", "rag"]) {
+      const args = ["render", "-f", `blueprints/${b}.yaml`, "--env", "prod", "--objects"];
+      const [a, again] = await Promise.all([archctl(args), archctl(args)]);
+      assert.equal(a.code, 0, a.stderr);
+      assert.equal(a.stdout, again.stdout, `${b} is deterministic`);
+      const docs = parseAllDocuments(a.stdout).map(
+        (d) => d.toJS() as { kind: string; metadata: { name: string } },
+      );
+      assert.ok(docs.length > 5, b);
+      assert.ok(
+        docs.every((d) => d.kind && d.metadata.name.startsWith(`${b}`)),
+        b,
+      );
+      assert.doesNotMatch(a.stdout, /^\s*[&*][a-z0-9]+\s*$/m, "no YAML anchors");
+    }
+    const json = await archctl(["render", "-f", "blueprints/post.yaml", "--objects", "-o", "json"]);
+    const list = JSON.parse(json.stdout) as { kind: string; items: { kind: string }[] };
+    assert.equal(list.kind, "List");
+    assert.ok(list.items.some((i) => i.kind === "Deployment"));
+    assert.ok(list.items.some((i) => i.kind === "StatefulSet"));
+  });
+
+  test("graph shows components, flows, hosts with rate limits, GPU pools, schedules and backups", async () => {
+    const text = await archctl(["graph", "-f", "blueprints/task-queue.yaml"]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stdout,
+      /https:\/\/jobs\.example\.com {2}limit 10 rps, 20 conns, burst x3 per IP/,
+    );
+    assert.match(text.stdout, /\/ws -> notifier/);
+    assert.match(text.stdout, /worker {2}worker, 0-8 replicas \(queue jobs:pending \/ 5\)/);
+    assert.match(text.stdout, /runs on GPU pool gpu \(1 GPU\)/);
+    assert.match(text.stdout, /backup results {2}'30 2 \* \* \*', keep 7/);
+    const mermaid = await archctl([
+      "graph",
+      "-f",
+      "blueprints/trading.yaml",
+      "--format",
+      "mermaid",
+    ]);
+    assert.match(mermaid.stdout, /^flowchart LR/);
+    assert.match(
+      mermaid.stdout,
+      /c_eod_report\["eod-report<br\/><small>cron, cron '30 16 \* \* 1-5' America\/New_York<\/small>"\]/,
+    );
+    assert.match(mermaid.stdout, /c_engine -->\|"uses"\| c_kafka/);
+    const dot = await archctl(["graph", "-f", "blueprints/rag.yaml", "--format", "dot"]);
+    assert.match(dot.stdout, /^digraph "rag" \{/);
+    assert.match(dot.stdout, /c_milvus \[shape=cylinder/);
+    assert.match(dot.stdout, /c_embedder -> pool_gpu \[label="1 GPU", style=dashed\]/);
+  });
+
+  test("estimate: min and max scale per component and in total", async () => {
+    const r = await archctl([
+      "estimate",
+      "-f",
+      "blueprints/rag.yaml",
+      "--env",
+      "prod",
+      "-o",
+      "json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    type Q = { cpuCores: number; memoryBytes: number; gpu: number };
+    const e = JSON.parse(r.stdout) as {
+      components: {
+        component: string;
+        replicas: { min: number; max: number };
+        min: Q;
+        max: Q;
+        storageBytes: number;
+      }[];
+      total: { min: Q; max: Q; storageBytes: number };
+    };
+    const embedder = e.components.find((c) => c.component === "embedder");
+    assert.deepEqual(embedder?.replicas, { min: 2, max: 16 });
+    assert.equal(embedder?.min.gpu, 2);
+    assert.equal(embedder?.max.gpu, 16);
+    assert.equal(embedder?.max.cpuCores, 32);
+    const milvus = e.components.find((c) => c.component === "milvus");
+    assert.ok((milvus?.min.cpuCores ?? 0) > 4, "milvus counts its etcd and MinIO");
+    assert.ok((milvus?.storageBytes ?? 0) >= 500 * 2 ** 30);
+    assert.equal(e.total.max.gpu, 16);
+    assert.ok(e.total.max.cpuCores > e.total.min.cpuCores);
+    const table = await archctl(["estimate", "-f", "blueprints/post.yaml"]);
+    assert.match(table.stdout, /^COMPONENT\s+TYPE\s+REPLICAS\s+CPU\s+MEMORY\s+GPU\s+STORAGE$/m);
+    assert.match(table.stdout, /^api\s+service\s+2-10\s/m);
+    assert.match(table.stdout, /^TOTAL\s/m);
+  });
+
+  test("--no-color and NO_COLOR keep escape codes out; FORCE_COLOR adds them", async () => {
+    const file = join(tempDir(), "bad.yaml");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(
+      file,
+      "apiVersion: archctl.io/v1alpha1\nkind: Architecture\nmetadata: {name: x}\nspec: {components: []}\n",
+    );
+    const plain = await archctl(["--no-color", "validate", "-f", file], { env: { NO_COLOR: "" } });
+    assert.ok(!(plain.stdout + plain.stderr).includes("\u001b["));
+    const colored = await archctl(["validate", "-f", file], {
+      env: { NO_COLOR: "", FORCE_COLOR: "1" },
+    });
+    assert.ok(colored.stdout.includes("\u001b[31m"));
+  });
+});
