@@ -1,19 +1,19 @@
 // The operator process: caches, work queue, workers, leader election, metrics
 // and health endpoints, and a clean shutdown. The reconcile itself is in
 // reconcile/reconciler.ts.
-import { hostname } from "node:os";
+
 import type { Server } from "node:http";
+import { hostname } from "node:os";
 import { ARCHITECTURE_LABEL, MANAGED_BY } from "./api/names.ts";
-import { loadKubeConfig } from "./kube/config.ts";
 import type { ConnectionOptions } from "./kube/config.ts";
+import { loadKubeConfig } from "./kube/config.ts";
 import { explainKubeError, isNotFound } from "./kube/errors.ts";
 import { ObjectClient } from "./kube/objects.ts";
 import type { ResourceType } from "./kube/resources.ts";
 import { ARCHITECTURES, OWNED } from "./kube/resources.ts";
 import { KubeRest } from "./kube/rest.ts";
-import type { Verb } from "./kube/rest.ts";
-import { Reconciler } from "./reconcile/reconciler.ts";
 import type { StoredArchitecture } from "./reconcile/reconciler.ts";
+import { Reconciler } from "./reconcile/reconciler.ts";
 import type { Capabilities, KubeObject } from "./render/types.ts";
 import { createEventRecorder } from "./runtime/events.ts";
 import { startHttpServer } from "./runtime/http-server.ts";
@@ -40,8 +40,9 @@ export interface OperatorOptions extends ConnectionOptions {
   processMetrics?: boolean;
 }
 
-type Child = KubeObject & { metadata: KubeObject["metadata"] & { uid?: string; ownerReferences?: { uid: string }[] } };
-
+type Child = KubeObject & {
+  metadata: KubeObject["metadata"] & { uid?: string; ownerReferences?: { uid: string }[] };
+};
 
 function resourceLabel(path: string): string {
   const m = /\/(?:api|apis)\/(?:[^/]+\/)?v[0-9][^/]*\/(?:namespaces\/[^/]+\/)?([a-z]+)/.exec(path);
@@ -94,7 +95,10 @@ export class Operator {
         throw err;
       }
     };
-    return { keda: await has("keda.sh/v1alpha1"), serviceMonitors: await has("monitoring.coreos.com/v1") };
+    return {
+      keda: await has("keda.sh/v1alpha1"),
+      serviceMonitors: await has("monitoring.coreos.com/v1"),
+    };
   }
 
   async start(): Promise<void> {
@@ -106,25 +110,41 @@ export class Operator {
     });
     this.objects = new ObjectClient(this.rest);
     const capabilities = await this.discover();
-    this.log.info("starting", { identity: this.identity, namespaces: this.opts.namespaces?.length ? this.opts.namespaces : "all", capabilities });
+    this.log.info("starting", {
+      identity: this.identity,
+      namespaces: this.opts.namespaces?.length ? this.opts.namespaces : "all",
+      capabilities,
+    });
 
     this.queue = new WorkQueue({ onChange: (depth) => this.metrics.queueDepth.set(depth) });
-    const enqueue = (obj: KubeObject) => this.queue.add(`${obj.metadata.namespace ?? ""}/${obj.metadata.name}`);
+    const enqueue = (obj: KubeObject) =>
+      this.queue.add(`${obj.metadata.namespace ?? ""}/${obj.metadata.name}`);
     const onRestart = (resource: string) => (err: unknown) => {
       this.metrics.watchRestarts.inc({ resource });
       this.log.warn("watch failed; restarting", { resource, err: explainKubeError(err) });
     };
 
     for (const ns of this.namespaces()) {
-      const inf = new Informer<StoredArchitecture>(this.rest, ARCHITECTURES, { ...(ns ? { namespace: ns } : {}), onRestart: onRestart("architectures") });
+      const inf = new Informer<StoredArchitecture>(this.rest, ARCHITECTURES, {
+        ...(ns ? { namespace: ns } : {}),
+        onRestart: onRestart("architectures"),
+      });
       inf.on((_type, obj) => enqueue(obj));
       this.architectures.push(inf);
     }
-    const ownedKinds: ResourceType[] = OWNED.filter((r) => !r.optional || (r.apiVersion.startsWith("keda.sh") ? capabilities.keda : capabilities.serviceMonitors));
+    const ownedKinds: ResourceType[] = OWNED.filter(
+      (r) =>
+        !r.optional ||
+        (r.apiVersion.startsWith("keda.sh") ? capabilities.keda : capabilities.serviceMonitors),
+    );
     for (const r of ownedKinds) {
       const list: Informer<Child>[] = [];
       for (const ns of this.namespaces()) {
-        const inf = new Informer<Child>(this.rest, r, { ...(ns ? { namespace: ns } : {}), labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`, onRestart: onRestart(r.plural) });
+        const inf = new Informer<Child>(this.rest, r, {
+          ...(ns ? { namespace: ns } : {}),
+          labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`,
+          onRestart: onRestart(r.plural),
+        });
         // A change to a child wakes its Architecture (found by label: cheap, and
         // it also covers children whose owner reference was removed by hand).
         inf.on((_type, obj) => {
@@ -151,15 +171,23 @@ export class Operator {
     });
 
     if (this.opts.metricsAddress !== "") {
-      this.server = await startHttpServer(this.opts.metricsAddress ?? "127.0.0.1:8080", this.metrics.registry, {
-        healthy: () => true,
-        ready: () => this.synced,
-      });
+      this.server = await startHttpServer(
+        this.opts.metricsAddress ?? "127.0.0.1:8080",
+        this.metrics.registry,
+        {
+          healthy: () => true,
+          ready: () => this.synced,
+        },
+      );
     }
 
-    await Promise.all([...this.architectures, ...[...this.children.values()].flat()].map((i) => i.start()));
+    await Promise.all(
+      [...this.architectures, ...[...this.children.values()].flat()].map((i) => i.start()),
+    );
     this.synced = true;
-    this.log.info("caches synced", { architectures: this.architectures.reduce((n, i) => n + i.list().length, 0) });
+    this.log.info("caches synced", {
+      architectures: this.architectures.reduce((n, i) => n + i.list().length, 0),
+    });
 
     const workers = this.opts.workers ?? 4;
     for (let i = 0; i < workers; i++) this.workers.push(this.work(i));
@@ -191,7 +219,9 @@ export class Operator {
 
   private enqueueAll(): void {
     if (!this.leading) return;
-    for (const inf of this.architectures) for (const a of inf.list()) this.queue.add(`${a.metadata.namespace ?? ""}/${a.metadata.name}`);
+    for (const inf of this.architectures)
+      for (const a of inf.list())
+        this.queue.add(`${a.metadata.namespace ?? ""}/${a.metadata.name}`);
   }
 
   private async work(worker: number): Promise<void> {
@@ -211,12 +241,21 @@ export class Operator {
       try {
         const result = await this.reconciler.reconcile(namespace, name, reconcileId);
         this.queue.forget(key);
-        this.metrics.reconciles.inc({ result: result.requeueAfterMs !== undefined ? "requeue" : "success" });
-        if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, Math.min(result.requeueAfterMs + 500, 2 ** 31 - 1));
+        this.metrics.reconciles.inc({
+          result: result.requeueAfterMs !== undefined ? "requeue" : "success",
+        });
+        if (result.requeueAfterMs !== undefined)
+          this.queue.addAfter(key, Math.min(result.requeueAfterMs + 500, 2 ** 31 - 1));
       } catch (err) {
         const delay = this.queue.addRateLimited(key);
         this.metrics.reconciles.inc({ result: "error" });
-        this.log.error("reconcile failed; will retry", { architecture: key, reconcileId, err: explainKubeError(err), retryInMs: Math.round(delay), failures: this.queue.failuresOf(key) });
+        this.log.error("reconcile failed; will retry", {
+          architecture: key,
+          reconcileId,
+          err: explainKubeError(err),
+          retryInMs: Math.round(delay),
+          failures: this.queue.failuresOf(key),
+        });
       } finally {
         end();
         this.queue.done(key);
@@ -232,8 +271,12 @@ export class Operator {
     await Promise.all(this.workers);
     await this.leader?.stop();
     this.leading = false;
-    await Promise.all([...this.architectures, ...[...this.children.values()].flat()].map((i) => i.stop()));
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await Promise.all(
+      [...this.architectures, ...[...this.children.values()].flat()].map((i) => i.stop()),
+    );
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
     this.log.info("stopped");
   }
 }
@@ -252,4 +295,3 @@ function mergedInformer<T extends KubeObject>(informers: Informer<T>[]): Informe
   view.list = (namespace?: string) => informers.flatMap((i) => i.list(namespace));
   return view;
 }
-

@@ -11,7 +11,12 @@ import { ExitCode } from "../exit-codes.ts";
 // The part of test/cluster/index.ts used here, declared locally so that the
 // published build does not pull the test tree in.
 interface ClusterModule {
-  clusterUp(opts: { name: string; tier: "kwok" | "apiserver"; onProgress: (line: string) => void; nodes: { workers?: number; gpuNodes?: number } }): Promise<{ kubeconfig: string }>;
+  clusterUp(opts: {
+    name: string;
+    tier: "kwok" | "apiserver";
+    onProgress: (line: string) => void;
+    nodes: { workers?: number; gpuNodes?: number };
+  }): Promise<{ kubeconfig: string }>;
   clusterDown(opts: { name: string; onProgress: (line: string) => void }): Promise<unknown>;
   kubeconfigPath(opts: { name: string }): string;
   clusterStatus(opts: { name: string }): Promise<{ running: boolean }>;

@@ -2,7 +2,14 @@
 // enforces the same rules the CLI checks. Pure: `archctl crd` prints it and a
 // test compares it with the copy committed in the chart.
 import { z } from "zod";
-import { ArchitectureSpecSchema, ArchitectureStatusSchema, GROUP, KIND, PLURAL, VERSION } from "./schema.ts";
+import {
+  ArchitectureSpecSchema,
+  ArchitectureStatusSchema,
+  GROUP,
+  KIND,
+  PLURAL,
+  VERSION,
+} from "./schema.ts";
 
 type JsonSchema = { [key: string]: unknown };
 
@@ -55,7 +62,12 @@ export function buildCrd(): JsonSchema {
           subresources: { status: {} },
           additionalPrinterColumns: [
             { name: "Phase", type: "string", jsonPath: ".status.phase" },
-            { name: "Ready", type: "string", jsonPath: ".status.ready", description: "ready components / all" },
+            {
+              name: "Ready",
+              type: "string",
+              jsonPath: ".status.ready",
+              description: "ready components / all",
+            },
             {
               name: "Reason",
               type: "string",
@@ -81,7 +93,8 @@ export function buildCrd(): JsonSchema {
               "x-kubernetes-validations": [
                 {
                   rule: "size(self.metadata.name) <= 40",
-                  message: "the name of an Architecture is at most 40 characters: its objects are named <name>-<component>",
+                  message:
+                    "the name of an Architecture is at most 40 characters: its objects are named <name>-<component>",
                 },
               ],
             },

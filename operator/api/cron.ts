@@ -2,7 +2,15 @@
 // standard parser): five fields, or one of the @ macros, optional TZ= prefix is
 // refused because CronJobs take the time zone from spec.timeZone.
 
-const MACROS = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
+const MACROS = new Set([
+  "@yearly",
+  "@annually",
+  "@monthly",
+  "@weekly",
+  "@daily",
+  "@midnight",
+  "@hourly",
+]);
 
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
@@ -31,8 +39,10 @@ function parseValue(text: string, field: Field): number | undefined {
 
 function checkPart(part: string, field: Field): string | undefined {
   const [range, step, extra] = part.split("/");
-  if (extra !== undefined || range === undefined || range === "") return `'${part}' is not a valid ${field.name}`;
-  if (step !== undefined && !/^[1-9][0-9]*$/.test(step)) return `step '${step}' in the ${field.name} must be a positive number`;
+  if (extra !== undefined || range === undefined || range === "")
+    return `'${part}' is not a valid ${field.name}`;
+  if (step !== undefined && !/^[1-9][0-9]*$/.test(step))
+    return `step '${step}' in the ${field.name} must be a positive number`;
   if (range === "*" || range === "?") return undefined;
   const bounds = range.split("-");
   if (bounds.length > 2) return `'${range}' is not a valid ${field.name} range`;
@@ -40,10 +50,12 @@ function checkPart(part: string, field: Field): string | undefined {
   for (const b of bounds) {
     const v = parseValue(b, field);
     if (v === undefined) return `'${b}' is not a valid ${field.name}`;
-    if (v < field.min || v > field.max) return `${field.name} ${v} is out of range ${field.min}-${field.max}`;
+    if (v < field.min || v > field.max)
+      return `${field.name} ${v} is out of range ${field.min}-${field.max}`;
     values.push(v);
   }
-  if (values.length === 2 && (values[0] as number) > (values[1] as number)) return `${field.name} range '${range}' runs backwards`;
+  if (values.length === 2 && (values[0] as number) > (values[1] as number))
+    return `${field.name} range '${range}' runs backwards`;
   return undefined;
 }
 
@@ -57,7 +69,8 @@ export function cronError(schedule: string): string | undefined {
   }
   if (/^(CRON_)?TZ=/.test(s)) return "time zones go in timeZone, not in the schedule";
   const parts = s.split(/\s+/);
-  if (parts.length !== 5) return `a cron schedule has 5 fields (minute hour day-of-month month day-of-week), this one has ${parts.length}`;
+  if (parts.length !== 5)
+    return `a cron schedule has 5 fields (minute hour day-of-month month day-of-week), this one has ${parts.length}`;
   for (const [i, text] of parts.entries()) {
     const field = FIELDS[i] as Field;
     for (const part of text.split(",")) {

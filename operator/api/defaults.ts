@@ -196,7 +196,10 @@ export function resolveComponent(c: Component): ResolvedComponent {
       resources: resolveResources(c, d.cpu, d.memory),
       env: c.env ?? {},
       uses: c.uses ?? [],
-      storage: { size: c.storage?.size ?? d.storage, ...(c.storage?.storageClassName ? { storageClassName: c.storage.storageClassName } : {}) },
+      storage: {
+        size: c.storage?.size ?? d.storage,
+        ...(c.storage?.storageClassName ? { storageClassName: c.storage.storageClassName } : {}),
+      },
     };
   }
   const served = c.type === "service" || c.type === "gateway";

@@ -49,20 +49,43 @@ export interface NameBudget {
 }
 
 /** Every name with a tight limit that a component of this type produces. */
-export function namesWithLimits(architecture: string, component: string, type: ComponentType, backedUp: boolean): NameBudget[] {
+export function namesWithLimits(
+  architecture: string,
+  component: string,
+  type: ComponentType,
+  backedUp: boolean,
+): NameBudget[] {
   const base = childName(architecture, component);
   const out: NameBudget[] = [{ name: base, max: 63, what: "Service" }];
   const datastore = !["service", "gateway", "worker", "job", "cron"].includes(type);
   if (datastore) {
     out.push({ name: base, max: 52, what: "StatefulSet" });
-    out.push({ name: childName(architecture, component, "headless"), max: 63, what: "headless Service" });
+    out.push({
+      name: childName(architecture, component, "headless"),
+      max: 63,
+      what: "headless Service",
+    });
   }
   if (type === "cron") out.push({ name: base, max: 52, what: "CronJob" });
   if (type === "milvus") {
-    out.push({ name: childName(architecture, component, "minio"), max: 52, what: "MinIO StatefulSet" });
-    out.push({ name: childName(architecture, component, "minio-headless"), max: 63, what: "MinIO headless Service" });
+    out.push({
+      name: childName(architecture, component, "minio"),
+      max: 52,
+      what: "MinIO StatefulSet",
+    });
+    out.push({
+      name: childName(architecture, component, "minio-headless"),
+      max: 63,
+      what: "MinIO headless Service",
+    });
   }
-  if (type === "kafka") out.push({ name: childName(architecture, component, "topics"), max: 63, what: "topics Job" });
-  if (backedUp) out.push({ name: childName(architecture, component, "backup"), max: 52, what: "backup CronJob" });
+  if (type === "kafka")
+    out.push({ name: childName(architecture, component, "topics"), max: 63, what: "topics Job" });
+  if (backedUp)
+    out.push({
+      name: childName(architecture, component, "backup"),
+      max: 52,
+      what: "backup CronJob",
+    });
   return out;
 }

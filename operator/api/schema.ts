@@ -52,7 +52,10 @@ const dnsLabel = (max: number) =>
 /** A Kubernetes resource quantity such as `250m`, `1`, `512Mi`, `20Gi`. */
 export const QUANTITY = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
 const quantity = z
-  .union([z.string().max(32).regex(QUANTITY, "must be a quantity such as 250m, 1, 512Mi or 20Gi"), z.number().nonnegative()])
+  .union([
+    z.string().max(32).regex(QUANTITY, "must be a quantity such as 250m, 1, 512Mi or 20Gi"),
+    z.number().nonnegative(),
+  ])
   .meta({ "x-kubernetes-int-or-string": true });
 
 /** A duration such as `90s`, `30m`, `2h`, `7d` or `1h30m`. */
@@ -61,7 +64,10 @@ const duration = z.string().max(32).regex(DURATION, "must be a duration such as 
 
 // A list keyed by a field: the API server refuses duplicate keys, and server-side
 // apply merges entries by key instead of replacing the whole list.
-const listMap = (key: string) => ({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": [key] });
+const listMap = (key: string) => ({
+  "x-kubernetes-list-type": "map",
+  "x-kubernetes-list-map-keys": [key],
+});
 
 const port = z.number().int().min(1).max(65535);
 const shortString = z.string().max(253);
@@ -96,36 +102,69 @@ export const ExchangeSchema = z.strictObject({
 });
 
 export const TopicSchema = z.strictObject({
-  name: z.string().min(1).max(249).regex(/^[a-zA-Z0-9._-]+$/, "must be letters, digits, '.', '_' or '-'"),
+  name: z
+    .string()
+    .min(1)
+    .max(249)
+    .regex(/^[a-zA-Z0-9._-]+$/, "must be letters, digits, '.', '_' or '-'"),
   partitions: z.number().int().min(1).max(10000).optional(),
   replicationFactor: z.number().int().min(1).max(7).optional(),
 });
 
 export const ComponentSchema = z
   .strictObject({
-    name: dnsLabel(40).describe("unique within the Architecture; objects are named <architecture>-<name>"),
+    name: dnsLabel(40).describe(
+      "unique within the Architecture; objects are named <architecture>-<name>",
+    ),
     type: z.enum(COMPONENT_TYPES),
     description: z.string().max(1024).optional(),
-    image: z.string().min(1).max(512).optional().describe("container image; required for application components, optional override for datastores"),
-    version: z.string().max(64).optional().describe("datastore version; each type has a pinned default"),
+    image: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .describe(
+        "container image; required for application components, optional override for datastores",
+      ),
+    version: z
+      .string()
+      .max(64)
+      .optional()
+      .describe("datastore version; each type has a pinned default"),
     command: stringList.optional(),
     args: stringList.optional(),
     port: port.optional().describe("container port of a service or gateway (default 8080)"),
     replicas: z.number().int().min(0).max(1000).optional(),
     resources: ResourcesSchema.optional(),
     env: stringMap.optional().describe("plain, non-secret environment variables"),
-    uses: z.array(dnsLabel(40)).max(32).optional().describe("components whose connection details are injected as environment variables"),
+    uses: z
+      .array(dnsLabel(40))
+      .max(32)
+      .optional()
+      .describe("components whose connection details are injected as environment variables"),
     gpu: GpuRequestSchema.optional(),
-    healthPath: z.string().max(256).regex(/^\//, "must start with /").optional().describe("HTTP path for readiness and liveness probes (default /healthz)"),
+    healthPath: z
+      .string()
+      .max(256)
+      .regex(/^\//, "must start with /")
+      .optional()
+      .describe("HTTP path for readiness and liveness probes (default /healthz)"),
     schedule: z.string().max(128).optional().describe("cron schedule, for type cron"),
     timeZone: z.string().max(64).optional(),
-    singleton: z.boolean().optional().describe("exactly one replica, replaced rather than rolled (for schedulers)"),
+    singleton: z
+      .boolean()
+      .optional()
+      .describe("exactly one replica, replaced rather than rolled (for schedulers)"),
     completions: z.number().int().min(1).max(10000).optional(),
     parallelism: z.number().int().min(1).max(1000).optional(),
     backoffLimit: z.number().int().min(0).max(100).optional(),
     storage: StorageSchema.optional(),
     settings: stringMap.optional().describe("datastore server settings"),
-    exchanges: z.array(ExchangeSchema).max(64).optional().describe("RabbitMQ exchanges declared at start-up"),
+    exchanges: z
+      .array(ExchangeSchema)
+      .max(64)
+      .optional()
+      .describe("RabbitMQ exchanges declared at start-up"),
     topics: z.array(TopicSchema).max(256).optional().describe("Kafka topics created at start-up"),
   })
   .meta({
@@ -159,11 +198,33 @@ export const ComponentSchema = z
 
 export const RateLimitSchema = z
   .strictObject({
-    rps: z.number().int().min(1).max(1_000_000).optional().describe("requests per second per client IP"),
-    rpm: z.number().int().min(1).max(60_000_000).optional().describe("requests per minute per client IP"),
-    connections: z.number().int().min(1).max(1_000_000).optional().describe("concurrent connections per client IP"),
+    rps: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe("requests per second per client IP"),
+    rpm: z
+      .number()
+      .int()
+      .min(1)
+      .max(60_000_000)
+      .optional()
+      .describe("requests per minute per client IP"),
+    connections: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe("concurrent connections per client IP"),
     burstMultiplier: z.number().int().min(1).max(100).optional(),
-    whitelist: z.array(z.string().max(64)).max(64).optional().describe("CIDRs exempt from the limits"),
+    whitelist: z
+      .array(z.string().max(64))
+      .max(64)
+      .optional()
+      .describe("CIDRs exempt from the limits"),
   })
   .meta({
     "x-kubernetes-validations": [
@@ -183,7 +244,10 @@ export const IngressHostSchema = z.strictObject({
   host: z
     .string()
     .max(253)
-    .regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a DNS host name"),
+    .regex(
+      /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+      "must be a DNS host name",
+    ),
   routes: z.array(IngressRouteSchema).min(1).max(32),
 });
 
@@ -192,8 +256,12 @@ export const IngressSchema = z.strictObject({
   hosts: z.array(IngressHostSchema).min(1).max(16),
   tls: z
     .strictObject({
-      secretName: dnsLabel(253).optional().describe("existing TLS Secret; default <architecture>-tls"),
-      clusterIssuer: shortString.optional().describe("cert-manager ClusterIssuer that fills the Secret"),
+      secretName: dnsLabel(253)
+        .optional()
+        .describe("existing TLS Secret; default <architecture>-tls"),
+      clusterIssuer: shortString
+        .optional()
+        .describe("cert-manager ClusterIssuer that fills the Secret"),
     })
     .optional(),
   rateLimit: RateLimitSchema.optional(),
@@ -218,7 +286,10 @@ export const AutoscalingSchema = z
   })
   .meta({
     "x-kubernetes-validations": [
-      { rule: "self.minReplicas <= self.maxReplicas", message: "minReplicas must not exceed maxReplicas" },
+      {
+        rule: "self.minReplicas <= self.maxReplicas",
+        message: "minReplicas must not exceed maxReplicas",
+      },
     ],
   });
 
@@ -231,8 +302,14 @@ export const TolerationSchema = z.strictObject({
 
 export const GpuPoolSchema = z.strictObject({
   name: dnsLabel(40),
-  nodeSelector: stringMap.optional().describe("labels of the pool's nodes (default nvidia.com/gpu.present=true)"),
-  tolerations: z.array(TolerationSchema).max(16).optional().describe("default: tolerate nvidia.com/gpu=present:NoSchedule"),
+  nodeSelector: stringMap
+    .optional()
+    .describe("labels of the pool's nodes (default nvidia.com/gpu.present=true)"),
+  tolerations: z
+    .array(TolerationSchema)
+    .max(16)
+    .optional()
+    .describe("default: tolerate nvidia.com/gpu=present:NoSchedule"),
   resourceName: shortString.optional().describe("extended resource (default nvidia.com/gpu)"),
 });
 
@@ -250,7 +327,9 @@ export const BackupSchema = z
         bucket: z.string().min(3).max(63),
         endpoint: z.string().max(512).optional(),
         prefix: z.string().max(512).optional(),
-        credentialsSecret: dnsLabel(253).describe("Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+        credentialsSecret: dnsLabel(253).describe(
+          "Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+        ),
       })
       .optional()
       .describe("upload backups to S3-compatible storage"),
@@ -262,15 +341,25 @@ export const BackupSchema = z
   });
 
 export const MonitoringSchema = z.strictObject({
-  serviceMonitors: z.boolean().optional().describe("create Prometheus Operator ServiceMonitors (default true)"),
-  release: shortString.optional().describe("value of the 'release' label Prometheus selects on (default kube-prometheus-stack)"),
+  serviceMonitors: z
+    .boolean()
+    .optional()
+    .describe("create Prometheus Operator ServiceMonitors (default true)"),
+  release: shortString
+    .optional()
+    .describe("value of the 'release' label Prometheus selects on (default kube-prometheus-stack)"),
   interval: duration.optional(),
   dashboard: z.boolean().optional().describe("create a Grafana dashboard ConfigMap (default true)"),
 });
 
 export const NetworkPolicySchema = z.strictObject({
-  enabled: z.boolean().optional().describe("isolate datastores: only components that use one may reach it (default true)"),
-  ingressNamespace: shortString.optional().describe("namespace of the ingress controller (default ingress-nginx)"),
+  enabled: z
+    .boolean()
+    .optional()
+    .describe("isolate datastores: only components that use one may reach it (default true)"),
+  ingressNamespace: shortString
+    .optional()
+    .describe("namespace of the ingress controller (default ingress-nginx)"),
 });
 
 export const ArchitectureSpecSchema = z
@@ -283,11 +372,15 @@ export const ArchitectureSpecSchema = z
     backups: z.array(BackupSchema).max(64).meta(listMap("component")).optional(),
     monitoring: MonitoringSchema.optional(),
     networkPolicy: NetworkPolicySchema.optional(),
-    ttl: duration.optional().describe("delete the Architecture this long after creation (ephemeral environments)"),
+    ttl: duration
+      .optional()
+      .describe("delete the Architecture this long after creation (ephemeral environments)"),
     deletionPolicy: z
       .enum(["Retain", "Delete"])
       .optional()
-      .describe("what happens to datastore volumes when the Architecture is deleted (default Retain)"),
+      .describe(
+        "what happens to datastore volumes when the Architecture is deleted (default Retain)",
+      ),
   })
   .meta({
     "x-kubernetes-validations": [
@@ -297,7 +390,8 @@ export const ArchitectureSpecSchema = z
       },
       {
         rule: "!has(self.autoscaling) || self.autoscaling.all(a, self.components.exists(c, c.name == a.component && c.type in ['service','gateway','worker']))",
-        message: "autoscaling applies only to service, gateway or worker components of this Architecture",
+        message:
+          "autoscaling applies only to service, gateway or worker components of this Architecture",
       },
       {
         rule: "self.components.all(c, !has(c.gpu) || (has(self.gpuPools) && self.gpuPools.exists(p, p.name == c.gpu.pool)))",
@@ -333,7 +427,11 @@ export const PHASES = ["Pending", "Progressing", "Ready", "Degraded", "Deleting"
 export const ArchitectureStatusSchema = z.strictObject({
   observedGeneration: z.number().int().min(0).optional(),
   phase: z.enum(PHASES).optional(),
-  ready: z.string().max(32).optional().describe("ready components out of all, e.g. 4/5 (printer column)"),
+  ready: z
+    .string()
+    .max(32)
+    .optional()
+    .describe("ready components out of all, e.g. 4/5 (printer column)"),
   conditions: z.array(ConditionSchema).max(16).meta(listMap("type")).optional(),
   components: z.array(ComponentStatusSchema).max(64).optional(),
   endpoints: z.array(EndpointSchema).max(64).optional(),

@@ -1,10 +1,10 @@
 // Validation of an Architecture: the schema first, then the semantic checks.
 // Every problem is reported at once, each with a path and a hint.
 import type { z } from "zod";
-import { ArchitectureSchema } from "./schema.ts";
 import type { Architecture } from "./schema.ts";
-import { checkSemantics } from "./semantics.ts";
+import { ArchitectureSchema } from "./schema.ts";
 import type { Issue, IssuePath } from "./semantics.ts";
+import { checkSemantics } from "./semantics.ts";
 
 export type { Issue, IssuePath } from "./semantics.ts";
 
@@ -38,11 +38,14 @@ function schemaAt(path: IssuePath): z.ZodType | undefined {
       node = (node.def as unknown as { innerType: z.ZodType }).innerType;
     }
     if (!node) return undefined;
-    if (node.def.type === "object") node = (node.def as unknown as { shape: Record<string, z.ZodType> }).shape[String(key)];
-    else if (node.def.type === "array") node = (node.def as unknown as { element: z.ZodType }).element;
+    if (node.def.type === "object")
+      node = (node.def as unknown as { shape: Record<string, z.ZodType> }).shape[String(key)];
+    else if (node.def.type === "array")
+      node = (node.def as unknown as { element: z.ZodType }).element;
     else return undefined;
   }
-  while (node && node.def.type === "optional") node = (node.def as unknown as { innerType: z.ZodType }).innerType;
+  while (node && node.def.type === "optional")
+    node = (node.def as unknown as { innerType: z.ZodType }).innerType;
   return node;
 }
 
@@ -50,7 +53,9 @@ function knownFieldsHint(key: string, path: IssuePath): string {
   const node = schemaAt(path);
   if (node?.def.type !== "object") return "remove it";
   const fields = Object.keys((node.def as unknown as { shape: Record<string, unknown> }).shape);
-  const guess = fields.find((f) => f.toLowerCase() === key.toLowerCase()) ?? fields.find((f) => f.startsWith(key.slice(0, 3)));
+  const guess =
+    fields.find((f) => f.toLowerCase() === key.toLowerCase()) ??
+    fields.find((f) => f.startsWith(key.slice(0, 3)));
   return `${guess ? `did you mean '${guess}'? ` : ""}allowed here: ${fields.join(", ")}`;
 }
 
@@ -67,9 +72,23 @@ function fromZod(issue: z.core.$ZodIssue, input: unknown): Issue[] {
     case "invalid_type": {
       const actual = valueAt(input, path);
       if (actual === undefined) {
-        return [{ path, message: `required field '${String(path.at(-1) ?? "")}' is missing`, hint: `add it (${issue.expected})`, severity: "error" }];
+        return [
+          {
+            path,
+            message: `required field '${String(path.at(-1) ?? "")}' is missing`,
+            hint: `add it (${issue.expected})`,
+            severity: "error",
+          },
+        ];
       }
-      return [{ path, message: `expected ${issue.expected}, got ${describe(actual)}`, hint: `write a ${issue.expected} here`, severity: "error" }];
+      return [
+        {
+          path,
+          message: `expected ${issue.expected}, got ${describe(actual)}`,
+          hint: `write a ${issue.expected} here`,
+          severity: "error",
+        },
+      ];
     }
     case "invalid_value":
       return [
@@ -82,12 +101,28 @@ function fromZod(issue: z.core.$ZodIssue, input: unknown): Issue[] {
       ];
     case "invalid_union":
       // Only quantities are unions: say what a quantity looks like.
-      return [{ path, message: `${JSON.stringify(valueAt(input, path))} is not a valid quantity`, hint: "write a quantity such as 250m, 1, 512Mi or 20Gi", severity: "error" }];
+      return [
+        {
+          path,
+          message: `${JSON.stringify(valueAt(input, path))} is not a valid quantity`,
+          hint: "write a quantity such as 250m, 1, 512Mi or 20Gi",
+          severity: "error",
+        },
+      ];
     case "too_small":
     case "too_big": {
-      const what = issue.origin === "array" ? "items" : issue.origin === "string" ? "characters" : "";
-      const bound = issue.code === "too_small" ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
-      return [{ path, message: `must be ${bound}${what ? ` ${what}` : ""}`, hint: issue.message, severity: "error" }];
+      const what =
+        issue.origin === "array" ? "items" : issue.origin === "string" ? "characters" : "";
+      const bound =
+        issue.code === "too_small" ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
+      return [
+        {
+          path,
+          message: `must be ${bound}${what ? ` ${what}` : ""}`,
+          hint: issue.message,
+          severity: "error",
+        },
+      ];
     }
     default:
       return [{ path, message: issue.message, severity: "error" }];

@@ -18,17 +18,23 @@ export function loadKubeConfig(opts: ConnectionOptions = {}): KubeConfig {
     else kc.loadFromDefault();
   } catch (err) {
     const file = opts.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config";
-    throw new KubeConfigError(`cannot read kubeconfig ${file}: ${(err as Error).message}. Pass --kubeconfig FILE or set KUBECONFIG.`);
+    throw new KubeConfigError(
+      `cannot read kubeconfig ${file}: ${(err as Error).message}. Pass --kubeconfig FILE or set KUBECONFIG.`,
+    );
   }
   if (opts.context) {
     if (!kc.getContextObject(opts.context)) {
       const known = kc.getContexts().map((c) => c.name);
-      throw new KubeConfigError(`context '${opts.context}' is not in the kubeconfig; known contexts: ${known.join(", ") || "none"}`);
+      throw new KubeConfigError(
+        `context '${opts.context}' is not in the kubeconfig; known contexts: ${known.join(", ") || "none"}`,
+      );
     }
     kc.setCurrentContext(opts.context);
   }
   if (!kc.getCurrentCluster()) {
-    throw new KubeConfigError("no cluster configured: the kubeconfig has no current context. Pass --kubeconfig/--context, or run `archctl dev cluster up`.");
+    throw new KubeConfigError(
+      "no cluster configured: the kubeconfig has no current context. Pass --kubeconfig/--context, or run `archctl dev cluster up`.",
+    );
   }
   return kc;
 }

@@ -6,7 +6,11 @@ export interface StatusBody {
   message?: string;
   reason?: string;
   code?: number;
-  details?: { name?: string; kind?: string; causes?: { field?: string; message?: string; reason?: string }[] };
+  details?: {
+    name?: string;
+    kind?: string;
+    causes?: { field?: string; message?: string; reason?: string }[];
+  };
 }
 
 export class KubeApiError extends Error {
@@ -31,7 +35,10 @@ export class ClusterUnreachableError extends Error {
   readonly server: string;
   readonly context: string;
   constructor(server: string, context: string, cause: unknown) {
-    const why = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
+    const why =
+      cause instanceof Error
+        ? ((cause.cause as Error | undefined)?.message ?? cause.message)
+        : String(cause);
     super(`no cluster at ${server} (context ${context}): ${why}`);
     this.name = "ClusterUnreachableError";
     this.server = server;
@@ -53,11 +60,19 @@ export function isInvalid(err: unknown): boolean {
   return err instanceof KubeApiError && (err.status === 422 || err.status === 400);
 }
 
-const VERBS: Record<string, string> = { GET: "get", POST: "create", PUT: "update", PATCH: "patch", DELETE: "delete" };
+const VERBS: Record<string, string> = {
+  GET: "get",
+  POST: "create",
+  PUT: "update",
+  PATCH: "patch",
+  DELETE: "delete",
+};
 
 function resourceOf(path: string): string {
   // /apis/apps/v1/namespaces/x/deployments/y -> deployments.apps in namespace x
-  const m = /^\/apis?\/(?:([^/]+)\/)?v[^/]+(?:\/namespaces\/([^/]+))?\/([^/?]+)/.exec(path.startsWith("/api/") ? path.replace("/api/", "/api//") : path);
+  const m = /^\/apis?\/(?:([^/]+)\/)?v[^/]+(?:\/namespaces\/([^/]+))?\/([^/?]+)/.exec(
+    path.startsWith("/api/") ? path.replace("/api/", "/api//") : path,
+  );
   if (!m) return path;
   const [, group, ns, plural] = m;
   const res = group ? `${plural}.${group}` : plural;
@@ -77,14 +92,18 @@ export function explainKubeError(err: unknown): string {
     case 403:
       return `forbidden: you may not ${VERBS[err.method] ?? err.method} ${where}. Ask for that permission (RBAC) or use another context.`;
     case 404:
-      if (/archctl\.io/.test(err.path) && /the server could not find the requested resource/.test(err.message)) {
+      if (
+        /archctl\.io/.test(err.path) &&
+        /the server could not find the requested resource/.test(err.message)
+      ) {
         return "archctl is not installed in this cluster (no Architecture CRD). Run: archctl install";
       }
       return `not found: ${err.body.details?.kind ?? where} ${err.body.details?.name ?? ""}`.trim();
     case 409:
       return `conflict on ${where}: ${err.message}`;
     case 422: {
-      const causes = err.body.details?.causes?.map((c) => `${c.field ? `${c.field}: ` : ""}${c.message}`) ?? [];
+      const causes =
+        err.body.details?.causes?.map((c) => `${c.field ? `${c.field}: ` : ""}${c.message}`) ?? [];
       return `the API server refused the object: ${causes.length ? causes.join("; ") : err.message}`;
     }
     default:

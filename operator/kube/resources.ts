@@ -10,14 +10,27 @@ export interface ResourceType {
   optional?: boolean;
 }
 
-const t = (apiVersion: string, kind: string, plural: string, namespaced = true, optional = false): ResourceType =>
-  optional ? { apiVersion, kind, plural, namespaced, optional } : { apiVersion, kind, plural, namespaced };
+const t = (
+  apiVersion: string,
+  kind: string,
+  plural: string,
+  namespaced = true,
+  optional = false,
+): ResourceType =>
+  optional
+    ? { apiVersion, kind, plural, namespaced, optional }
+    : { apiVersion, kind, plural, namespaced };
 
 export const ARCHITECTURES = t("archctl.io/v1alpha1", "Architecture", "architectures");
 export const NAMESPACES = t("v1", "Namespace", "namespaces", false);
 export const LEASES = t("coordination.k8s.io/v1", "Lease", "leases");
 export const EVENTS = t("events.k8s.io/v1", "Event", "events");
-export const CRDS = t("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", false);
+export const CRDS = t(
+  "apiextensions.k8s.io/v1",
+  "CustomResourceDefinition",
+  "customresourcedefinitions",
+  false,
+);
 export const PODS = t("v1", "Pod", "pods");
 
 /** Every kind the operator owns, in the order the renderer applies them. */
@@ -40,7 +53,12 @@ export const OWNED: ResourceType[] = [
   t("monitoring.coreos.com/v1", "ServiceMonitor", "servicemonitors", true, true),
 ];
 
-const BY_KIND = new Map([...OWNED, ARCHITECTURES, NAMESPACES, LEASES, EVENTS, CRDS, PODS].map((r) => [`${r.apiVersion}/${r.kind}`, r]));
+const BY_KIND = new Map(
+  [...OWNED, ARCHITECTURES, NAMESPACES, LEASES, EVENTS, CRDS, PODS].map((r) => [
+    `${r.apiVersion}/${r.kind}`,
+    r,
+  ]),
+);
 
 export function resourceFor(apiVersion: string, kind: string): ResourceType {
   const r = BY_KIND.get(`${apiVersion}/${kind}`);
@@ -49,7 +67,12 @@ export function resourceFor(apiVersion: string, kind: string): ResourceType {
 }
 
 /** REST path of a collection (namespace undefined = all namespaces) or of one object. */
-export function resourcePath(r: ResourceType, namespace?: string, name?: string, subresource?: string): string {
+export function resourcePath(
+  r: ResourceType,
+  namespace?: string,
+  name?: string,
+  subresource?: string,
+): string {
   const base = r.apiVersion.includes("/") ? `/apis/${r.apiVersion}` : `/api/${r.apiVersion}`;
   const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
   const obj = name ? `/${encodeURIComponent(name)}` : "";

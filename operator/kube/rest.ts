@@ -3,8 +3,8 @@
 // events and responses all have one shape, and it counts every request.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { HttpMethod, RequestContext } from "@kubernetes/client-node";
-import { fetch } from "undici";
 import type { Dispatcher } from "undici";
+import { fetch } from "undici";
 import type { StatusBody } from "./errors.ts";
 import { ClusterUnreachableError, KubeApiError } from "./errors.ts";
 
@@ -40,7 +40,8 @@ export class KubeRest {
 
   async request<T = unknown>(verb: Verb, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = new URL(this.server + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const ctx = new RequestContext(url.toString(), verb as HttpMethod);
     await this.kc.applySecurityAuthentication(ctx);
     const headers = ctx.getHeaders() as Record<string, string>;

@@ -27,12 +27,32 @@ export function contentHash(obj: KubeObject): string {
 /** The object as it is applied: its content hash recorded in an annotation. */
 export function withHash(obj: KubeObject): KubeObject {
   const hash = contentHash(obj);
-  return { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [HASH_ANNOTATION]: hash } } };
+  return {
+    ...obj,
+    metadata: {
+      ...obj.metadata,
+      annotations: { ...obj.metadata.annotations, [HASH_ANNOTATION]: hash },
+    },
+  };
 }
 
 const SUFFIX: Record<string, number> = {
-  n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 
 /** The value of a Kubernetes quantity ("500m" -> 0.5, "1Gi" -> 2^30), or undefined. */
@@ -66,7 +86,11 @@ export function containsDesired(desired: unknown, live: unknown): boolean {
       if (v === undefined) continue;
       if (!(k in l)) {
         // The API server drops empty maps and lists: absent equals empty.
-        if ((Array.isArray(v) && v.length === 0) || (v !== null && typeof v === "object" && Object.keys(v).length === 0)) continue;
+        if (
+          (Array.isArray(v) && v.length === 0) ||
+          (v !== null && typeof v === "object" && Object.keys(v).length === 0)
+        )
+          continue;
         return false;
       }
       if (!containsDesired(v, l[k])) return false;

@@ -16,23 +16,38 @@ interface StatefulSetLike {
     selector?: unknown;
     serviceName?: string;
     podManagementPolicy?: string;
-    volumeClaimTemplates?: { metadata?: { name?: string }; spec?: { resources?: { requests?: { storage?: string } }; storageClassName?: string } }[];
+    volumeClaimTemplates?: {
+      metadata?: { name?: string };
+      spec?: { resources?: { requests?: { storage?: string } }; storageClassName?: string };
+    }[];
   };
 }
 
 function describeClaims(sts: StatefulSetLike): string {
   return (sts.spec?.volumeClaimTemplates ?? [])
-    .map((t) => `${t.metadata?.name}=${t.spec?.resources?.requests?.storage ?? "?"}${t.spec?.storageClassName ? `/${t.spec.storageClassName}` : ""}`)
+    .map(
+      (t) =>
+        `${t.metadata?.name}=${t.spec?.resources?.requests?.storage ?? "?"}${t.spec?.storageClassName ? `/${t.spec.storageClassName}` : ""}`,
+    )
     .join(", ");
 }
 
-export function destructiveChange(desired: KubeObject, live: KubeObject | undefined): BlockedChange | undefined {
+export function destructiveChange(
+  desired: KubeObject,
+  live: KubeObject | undefined,
+): BlockedChange | undefined {
   if (!live || desired.kind !== "StatefulSet") return undefined;
   const want = desired as StatefulSetLike;
   const have = live as StatefulSetLike;
   const name = desired.metadata.name;
-  const claimsWant = (want.spec?.volumeClaimTemplates ?? []).map((t) => ({ name: t.metadata?.name, spec: t.spec }));
-  const claimsHave = (have.spec?.volumeClaimTemplates ?? []).map((t) => ({ name: t.metadata?.name, spec: t.spec }));
+  const claimsWant = (want.spec?.volumeClaimTemplates ?? []).map((t) => ({
+    name: t.metadata?.name,
+    spec: t.spec,
+  }));
+  const claimsHave = (have.spec?.volumeClaimTemplates ?? []).map((t) => ({
+    name: t.metadata?.name,
+    spec: t.spec,
+  }));
   if (!containsDesired(claimsWant, claimsHave)) {
     return {
       kind: "StatefulSet",
@@ -44,7 +59,12 @@ export function destructiveChange(desired: KubeObject, live: KubeObject | undefi
   for (const field of ["selector", "serviceName", "podManagementPolicy"] as const) {
     const w = want.spec?.[field];
     const h = have.spec?.[field];
-    if (w !== undefined && h !== undefined && canonicalJson(w) !== canonicalJson(h) && !containsDesired(w, h)) {
+    if (
+      w !== undefined &&
+      h !== undefined &&
+      canonicalJson(w) !== canonicalJson(h) &&
+      !containsDesired(w, h)
+    ) {
       return {
         kind: "StatefulSet",
         name,

@@ -39,7 +39,9 @@ export type StoredArchitecture = Architecture & {
   };
 };
 
-type Child = KubeObject & { metadata: KubeObject["metadata"] & { uid?: string; ownerReferences?: { uid: string }[] } };
+type Child = KubeObject & {
+  metadata: KubeObject["metadata"] & { uid?: string; ownerReferences?: { uid: string }[] };
+};
 
 export interface ReconcileResult {
   /** Reconcile again after this many ms (TTL expiry, waiting for children). */
@@ -99,7 +101,11 @@ export class Reconciler {
     const counter = { writes: 0 };
     const stored = this.d.architectures.get(name, namespace);
     if (!stored) return counter; // deleted: garbage collection removes the children
-    const log = this.d.log.child({ architecture: `${namespace}/${name}`, reconcileId, generation: stored.metadata.generation });
+    const log = this.d.log.child({
+      architecture: `${namespace}/${name}`,
+      reconcileId,
+      generation: stored.metadata.generation,
+    });
 
     if (stored.metadata.deletionTimestamp) {
       await this.finalize(stored, log, counter);
@@ -121,14 +127,20 @@ export class Reconciler {
       return counter;
     }
 
-    const resolved: ResolvedArchitecture = applyDefaults({ ...validation.architecture, metadata: stored.metadata });
+    const resolved: ResolvedArchitecture = applyDefaults({
+      ...validation.architecture,
+      metadata: stored.metadata,
+    });
     const expiry = this.expiryMs(stored, resolved);
     if (expiry !== undefined && expiry <= 0) {
       await this.expire(stored, log, counter);
       return counter;
     }
 
-    const rendered = render({ ...validation.architecture, metadata: stored.metadata }, this.d.capabilities);
+    const rendered = render(
+      { ...validation.architecture, metadata: stored.metadata },
+      this.d.capabilities,
+    );
     await this.ensureSecrets(stored, rendered.secrets, log, counter);
 
     const blocked: BlockedChange[] = [];
@@ -147,22 +159,55 @@ export class Reconciler {
       if (!decision.apply) continue;
       try {
         if (needsRecreate(desired, live) && live) {
-          await this.d.objects.delete(resourceFor(obj.apiVersion, obj.kind), namespace, obj.metadata.name, { ...((live as Child).metadata.uid ? { uid: (live as Child).metadata.uid as string } : {}), propagationPolicy: "Background" });
+          await this.d.objects.delete(
+            resourceFor(obj.apiVersion, obj.kind),
+            namespace,
+            obj.metadata.name,
+            {
+              ...((live as Child).metadata.uid
+                ? { uid: (live as Child).metadata.uid as string }
+                : {}),
+              propagationPolicy: "Background",
+            },
+          );
           this.wrote(obj.kind, "delete", counter);
-          log.info("recreating", { kind: obj.kind, name: obj.metadata.name, why: "pod template changed" });
+          log.info("recreating", {
+            kind: obj.kind,
+            name: obj.metadata.name,
+            why: "pod template changed",
+          });
         }
         await this.d.objects.apply(desired, { fieldManager: FIELD_MANAGER, force: true });
         this.wrote(obj.kind, "apply", counter);
         log.info("applied", { kind: obj.kind, name: obj.metadata.name, why: decision.reason });
-        if (decision.reason === "drifted") this.d.events.record(stored, "Normal", "Restored", "Apply", `${obj.kind} ${obj.metadata.name} was changed outside archctl and has been restored`);
-        else if (decision.reason === "missing" && live === undefined) this.d.events.record(stored, "Normal", "Created", "Apply", `${obj.kind} ${obj.metadata.name}`);
+        if (decision.reason === "drifted")
+          this.d.events.record(
+            stored,
+            "Normal",
+            "Restored",
+            "Apply",
+            `${obj.kind} ${obj.metadata.name} was changed outside archctl and has been restored`,
+          );
+        else if (decision.reason === "missing" && live === undefined)
+          this.d.events.record(
+            stored,
+            "Normal",
+            "Created",
+            "Apply",
+            `${obj.kind} ${obj.metadata.name}`,
+          );
       } catch (err) {
         if (!isInvalid(err)) throw err;
         failures.push({ kind: obj.kind, name: obj.metadata.name, message: explainKubeError(err) });
-        log.error("object refused by the API server", { kind: obj.kind, name: obj.metadata.name, err: explainKubeError(err) });
+        log.error("object refused by the API server", {
+          kind: obj.kind,
+          name: obj.metadata.name,
+          err: explainKubeError(err),
+        });
       }
     }
-    for (const b of blocked) log.warn("destructive change refused", { kind: b.kind, name: b.name, field: b.field });
+    for (const b of blocked)
+      log.warn("destructive change refused", { kind: b.kind, name: b.name, field: b.field });
 
     await this.prune(stored, desiredKeys, log, counter);
 
@@ -179,14 +224,24 @@ export class Reconciler {
       blocked,
       failures,
       now: this.now(),
-      ...(stored.metadata.creationTimestamp ? { creationTimestamp: stored.metadata.creationTimestamp } : {}),
+      ...(stored.metadata.creationTimestamp
+        ? { creationTimestamp: stored.metadata.creationTimestamp }
+        : {}),
     });
     const previousPhase = stored.status?.phase;
     await this.writeStatus(stored, status, counter);
     if (previousPhase !== status.phase) {
       log.info("phase changed", { from: previousPhase ?? "none", to: status.phase });
-      if (status.phase === "Degraded") this.d.events.record(stored, "Warning", "Degraded", "Reconcile", status.conditions?.find((c) => c.type === "Degraded")?.message ?? "degraded");
-      if (status.phase === "Ready") this.d.events.record(stored, "Normal", "Ready", "Reconcile", "all components are ready");
+      if (status.phase === "Degraded")
+        this.d.events.record(
+          stored,
+          "Warning",
+          "Degraded",
+          "Reconcile",
+          status.conditions?.find((c) => c.type === "Degraded")?.message ?? "degraded",
+        );
+      if (status.phase === "Ready")
+        this.d.events.record(stored, "Normal", "Ready", "Reconcile", "all components are ready");
     }
     const result: ReconcileResult = { writes: counter.writes };
     if (expiry !== undefined) result.requeueAfterMs = expiry;
@@ -195,36 +250,75 @@ export class Reconciler {
 
   private expiryMs(stored: StoredArchitecture, resolved: ResolvedArchitecture): number | undefined {
     if (!resolved.ttl || !stored.metadata.creationTimestamp) return undefined;
-    const seconds = [...resolved.ttl.matchAll(/([0-9]+)(s|m|h|d)/g)].reduce((s, m) => s + Number(m[1]) * ({ s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "s"] ?? 0), 0);
+    const seconds = [...resolved.ttl.matchAll(/([0-9]+)(s|m|h|d)/g)].reduce(
+      (s, m) => s + Number(m[1]) * ({ s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "s"] ?? 0),
+      0,
+    );
     return Date.parse(stored.metadata.creationTimestamp) + seconds * 1000 - this.now().getTime();
   }
 
-  private async expire(stored: StoredArchitecture, log: Logger, counter: { writes: number }): Promise<void> {
+  private async expire(
+    stored: StoredArchitecture,
+    log: Logger,
+    counter: { writes: number },
+  ): Promise<void> {
     const ns = stored.metadata.namespace ?? "default";
     log.info("ttl expired: deleting", { ttl: stored.spec.ttl });
-    this.d.events.record(stored, "Normal", "Expired", "Delete", `ttl ${stored.spec.ttl} has passed`);
+    this.d.events.record(
+      stored,
+      "Normal",
+      "Expired",
+      "Delete",
+      `ttl ${stored.spec.ttl} has passed`,
+    );
     if (stored.metadata.labels?.[EPHEMERAL_NAMESPACE_LABEL]) {
       // An ephemeral environment: its namespace goes with everything in it.
       const nsObj = await this.d.objects.find<KubeObject>(NAMESPACES, undefined, ns);
-      if (nsObj?.metadata.labels?.[EPHEMERAL_NAMESPACE_LABEL] === stored.metadata.labels[EPHEMERAL_NAMESPACE_LABEL]) {
+      if (
+        nsObj?.metadata.labels?.[EPHEMERAL_NAMESPACE_LABEL] ===
+        stored.metadata.labels[EPHEMERAL_NAMESPACE_LABEL]
+      ) {
         await this.d.objects.delete(NAMESPACES, undefined, ns);
         this.wrote("Namespace", "delete", counter);
       }
     }
-    await this.d.objects.delete(ARCHITECTURES, ns, stored.metadata.name, stored.metadata.uid ? { uid: stored.metadata.uid } : {});
+    await this.d.objects.delete(
+      ARCHITECTURES,
+      ns,
+      stored.metadata.name,
+      stored.metadata.uid ? { uid: stored.metadata.uid } : {},
+    );
     this.wrote(KIND, "delete", counter);
   }
 
-  private async addFinalizer(stored: StoredArchitecture, counter: { writes: number }): Promise<void> {
+  private async addFinalizer(
+    stored: StoredArchitecture,
+    counter: { writes: number },
+  ): Promise<void> {
     const current = stored.metadata.finalizers;
     const ops = current
-      ? [{ op: "test", path: "/metadata/finalizers", value: current }, { op: "add", path: "/metadata/finalizers/-", value: FINALIZER }]
-      : [{ op: "test", path: "/metadata/resourceVersion", value: stored.metadata.resourceVersion }, { op: "add", path: "/metadata/finalizers", value: [FINALIZER] }];
-    await this.d.objects.jsonPatch(ARCHITECTURES, stored.metadata.namespace, stored.metadata.name, ops);
+      ? [
+          { op: "test", path: "/metadata/finalizers", value: current },
+          { op: "add", path: "/metadata/finalizers/-", value: FINALIZER },
+        ]
+      : [
+          { op: "test", path: "/metadata/resourceVersion", value: stored.metadata.resourceVersion },
+          { op: "add", path: "/metadata/finalizers", value: [FINALIZER] },
+        ];
+    await this.d.objects.jsonPatch(
+      ARCHITECTURES,
+      stored.metadata.namespace,
+      stored.metadata.name,
+      ops,
+    );
     this.wrote(KIND, "patch", counter);
   }
 
-  private async finalize(stored: StoredArchitecture, log: Logger, counter: { writes: number }): Promise<void> {
+  private async finalize(
+    stored: StoredArchitecture,
+    log: Logger,
+    counter: { writes: number },
+  ): Promise<void> {
     const finalizers = stored.metadata.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) return;
     const ns = stored.metadata.namespace ?? "default";
@@ -235,7 +329,12 @@ export class Reconciler {
     if (policy === "Delete") {
       const list = await this.d.objects.list<Child>(pvcs, ns, selector);
       for (const pvc of list.items) {
-        await this.d.objects.delete(pvcs, ns, pvc.metadata.name, pvc.metadata.uid ? { uid: pvc.metadata.uid } : {});
+        await this.d.objects.delete(
+          pvcs,
+          ns,
+          pvc.metadata.name,
+          pvc.metadata.uid ? { uid: pvc.metadata.uid } : {},
+        );
         this.wrote("PersistentVolumeClaim", "delete", counter);
       }
       log.info("deleted data volumes", { count: list.items.length });
@@ -243,7 +342,11 @@ export class Reconciler {
       // Retain: the credential Secrets must outlive the Architecture with the
       // volumes, or re-created databases could not open their own data.
       for (const secret of this.d.children.get(key("v1", "Secret"))?.list(ns) ?? []) {
-        if (secret.metadata.labels?.[ARCHITECTURE_LABEL] !== stored.metadata.name || !secret.metadata.ownerReferences?.length) continue;
+        if (
+          secret.metadata.labels?.[ARCHITECTURE_LABEL] !== stored.metadata.name ||
+          !secret.metadata.ownerReferences?.length
+        )
+          continue;
         await this.d.objects.jsonPatch(secrets, ns, secret.metadata.name, [
           { op: "test", path: "/metadata/ownerReferences", value: secret.metadata.ownerReferences },
           { op: "remove", path: "/metadata/ownerReferences" },
@@ -254,17 +357,33 @@ export class Reconciler {
     }
     await this.d.objects.jsonPatch(ARCHITECTURES, ns, stored.metadata.name, [
       { op: "test", path: "/metadata/finalizers", value: finalizers },
-      { op: "replace", path: "/metadata/finalizers", value: finalizers.filter((f) => f !== FINALIZER) },
+      {
+        op: "replace",
+        path: "/metadata/finalizers",
+        value: finalizers.filter((f) => f !== FINALIZER),
+      },
     ]);
     this.wrote(KIND, "patch", counter);
   }
 
   private ownerRef(stored: StoredArchitecture) {
-    return { apiVersion: API_VERSION, kind: KIND, name: stored.metadata.name, uid: stored.metadata.uid ?? "", controller: true, blockOwnerDeletion: true };
+    return {
+      apiVersion: API_VERSION,
+      kind: KIND,
+      name: stored.metadata.name,
+      uid: stored.metadata.uid ?? "",
+      controller: true,
+      blockOwnerDeletion: true,
+    };
   }
 
   /** Credential Secrets: created once with random values, never rewritten; a kept one is adopted as it is. */
-  private async ensureSecrets(stored: StoredArchitecture, specs: SecretSpec[], log: Logger, counter: { writes: number }): Promise<void> {
+  private async ensureSecrets(
+    stored: StoredArchitecture,
+    specs: SecretSpec[],
+    log: Logger,
+    counter: { writes: number },
+  ): Promise<void> {
     const ns = stored.metadata.namespace ?? "default";
     const cache = this.cacheOf("v1", "Secret");
     for (const spec of specs) {
@@ -272,7 +391,9 @@ export class Reconciler {
       if (live) {
         const owned = live.metadata.ownerReferences?.some((o) => o.uid === stored.metadata.uid);
         if (!owned && live.metadata.labels?.[ARCHITECTURE_LABEL] === stored.metadata.name) {
-          await this.d.objects.mergePatch(resourceFor("v1", "Secret"), ns, spec.name, { metadata: { ownerReferences: [this.ownerRef(stored)] } });
+          await this.d.objects.mergePatch(resourceFor("v1", "Secret"), ns, spec.name, {
+            metadata: { ownerReferences: [this.ownerRef(stored)] },
+          });
           this.wrote("Secret", "patch", counter);
           log.info("adopted kept credentials", { secret: spec.name });
         }
@@ -281,7 +402,12 @@ export class Reconciler {
       const secret: KubeObject = {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: spec.name, namespace: ns, labels: spec.labels, ownerReferences: [this.ownerRef(stored)] },
+        metadata: {
+          name: spec.name,
+          namespace: ns,
+          labels: spec.labels,
+          ownerReferences: [this.ownerRef(stored)],
+        },
         type: "Opaque",
         stringData: materializeSecret(spec, this.random),
       };
@@ -296,7 +422,12 @@ export class Reconciler {
     }
   }
 
-  private async prune(stored: StoredArchitecture, desired: Set<string>, log: Logger, counter: { writes: number }): Promise<void> {
+  private async prune(
+    stored: StoredArchitecture,
+    desired: Set<string>,
+    log: Logger,
+    counter: { writes: number },
+  ): Promise<void> {
     const ns = stored.metadata.namespace ?? "default";
     for (const r of OWNED) {
       // Data is never pruned: volumes and credentials of a removed datastore stay.
@@ -308,20 +439,39 @@ export class Reconciler {
         if (obj.metadata.labels?.["app.kubernetes.io/managed-by"] !== MANAGED_BY) continue;
         if (!obj.metadata.ownerReferences?.some((o) => o.uid === stored.metadata.uid)) continue;
         if (desired.has(`${r.kind}/${obj.metadata.name}`)) continue;
-        await this.d.objects.delete(r as ResourceType, ns, obj.metadata.name, { ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}), propagationPolicy: "Background" });
+        await this.d.objects.delete(r as ResourceType, ns, obj.metadata.name, {
+          ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
+          propagationPolicy: "Background",
+        });
         this.wrote(r.kind, "delete", counter);
         log.info("pruned", { kind: r.kind, name: obj.metadata.name });
-        this.d.events.record(stored, "Normal", "Pruned", "Delete", `${r.kind} ${obj.metadata.name} is no longer part of the Architecture`);
+        this.d.events.record(
+          stored,
+          "Normal",
+          "Pruned",
+          "Delete",
+          `${r.kind} ${obj.metadata.name} is no longer part of the Architecture`,
+        );
       }
     }
   }
 
-  private async writeStatus(stored: StoredArchitecture, status: ArchitectureStatus, counter: { writes: number }): Promise<void> {
+  private async writeStatus(
+    stored: StoredArchitecture,
+    status: ArchitectureStatus,
+    counter: { writes: number },
+  ): Promise<void> {
     if (canonicalJson(stored.status ?? {}) === canonicalJson(status)) return;
     // Status is computed whole from the caches and only the leader writes it,
     // so no resourceVersion precondition: a finalizer just added must not make
     // the status write of the same pass fail.
-    await this.d.objects.mergePatch(ARCHITECTURES, stored.metadata.namespace, stored.metadata.name, { status: { ...emptyStatus(), ...status } }, "status");
+    await this.d.objects.mergePatch(
+      ARCHITECTURES,
+      stored.metadata.namespace,
+      stored.metadata.name,
+      { status: { ...emptyStatus(), ...status } },
+      "status",
+    );
     this.wrote(KIND, "status", counter);
   }
 }
@@ -342,12 +492,23 @@ function stripStatus(stored: StoredArchitecture): unknown {
   return { ...rest, metadata };
 }
 
-function invalidStatus(stored: StoredArchitecture, problems: string, now: Date): ArchitectureStatus {
+function invalidStatus(
+  stored: StoredArchitecture,
+  problems: string,
+  now: Date,
+): ArchitectureStatus {
   const t = now.toISOString().replace(/\.[0-9]{3}Z$/, "Z");
   const gen = stored.metadata.generation ?? 0;
   const keep = (type: string, status: "True" | "False", reason: string, message: string) => {
     const old = stored.status?.conditions?.find((c) => c.type === type);
-    return { type, status, reason, message, lastTransitionTime: old?.status === status ? old.lastTransitionTime : t, observedGeneration: gen };
+    return {
+      type,
+      status,
+      reason,
+      message,
+      lastTransitionTime: old?.status === status ? old.lastTransitionTime : t,
+      observedGeneration: gen,
+    };
   };
   return {
     ...stored.status,

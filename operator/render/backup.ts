@@ -130,7 +130,6 @@ export function uploadScript(c: ResolvedComponent, b: ResolvedBackup): string | 
   const dest = shellQuote(`s3://${b.s3.bucket}/${prefix ? `${prefix}/` : ""}`);
   const lines = [
     "set -eu",
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
     'region="${AWS_DEFAULT_REGION:-${AWS_REGION:-us-east-1}}"',
     `for f in ${BACKUP_DIR}/${c.name}-*; do aws s3 cp "$f" ${dest}"\${f##*/}" ${o}; done`,
     `aws s3api list-objects-v2 --bucket ${bucket} --prefix ${shellQuote(keyPrefix)} --query 'Contents[].Key' --output text ${o} | tr '\\t' '\\n' | grep -E ${shellQuote(`^${keyPrefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[0-9]{8}T[0-9]{6}Z[.]`)} | ${pruneOlder(b.retention, `aws s3 rm ${root}"$old" ${o}`)}`,

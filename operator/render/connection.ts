@@ -69,7 +69,9 @@ function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | un
           username: { literal: "app" },
           password: random,
           database: { literal: "app" },
-          url: { template: `mongodb://\${username}:\${password}@${host}:${port}/\${database}?authSource=admin` },
+          url: {
+            template: `mongodb://\${username}:\${password}@${host}:${port}/\${database}?authSource=admin`,
+          },
         },
         plain: { HOST: host, PORT: port, DATABASE: "app" },
         secret: { USERNAME: "username", PASSWORD: "password", URL: "url" },
@@ -138,15 +140,23 @@ export function connectionEnv(ctx: RenderContext, consumer: ResolvedComponent): 
     if (!target) continue;
     const prefix = envPrefix(name);
     if (!isDatastoreType(target.type)) {
-      if (target.port !== undefined) out.push({ name: `${prefix}_URL`, value: `http://${serviceHost(ctx, name)}:${APP_SERVICE_PORT}` });
+      if (target.port !== undefined)
+        out.push({
+          name: `${prefix}_URL`,
+          value: `http://${serviceHost(ctx, name)}:${APP_SERVICE_PORT}`,
+        });
       continue;
     }
     const conn = connectionOf(ctx, target);
     if (!conn) continue;
-    for (const [suffix, value] of Object.entries(conn.plain)) out.push({ name: `${prefix}_${suffix}`, value });
+    for (const [suffix, value] of Object.entries(conn.plain))
+      out.push({ name: `${prefix}_${suffix}`, value });
     const secretName = credentialsSecretName(ctx.arch.name, name);
     for (const [suffix, key] of Object.entries(conn.secret)) {
-      out.push({ name: `${prefix}_${suffix}`, valueFrom: { secretKeyRef: { name: secretName, key } } });
+      out.push({
+        name: `${prefix}_${suffix}`,
+        valueFrom: { secretKeyRef: { name: secretName, key } },
+      });
     }
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -156,14 +166,18 @@ export function connectionEnv(ctx: RenderContext, consumer: ResolvedComponent): 
  * Makes the values of a Secret. Pure: the caller passes the random source, so
  * the operator uses crypto and a test can use a fixed one.
  */
-export function materializeSecret(spec: SecretSpec, random: (length: number) => string): Record<string, string> {
+export function materializeSecret(
+  spec: SecretSpec,
+  random: (length: number) => string,
+): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [key, src] of Object.entries(spec.keys)) {
     if ("literal" in src) values[key] = src.literal;
     else if ("random" in src) values[key] = random(src.random);
   }
   for (const [key, src] of Object.entries(spec.keys)) {
-    if ("template" in src) values[key] = src.template.replace(/\$\{([a-z-]+)\}/g, (_, k: string) => values[k] ?? "");
+    if ("template" in src)
+      values[key] = src.template.replace(/\$\{([a-z-]+)\}/g, (_, k: string) => values[k] ?? "");
   }
   return values;
 }

@@ -19,7 +19,10 @@ export interface Rendered {
 export type ComponentRenderer = (component: ResolvedComponent, ctx: RenderContext) => Rendered;
 export type ConcernRenderer = (ctx: RenderContext) => Rendered;
 
-export function createContext(arch: ResolvedArchitecture, capabilities: Capabilities): RenderContext {
+export function createContext(
+  arch: ResolvedArchitecture,
+  capabilities: Capabilities,
+): RenderContext {
   const byName = new Map(arch.components.map((c) => [c.name, c]));
   return { arch, capabilities, component: (name) => byName.get(name) };
 }

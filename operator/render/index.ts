@@ -80,11 +80,18 @@ function kindRank(kind: string): number {
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export function compareObjects(a: KubeObject, b: KubeObject): number {
-  return kindRank(a.kind) - kindRank(b.kind) || byString(a.kind, b.kind) || byString(a.metadata.name, b.metadata.name);
+  return (
+    kindRank(a.kind) - kindRank(b.kind) ||
+    byString(a.kind, b.kind) ||
+    byString(a.metadata.name, b.metadata.name)
+  );
 }
 
 /** Renders a valid Architecture (see validateArchitecture) into its children. */
-export function render(architecture: Architecture, capabilities: Capabilities = ALL_CAPABILITIES): RenderResult {
+export function render(
+  architecture: Architecture,
+  capabilities: Capabilities = ALL_CAPABILITIES,
+): RenderResult {
   const ctx = createContext(applyDefaults(architecture), capabilities);
   const parts: Rendered[] = [];
   for (const c of ctx.arch.components) {

@@ -5,7 +5,12 @@ import type { RenderContext } from "./context.ts";
 import type { ObjectMeta } from "./types.ts";
 
 /** Metadata of a child of `component`, named `<architecture>-<component>[-suffix]`. */
-export function childMeta(ctx: RenderContext, component: string, suffix?: string, extraLabels?: Record<string, string>): ObjectMeta {
+export function childMeta(
+  ctx: RenderContext,
+  component: string,
+  suffix?: string,
+  extraLabels?: Record<string, string>,
+): ObjectMeta {
   const { arch } = ctx;
   const meta: ObjectMeta = {
     name: childName(arch.name, component, suffix),
@@ -16,7 +21,14 @@ export function childMeta(ctx: RenderContext, component: string, suffix?: string
   // from a file has none; the operator always renders from the stored object.
   if (arch.uid) {
     meta.ownerReferences = [
-      { apiVersion: API_VERSION, kind: KIND, name: arch.name, uid: arch.uid, controller: true, blockOwnerDeletion: true },
+      {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        name: arch.name,
+        uid: arch.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ];
   }
   return meta;

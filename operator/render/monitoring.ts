@@ -46,7 +46,6 @@ function serviceMonitor(ctx: RenderContext, c: ResolvedComponent): KubeObject {
 
 const PANEL_W = 12;
 const PANEL_H = 8;
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable
 const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
 
 interface PanelSpec {

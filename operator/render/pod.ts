@@ -28,7 +28,10 @@ export function resources(c: ResolvedComponent): Record<string, unknown> {
   const limits: Record<string, unknown> = { memory: String(c.resources.limits.memory) };
   if (c.resources.limits.cpu !== undefined) limits.cpu = String(c.resources.limits.cpu);
   return {
-    requests: { cpu: String(c.resources.requests.cpu), memory: String(c.resources.requests.memory) },
+    requests: {
+      cpu: String(c.resources.requests.cpu),
+      memory: String(c.resources.requests.memory),
+    },
     limits,
   };
 }
@@ -36,14 +39,24 @@ export function resources(c: ResolvedComponent): Record<string, unknown> {
 export function httpProbes(path: string, port: number): Record<string, unknown> {
   return {
     readinessProbe: { httpGet: { path, port }, periodSeconds: 5, failureThreshold: 3 },
-    livenessProbe: { httpGet: { path, port }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 },
+    livenessProbe: {
+      httpGet: { path, port },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      failureThreshold: 6,
+    },
   };
 }
 
 export function tcpProbes(port: number, initialDelaySeconds = 10): Record<string, unknown> {
   return {
     readinessProbe: { tcpSocket: { port }, initialDelaySeconds: 5, periodSeconds: 5 },
-    livenessProbe: { tcpSocket: { port }, initialDelaySeconds, periodSeconds: 10, failureThreshold: 6 },
+    livenessProbe: {
+      tcpSocket: { port },
+      initialDelaySeconds,
+      periodSeconds: 10,
+      failureThreshold: 6,
+    },
   };
 }
 
@@ -51,8 +64,18 @@ export function tcpProbes(port: number, initialDelaySeconds = 10): Record<string
 export function topologySpread(ctx: RenderContext, component: string): Record<string, unknown>[] {
   const labelSelector = { matchLabels: selectorLabels(ctx.arch.name, component) };
   return [
-    { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
-    { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
+    {
+      maxSkew: 1,
+      topologyKey: "kubernetes.io/hostname",
+      whenUnsatisfiable: "ScheduleAnyway",
+      labelSelector,
+    },
+    {
+      maxSkew: 1,
+      topologyKey: "topology.kubernetes.io/zone",
+      whenUnsatisfiable: "ScheduleAnyway",
+      labelSelector,
+    },
   ];
 }
 

@@ -6,17 +6,30 @@ import type { KubeObject } from "../render/types.ts";
 import type { Logger } from "./logger.ts";
 
 export interface EventRecorder {
-  record(regarding: KubeObject & { metadata: { uid?: string } }, type: "Normal" | "Warning", reason: string, action: string, note: string): void;
+  record(
+    regarding: KubeObject & { metadata: { uid?: string } },
+    type: "Normal" | "Warning",
+    reason: string,
+    action: string,
+    note: string,
+  ): void;
 }
 
-export function createEventRecorder(objects: ObjectClient, instance: string, log: Logger): EventRecorder {
+export function createEventRecorder(
+  objects: ObjectClient,
+  instance: string,
+  log: Logger,
+): EventRecorder {
   return {
     record(regarding, type, reason, action, note) {
       const now = new Date().toISOString().replace("Z", "000Z");
       const event: KubeObject = {
         apiVersion: "events.k8s.io/v1",
         kind: "Event",
-        metadata: { name: `${regarding.metadata.name}.${randomBytes(8).toString("hex")}`, namespace: regarding.metadata.namespace ?? "default" },
+        metadata: {
+          name: `${regarding.metadata.name}.${randomBytes(8).toString("hex")}`,
+          namespace: regarding.metadata.namespace ?? "default",
+        },
         eventTime: now,
         reportingController: "archctl.io/operator",
         reportingInstance: instance,
@@ -32,7 +45,9 @@ export function createEventRecorder(objects: ObjectClient, instance: string, log
           uid: regarding.metadata.uid,
         },
       };
-      objects.create(event, "archctl-operator").catch((err) => log.debug("event not recorded", { err, reason }));
+      objects
+        .create(event, "archctl-operator")
+        .catch((err) => log.debug("event not recorded", { err, reason }));
     },
   };
 }

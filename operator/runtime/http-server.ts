@@ -1,6 +1,7 @@
 // /metrics, /healthz and /readyz on one small HTTP server.
-import { createServer } from "node:http";
+
 import type { Server } from "node:http";
+import { createServer } from "node:http";
 import type { Registry } from "prom-client";
 
 export interface HealthChecks {
@@ -10,8 +11,14 @@ export interface HealthChecks {
   ready(): boolean;
 }
 
-export async function startHttpServer(address: string, registry: Registry, checks: HealthChecks): Promise<Server> {
-  const [host, portText] = address.includes(":") ? [address.slice(0, address.lastIndexOf(":")), address.slice(address.lastIndexOf(":") + 1)] : ["0.0.0.0", address];
+export async function startHttpServer(
+  address: string,
+  registry: Registry,
+  checks: HealthChecks,
+): Promise<Server> {
+  const [host, portText] = address.includes(":")
+    ? [address.slice(0, address.lastIndexOf(":")), address.slice(address.lastIndexOf(":") + 1)]
+    : ["0.0.0.0", address];
   const server = createServer(async (req, res) => {
     const url = req.url ?? "/";
     if (url.startsWith("/metrics")) {

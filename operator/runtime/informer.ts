@@ -2,8 +2,9 @@
 // ListWatch). client-node restarts a watch itself on timeouts and 410 Gone, but
 // stops on any other error: this wrapper restarts it with backoff, forever,
 // and counts each restart.
-import { ListWatch, Watch } from "@kubernetes/client-node";
+
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { ListWatch, Watch } from "@kubernetes/client-node";
 import type { ListResult } from "../kube/objects.ts";
 import type { ResourceType } from "../kube/resources.ts";
 import { resourcePath } from "../kube/resources.ts";
@@ -40,10 +41,18 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.opts = opts;
     const path = resourcePath(resource, opts.namespace);
     const listFn = async () => {
-      const list = await rest.get<ListResult<KubernetesObject & T>>(path, { query: { labelSelector: opts.labelSelector } });
+      const list = await rest.get<ListResult<KubernetesObject & T>>(path, {
+        query: { labelSelector: opts.labelSelector },
+      });
       return { apiVersion: "v1", kind: "List", items: list.items, metadata: list.metadata };
     };
-    this.lw = new ListWatch<KubernetesObject & T>(path, new Watch(rest.kc), listFn, false, opts.labelSelector);
+    this.lw = new ListWatch<KubernetesObject & T>(
+      path,
+      new Watch(rest.kc),
+      listFn,
+      false,
+      opts.labelSelector,
+    );
     this.lw.on("add", (o) => this.emit("add", o));
     this.lw.on("update", (o) => this.emit("update", o));
     this.lw.on("delete", (o) => this.emit("delete", o));
@@ -103,7 +112,10 @@ export class Informer<T extends KubeObject = KubeObject> {
   private restart(err: unknown): void {
     if (this.stopped) return;
     this.opts.onRestart?.(err);
-    this.backoffMs = Math.min(this.opts.maxBackoffMs ?? 30_000, this.backoffMs ? this.backoffMs * 2 : 250);
+    this.backoffMs = Math.min(
+      this.opts.maxBackoffMs ?? 30_000,
+      this.backoffMs ? this.backoffMs * 2 : 250,
+    );
     const delay = this.backoffMs * (0.8 + 0.4 * Math.random());
     this.retry = setTimeout(() => {
       if (this.stopped) return;

@@ -45,7 +45,12 @@ export class LeaderElector {
 
   constructor(objects: ObjectClient, opts: LeaderOptions) {
     this.objects = objects;
-    this.opts = { leaseDurationSeconds: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...opts };
+    this.opts = {
+      leaseDurationSeconds: 15,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+      ...opts,
+    };
   }
 
   get isLeader(): boolean {
@@ -69,7 +74,10 @@ export class LeaderElector {
         this.lastRenew = Date.now();
         if (!this.leading) {
           this.leading = true;
-          this.opts.log.info("became leader", { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
+          this.opts.log.info("became leader", {
+            lease: `${this.opts.namespace}/${this.opts.name}`,
+            identity: this.opts.identity,
+          });
           this.opts.onStartedLeading();
         }
       } else if (this.leading) {
@@ -77,7 +85,8 @@ export class LeaderElector {
       }
     } catch (err) {
       this.opts.log.warn("lease update failed", { err });
-      if (this.leading && Date.now() - this.lastRenew > this.opts.renewDeadlineMs) this.lose("could not renew the lease in time");
+      if (this.leading && Date.now() - this.lastRenew > this.opts.renewDeadlineMs)
+        this.lose("could not renew the lease in time");
     }
     this.schedule();
   }
@@ -99,7 +108,13 @@ export class LeaderElector {
             apiVersion: "coordination.k8s.io/v1",
             kind: "Lease",
             metadata: { name, namespace },
-            spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds,
+              acquireTime: microTime(now),
+              renewTime: microTime(now),
+              leaseTransitions: 0,
+            },
           },
           "archctl-operator",
         );
@@ -149,7 +164,15 @@ export class LeaderElector {
     try {
       const current = await this.objects.find<Lease>(LEASES, this.opts.namespace, this.opts.name);
       if (current?.spec?.holderIdentity === this.opts.identity) {
-        const released: Lease = { ...current, spec: { ...current.spec, holderIdentity: null, leaseDurationSeconds: 1, renewTime: microTime() } };
+        const released: Lease = {
+          ...current,
+          spec: {
+            ...current.spec,
+            holderIdentity: null,
+            leaseDurationSeconds: 1,
+            renewTime: microTime(),
+          },
+        };
         await this.objects.rest.request("PUT", this.objects.path(released), { body: released });
         this.opts.log.info("released the lease");
       }

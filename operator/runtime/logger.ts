@@ -12,10 +12,20 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(level: LogLevel = "info", base: Record<string, unknown> = {}, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  level: LogLevel = "info",
+  base: Record<string, unknown> = {},
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[lvl] < RANK[level]) return;
-    const entry: Record<string, unknown> = { ts: new Date().toISOString(), level: lvl, msg, ...base, ...fields };
+    const entry: Record<string, unknown> = {
+      ts: new Date().toISOString(),
+      level: lvl,
+      msg,
+      ...base,
+      ...fields,
+    };
     if (entry.err instanceof Error) entry.err = entry.err.message;
     write(`${JSON.stringify(entry)}\n`);
   };

@@ -61,7 +61,10 @@ export class WorkQueue {
   /** Adds the key after `ms`; an earlier pending add for the same key wins. */
   addAfter(key: string, ms: number): void {
     if (this.closed) return;
-    if (ms <= 0) return this.add(key);
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
     const at = Date.now() + ms;
     const pending = this.timers.get(key);
     if (pending && pending.at <= at) return;
@@ -96,7 +99,11 @@ export class WorkQueue {
 
   /** The next key, or undefined once shut down and drained. Also returns how long it waited. */
   async get(): Promise<{ key: string; waitedMs: number } | undefined> {
-    const key = this.queue.shift() ?? (this.closed ? undefined : await new Promise<string | undefined>((resolve) => this.waiters.push(resolve)));
+    const key =
+      this.queue.shift() ??
+      (this.closed
+        ? undefined
+        : await new Promise<string | undefined>((resolve) => this.waiters.push(resolve)));
     if (key === undefined) return undefined;
     this.dirty.delete(key);
     this.processing.add(key);
@@ -135,7 +142,10 @@ export class WorkQueue {
   // Token bucket over retries: a storm of failures cannot turn into a storm of requests.
   private bucketDelay(): number {
     const now = Date.now();
-    this.tokens = Math.min(this.opts.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.opts.qps);
+    this.tokens = Math.min(
+      this.opts.burst,
+      this.tokens + ((now - this.lastRefill) / 1000) * this.opts.qps,
+    );
     this.lastRefill = now;
     this.tokens -= 1;
     return this.tokens >= 0 ? 0 : (-this.tokens / this.opts.qps) * 1000;

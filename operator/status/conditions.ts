@@ -4,7 +4,12 @@ import type { Condition } from "../api/schema.ts";
 
 export type ConditionInput = Omit<Condition, "lastTransitionTime" | "observedGeneration">;
 
-export function setConditions(previous: Condition[] | undefined, next: ConditionInput[], generation: number, now: string): Condition[] {
+export function setConditions(
+  previous: Condition[] | undefined,
+  next: ConditionInput[],
+  generation: number,
+  now: string,
+): Condition[] {
   return next.map((c) => {
     const old = previous?.find((p) => p.type === c.type);
     const lastTransitionTime = old && old.status === c.status ? old.lastTransitionTime : now;

@@ -9,9 +9,7 @@ import type { KubeObject, RenderNotice } from "../render/types.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { setConditions } from "./conditions.ts";
 
-export interface ChildLookup {
-  (kind: string, name: string): KubeObject | undefined;
-}
+export type ChildLookup = (kind: string, name: string) => KubeObject | undefined;
 
 export interface RollupInput {
   arch: ResolvedArchitecture;
@@ -33,29 +31,59 @@ interface WorkloadState {
   degraded?: string;
 }
 
-type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> & { conditions?: { type: string; status: string; reason?: string; message?: string }[] }; metadata: KubeObject["metadata"] & { generation?: number } };
+type Obj = KubeObject & {
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown> & {
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+  metadata: KubeObject["metadata"] & { generation?: number };
+};
 
 const num = (v: unknown): number => (typeof v === "number" ? v : 0);
 
 function replicated(c: ResolvedComponent, obj: Obj | undefined, kind: string): WorkloadState {
   const base = { name: c.name, type: c.type };
-  if (!obj) return { status: { ...base, ready: 0, desired: c.replicas, message: `${kind} not created yet` } };
+  if (!obj)
+    return {
+      status: { ...base, ready: 0, desired: c.replicas, message: `${kind} not created yet` },
+    };
   const desired = num(obj.spec?.replicas ?? c.replicas);
   const ready = num(obj.status?.readyReplicas);
   const updated = num(obj.status?.updatedReplicas);
   const observed = num(obj.status?.observedGeneration);
-  const stuck = obj.status?.conditions?.find((x) => x.type === "Progressing" && x.reason === "ProgressDeadlineExceeded");
-  if (stuck) return { status: { ...base, ready, desired, message: `rollout stuck: ${stuck.message ?? "progress deadline exceeded"}` }, degraded: `${c.name}: rollout stuck` };
+  const stuck = obj.status?.conditions?.find(
+    (x) => x.type === "Progressing" && x.reason === "ProgressDeadlineExceeded",
+  );
+  if (stuck)
+    return {
+      status: {
+        ...base,
+        ready,
+        desired,
+        message: `rollout stuck: ${stuck.message ?? "progress deadline exceeded"}`,
+      },
+      degraded: `${c.name}: rollout stuck`,
+    };
   let message: string;
   if (observed < num(obj.metadata.generation)) message = "update not yet seen by its controller";
-  else if (kind === "Deployment" && updated < desired) message = `rolling out: ${updated}/${desired} updated`;
-  else if (kind === "StatefulSet" && obj.status?.updateRevision && obj.status.currentRevision !== obj.status.updateRevision) message = `rolling out: ${updated}/${desired} updated`;
+  else if (kind === "Deployment" && updated < desired)
+    message = `rolling out: ${updated}/${desired} updated`;
+  else if (
+    kind === "StatefulSet" &&
+    obj.status?.updateRevision &&
+    obj.status.currentRevision !== obj.status.updateRevision
+  )
+    message = `rolling out: ${updated}/${desired} updated`;
   else if (ready < desired) message = `${ready}/${desired} replicas ready`;
   else message = `${ready}/${desired} replicas ready`;
   return { status: { ...base, ready: Math.min(ready, desired), desired, message } };
 }
 
-function componentState(c: ResolvedComponent, arch: ResolvedArchitecture, child: ChildLookup): WorkloadState {
+function componentState(
+  c: ResolvedComponent,
+  arch: ResolvedArchitecture,
+  child: ChildLookup,
+): WorkloadState {
   const name = childName(arch.name, c.name);
   switch (c.type) {
     case "service":
@@ -66,25 +94,61 @@ function componentState(c: ResolvedComponent, arch: ResolvedArchitecture, child:
       const job = child("Job", name) as Obj | undefined;
       const base = { name: c.name, type: c.type, desired: 1 };
       if (!job) return { status: { ...base, ready: 0, message: "Job not created yet" } };
-      const failed = job.status?.conditions?.find((x) => x.type === "Failed" && x.status === "True");
-      if (failed) return { status: { ...base, ready: 0, message: `failed: ${failed.message ?? failed.reason ?? ""}`.trim() }, degraded: `${c.name}: job failed` };
-      const done = job.status?.conditions?.find((x) => x.type === "Complete" && x.status === "True");
+      const failed = job.status?.conditions?.find(
+        (x) => x.type === "Failed" && x.status === "True",
+      );
+      if (failed)
+        return {
+          status: {
+            ...base,
+            ready: 0,
+            message: `failed: ${failed.message ?? failed.reason ?? ""}`.trim(),
+          },
+          degraded: `${c.name}: job failed`,
+        };
+      const done = job.status?.conditions?.find(
+        (x) => x.type === "Complete" && x.status === "True",
+      );
       if (done) return { status: { ...base, ready: 1, message: "completed" } };
-      return { status: { ...base, ready: 0, message: `running: ${num(job.status?.succeeded)}/${c.completions ?? 1} completed` } };
+      return {
+        status: {
+          ...base,
+          ready: 0,
+          message: `running: ${num(job.status?.succeeded)}/${c.completions ?? 1} completed`,
+        },
+      };
     }
     case "cron": {
       const cron = child("CronJob", name) as Obj | undefined;
       const base = { name: c.name, type: c.type, desired: 1 };
       if (!cron) return { status: { ...base, ready: 0, message: "CronJob not created yet" } };
       const last = cron.status?.lastScheduleTime;
-      return { status: { ...base, ready: 1, message: `schedule '${c.schedule}'${last ? `, last run ${String(last)}` : ""}` } };
+      return {
+        status: {
+          ...base,
+          ready: 1,
+          message: `schedule '${c.schedule}'${last ? `, last run ${String(last)}` : ""}`,
+        },
+      };
     }
     case "milvus": {
       // Milvus is ready when it and its etcd and MinIO are.
-      const parts = [name, childName(arch.name, c.name, "etcd"), childName(arch.name, c.name, "minio")].map((n) => replicated(c, child("StatefulSet", n) as Obj | undefined, "StatefulSet"));
+      const parts = [
+        name,
+        childName(arch.name, c.name, "etcd"),
+        childName(arch.name, c.name, "minio"),
+      ].map((n) => replicated(c, child("StatefulSet", n) as Obj | undefined, "StatefulSet"));
       const main = parts[0] as WorkloadState;
       const notReady = parts.slice(1).find((p) => p.status.ready < p.status.desired);
-      return notReady ? { status: { ...main.status, ready: 0, message: `dependencies not ready (${notReady.status.message})` } } : main;
+      return notReady
+        ? {
+            status: {
+              ...main.status,
+              ready: 0,
+              message: `dependencies not ready (${notReady.status.message})`,
+            },
+          }
+        : main;
     }
     default:
       return replicated(c, child("StatefulSet", name) as Obj | undefined, "StatefulSet");
@@ -95,11 +159,15 @@ function endpoints(arch: ResolvedArchitecture): { name: string; url: string }[] 
   const out: { name: string; url: string }[] = [];
   const scheme = arch.ingress?.tls ? "https" : "http";
   for (const host of arch.ingress?.hosts ?? []) {
-    for (const r of host.routes) out.push({ name: r.component, url: `${scheme}://${host.host}${r.path}` });
+    for (const r of host.routes)
+      out.push({ name: r.component, url: `${scheme}://${host.host}${r.path}` });
   }
   for (const c of arch.components) {
     if (c.type === "service" || c.type === "gateway") {
-      out.push({ name: `${c.name} (in cluster)`, url: `http://${childName(arch.name, c.name)}.${arch.namespace}.svc` });
+      out.push({
+        name: `${c.name} (in cluster)`,
+        url: `http://${childName(arch.name, c.name)}.${arch.namespace}.svc`,
+      });
     }
   }
   return out;
@@ -109,13 +177,19 @@ const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 
 
 export function durationSeconds(text: string): number {
   let total = 0;
-  for (const m of text.matchAll(/([0-9]+)(s|m|h|d)/g)) total += Number(m[1]) * (DURATION_UNITS[m[2] as string] ?? 0);
+  for (const m of text.matchAll(/([0-9]+)(s|m|h|d)/g))
+    total += Number(m[1]) * (DURATION_UNITS[m[2] as string] ?? 0);
   return total;
 }
 
-export function expiresAt(creationTimestamp: string | undefined, ttl: string | undefined): string | undefined {
+export function expiresAt(
+  creationTimestamp: string | undefined,
+  ttl: string | undefined,
+): string | undefined {
   if (!ttl || !creationTimestamp) return undefined;
-  return new Date(Date.parse(creationTimestamp) + durationSeconds(ttl) * 1000).toISOString().replace(/\.000Z$/, "Z");
+  return new Date(Date.parse(creationTimestamp) + durationSeconds(ttl) * 1000)
+    .toISOString()
+    .replace(/\.000Z$/, "Z");
 }
 
 export function rollupStatus(input: RollupInput): ArchitectureStatus {
@@ -127,9 +201,16 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
   const notReady = components.filter((s) => s.ready < s.desired);
 
   const degraded: { reason: string; message: string }[] = [];
-  for (const b of input.blocked) degraded.push({ reason: "DestructiveChangeRefused", message: b.message });
-  for (const f of input.failures) degraded.push({ reason: "ApplyFailed", message: `${f.kind} ${f.name}: ${f.message}` });
-  for (const s of states) if (s.degraded) degraded.push({ reason: "ComponentFailed", message: `${s.status.name}: ${s.status.message}` });
+  for (const b of input.blocked)
+    degraded.push({ reason: "DestructiveChangeRefused", message: b.message });
+  for (const f of input.failures)
+    degraded.push({ reason: "ApplyFailed", message: `${f.kind} ${f.name}: ${f.message}` });
+  for (const s of states)
+    if (s.degraded)
+      degraded.push({
+        reason: "ComponentFailed",
+        message: `${s.status.name}: ${s.status.message}`,
+      });
 
   const allReady = notReady.length === 0;
   let phase: NonNullable<ArchitectureStatus["phase"]>;
@@ -142,28 +223,73 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
   const waiting = notReady.map((s) => `${s.name} (${s.message})`).join(", ");
   const conditions: ConditionInput[] = [
     allReady && !degraded.length && !input.deleting
-      ? { type: "Ready", status: "True", reason: "AllComponentsReady", message: `all ${components.length} components are ready` }
+      ? {
+          type: "Ready",
+          status: "True",
+          reason: "AllComponentsReady",
+          message: `all ${components.length} components are ready`,
+        }
       : {
           type: "Ready",
           status: "False",
-          reason: input.deleting ? "Deleting" : degraded.length ? (degraded[0] as { reason: string }).reason : "ComponentsNotReady",
-          message: input.deleting ? "the Architecture is being deleted" : degraded.length ? (degraded[0] as { message: string }).message : `waiting for ${waiting}`,
+          reason: input.deleting
+            ? "Deleting"
+            : degraded.length
+              ? (degraded[0] as { reason: string }).reason
+              : "ComponentsNotReady",
+          message: input.deleting
+            ? "the Architecture is being deleted"
+            : degraded.length
+              ? (degraded[0] as { message: string }).message
+              : `waiting for ${waiting}`,
         },
     !allReady && !degraded.length && !input.deleting
-      ? { type: "Progressing", status: "True", reason: "RollingOut", message: `${readyCount}/${components.length} components ready; waiting for ${waiting}` }
-      : { type: "Progressing", status: "False", reason: degraded.length ? "Stalled" : "Complete", message: degraded.length ? "progress is blocked, see Degraded" : "nothing left to roll out" },
+      ? {
+          type: "Progressing",
+          status: "True",
+          reason: "RollingOut",
+          message: `${readyCount}/${components.length} components ready; waiting for ${waiting}`,
+        }
+      : {
+          type: "Progressing",
+          status: "False",
+          reason: degraded.length ? "Stalled" : "Complete",
+          message: degraded.length
+            ? "progress is blocked, see Degraded"
+            : "nothing left to roll out",
+        },
     degraded.length
-      ? { type: "Degraded", status: "True", reason: (degraded[0] as { reason: string }).reason, message: degraded.map((d) => d.message).join("; ") }
+      ? {
+          type: "Degraded",
+          status: "True",
+          reason: (degraded[0] as { reason: string }).reason,
+          message: degraded.map((d) => d.message).join("; "),
+        }
       : { type: "Degraded", status: "False", reason: "AsExpected", message: "no failures" },
   ];
   for (const n of input.notices) {
-    conditions.push({ type: n.reason, status: "True", reason: n.reason, message: n.component ? `${n.component}: ${n.message}` : n.message });
+    conditions.push({
+      type: n.reason,
+      status: "True",
+      reason: n.reason,
+      message: n.component ? `${n.component}: ${n.message}` : n.message,
+    });
   }
   // kstatus (Flux, kpt, cli-utils) reads Reconciling and Stalled.
   const progressing = conditions[1] as ConditionInput;
   const deg = conditions[2] as ConditionInput;
-  conditions.push({ type: "Reconciling", status: progressing.status, reason: progressing.reason, message: progressing.message });
-  conditions.push({ type: "Stalled", status: deg.status, reason: deg.reason, message: deg.message });
+  conditions.push({
+    type: "Reconciling",
+    status: progressing.status,
+    reason: progressing.reason,
+    message: progressing.message,
+  });
+  conditions.push({
+    type: "Stalled",
+    status: deg.status,
+    reason: deg.reason,
+    message: deg.message,
+  });
 
   const status: ArchitectureStatus = {
     observedGeneration: generation,

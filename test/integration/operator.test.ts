@@ -7,9 +7,18 @@ import { ARCHITECTURE_LABEL, FINALIZER } from "../../operator/api/names.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
-import { getCluster } from "../support/cluster.ts";
 import type { TestCluster } from "../support/cluster.ts";
-import { architecture, clientFor, converged, getArchitecture, installCrd, logLines, settle, startOperator } from "../support/operator.ts";
+import { getCluster } from "../support/cluster.ts";
+import {
+  architecture,
+  clientFor,
+  converged,
+  getArchitecture,
+  installCrd,
+  logLines,
+  settle,
+  startOperator,
+} from "../support/operator.ts";
 
 let cluster: TestCluster;
 before(async () => {
@@ -22,12 +31,30 @@ const SERVICES = resourceFor("v1", "Service");
 const SECRETS = resourceFor("v1", "Secret");
 const STATEFULSETS = resourceFor("apps/v1", "StatefulSet");
 
-type Obj = KubeObject & { metadata: KubeObject["metadata"] & { uid?: string; ownerReferences?: { uid: string; kind: string }[]; finalizers?: string[] }; spec?: Record<string, unknown>; data?: Record<string, string> };
+type Obj = KubeObject & {
+  metadata: KubeObject["metadata"] & {
+    uid?: string;
+    ownerReferences?: { uid: string; kind: string }[];
+    finalizers?: string[];
+  };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+};
 
-function shop(ns: string, extra: Partial<Architecture["spec"]> = {}, apiReplicas = 2): Architecture {
+function shop(
+  ns: string,
+  extra: Partial<Architecture["spec"]> = {},
+  apiReplicas = 2,
+): Architecture {
   return architecture("shop", ns, {
     components: [
-      { name: "api", type: "service", image: "ghcr.io/example/shop-api:1.0", replicas: apiReplicas, uses: ["cache"] },
+      {
+        name: "api",
+        type: "service",
+        image: "ghcr.io/example/shop-api:1.0",
+        replicas: apiReplicas,
+        uses: ["cache"],
+      },
       { name: "cache", type: "redis" },
       { name: "worker", type: "worker", image: "ghcr.io/example/shop-worker:1.0", uses: ["cache"] },
     ],
@@ -37,7 +64,10 @@ function shop(ns: string, extra: Partial<Architecture["spec"]> = {}, apiReplicas
 }
 
 async function applyArch(cluster: TestCluster, arch: Architecture): Promise<void> {
-  await clientFor(cluster).apply(arch as unknown as KubeObject, { fieldManager: "archctl-test", force: true });
+  await clientFor(cluster).apply(arch as unknown as KubeObject, {
+    fieldManager: "archctl-test",
+    force: true,
+  });
 }
 
 test("apply creates every child with owner references, labels, credentials and status; a no-op reconcile writes nothing", async (t) => {
@@ -61,7 +91,10 @@ test("apply creates every child with owner references, labels, credentials and s
   assert.equal(password.length, 32);
   assert.equal(arch.status?.phase, "Progressing");
   assert.equal(arch.status?.ready, "0/3");
-  assert.deepEqual(arch.status?.components?.map((c) => c.name), ["api", "cache", "worker"]);
+  assert.deepEqual(
+    arch.status?.components?.map((c) => c.name),
+    ["api", "cache", "worker"],
+  );
   const ready = arch.status?.conditions?.find((c) => c.type === "Ready");
   assert.equal(ready?.status, "False");
   assert.match(ready?.message ?? "", /waiting for api/);
@@ -72,7 +105,9 @@ test("apply creates every child with owner references, labels, credentials and s
 
   // A touch that is not a spec change wakes the reconcile; it must write nothing.
   const before = op.writes;
-  await client.mergePatch(ARCHITECTURES, ns, "shop", { metadata: { annotations: { touched: String(Date.now()) } } });
+  await client.mergePatch(ARCHITECTURES, ns, "shop", {
+    metadata: { annotations: { touched: String(Date.now()) } },
+  });
   await sleep(1500);
   await settle(op);
   assert.equal(op.writes - before, 0, "a no-op reconcile wrote to the API server");
@@ -104,8 +139,15 @@ test("a one-field change applies only the affected object; removed components ar
   spec.components = spec.components.filter((c) => c.name !== "worker");
   await applyArch(cluster, { ...shop(ns), spec });
   await converged(cluster, client, ns, "shop");
-  await cluster.eventually("worker pruned", async () => (await client.find(DEPLOYMENTS, ns, "shop-worker")) === undefined);
-  assert.equal((await client.get<Obj>(SECRETS, ns, "shop-cache-credentials")).data?.password, password, "credentials never rotate");
+  await cluster.eventually(
+    "worker pruned",
+    async () => (await client.find(DEPLOYMENTS, ns, "shop-worker")) === undefined,
+  );
+  assert.equal(
+    (await client.get<Obj>(SECRETS, ns, "shop-cache-credentials")).data?.password,
+    password,
+    "credentials never rotate",
+  );
 });
 
 test("children deleted or edited by hand are restored", async (t) => {
@@ -120,10 +162,15 @@ test("children deleted or edited by hand are restored", async (t) => {
   await cluster.eventually("service restored", async () => client.find(SERVICES, ns, "shop-api"));
 
   await cluster.kubectl(["scale", "deployment/shop-api", "-n", ns, "--replicas=9"]);
-  await cluster.eventually("replicas restored", async () => (await client.get<Obj>(DEPLOYMENTS, ns, "shop-api")).spec?.replicas === 2);
+  await cluster.eventually(
+    "replicas restored",
+    async () => (await client.get<Obj>(DEPLOYMENTS, ns, "shop-api")).spec?.replicas === 2,
+  );
 
   await client.delete(SECRETS, ns, "shop-cache-credentials");
-  await cluster.eventually("credentials re-created", async () => client.find(SECRETS, ns, "shop-cache-credentials"));
+  await cluster.eventually("credentials re-created", async () =>
+    client.find(SECRETS, ns, "shop-cache-credentials"),
+  );
 });
 
 test("a destructive datastore change is refused with a Degraded condition", async (t) => {
@@ -135,7 +182,9 @@ test("a destructive datastore change is refused with a Degraded condition", asyn
   await settle(op);
 
   const spec = shop(ns).spec;
-  spec.components = spec.components.map((c) => (c.name === "cache" ? { ...c, storage: { size: "50Gi" } } : c));
+  spec.components = spec.components.map((c) =>
+    c.name === "cache" ? { ...c, storage: { size: "50Gi" } } : c,
+  );
   await applyArch(cluster, { ...shop(ns), spec });
   const arch = await cluster.eventually("Degraded", async () => {
     const a = await converged(cluster, client, ns, "shop");
@@ -144,8 +193,16 @@ test("a destructive datastore change is refused with a Degraded condition", asyn
   const degraded = arch.status?.conditions?.find((c) => c.type === "Degraded");
   assert.equal(degraded?.reason, "DestructiveChangeRefused");
   assert.match(degraded?.message ?? "", /shop-cache/);
-  const sts = await client.get<Obj & { spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] } }>(STATEFULSETS, ns, "shop-cache");
-  assert.notEqual(sts.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage, "50Gi", "the StatefulSet was not recreated");
+  const sts = await client.get<
+    Obj & {
+      spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] };
+    }
+  >(STATEFULSETS, ns, "shop-cache");
+  assert.notEqual(
+    sts.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage,
+    "50Gi",
+    "the StatefulSet was not recreated",
+  );
 });
 
 test("an invalid spec that slipped past the CRD becomes a condition, not a hot loop", async (t) => {
@@ -153,7 +210,12 @@ test("an invalid spec that slipped past the CRD becomes a condition, not a hot l
   const client = clientFor(cluster);
   const op = await startOperator(t, cluster, ns);
   // A bad cron schedule passes the CRD (CEL cannot parse cron) but not the operator.
-  await applyArch(cluster, architecture("bad", ns, { components: [{ name: "tick", type: "cron", image: "busybox:1.36", schedule: "every minute" }] }));
+  await applyArch(
+    cluster,
+    architecture("bad", ns, {
+      components: [{ name: "tick", type: "cron", image: "busybox:1.36", schedule: "every minute" }],
+    }),
+  );
   const arch = await converged(cluster, client, ns, "bad");
   assert.equal(arch.status?.phase, "Degraded");
   assert.equal(arch.status?.conditions?.find((c) => c.type === "Degraded")?.reason, "InvalidSpec");
@@ -169,14 +231,31 @@ test("deletion: Retain keeps credentials (orphaned), removes the finalizer; TTL 
   await applyArch(cluster, shop(ns));
   await converged(cluster, client, ns, "shop");
   await client.delete(ARCHITECTURES, ns, "shop");
-  await cluster.eventually("architecture gone", async () => (await getArchitecture(client, ns, "shop")) === undefined);
+  await cluster.eventually(
+    "architecture gone",
+    async () => (await getArchitecture(client, ns, "shop")) === undefined,
+  );
   const secret = await client.get<Obj>(SECRETS, ns, "shop-cache-credentials");
-  assert.equal(secret.metadata.ownerReferences, undefined, "kept credentials must not be garbage-collected");
+  assert.equal(
+    secret.metadata.ownerReferences,
+    undefined,
+    "kept credentials must not be garbage-collected",
+  );
 
-  await applyArch(cluster, architecture("brief", ns, { ttl: "4s", components: [{ name: "api", type: "service", image: "ghcr.io/example/a:1" }] }));
+  await applyArch(
+    cluster,
+    architecture("brief", ns, {
+      ttl: "4s",
+      components: [{ name: "api", type: "service", image: "ghcr.io/example/a:1" }],
+    }),
+  );
   const brief = await converged(cluster, client, ns, "brief");
   assert.ok(brief.status?.expiresAt, "expiresAt shown");
-  await cluster.eventually("expired architecture deleted", async () => (await getArchitecture(client, ns, "brief")) === undefined, 30_000);
+  await cluster.eventually(
+    "expired architecture deleted",
+    async () => (await getArchitecture(client, ns, "brief")) === undefined,
+    30_000,
+  );
 });
 
 test("with two operators and leader election exactly one writes, and the other takes over", async (t) => {

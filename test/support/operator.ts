@@ -7,8 +7,8 @@ import { loadKubeConfig } from "../../operator/kube/config.ts";
 import { ObjectClient } from "../../operator/kube/objects.ts";
 import { ARCHITECTURES } from "../../operator/kube/resources.ts";
 import { KubeRest } from "../../operator/kube/rest.ts";
-import { Operator } from "../../operator/manager.ts";
 import type { OperatorOptions } from "../../operator/manager.ts";
+import { Operator } from "../../operator/manager.ts";
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
 import { createLogger } from "../../operator/runtime/logger.ts";
 import type { TestCluster } from "./cluster.ts";
@@ -19,7 +19,12 @@ const installed = new WeakSet<TestCluster>();
 export async function installCrd(cluster: TestCluster): Promise<void> {
   if (installed.has(cluster)) return;
   await cluster.apply(undefined, [buildCrd()]);
-  await cluster.kubectl(["wait", "--for=condition=Established", "crd/architectures.archctl.io", "--timeout=60s"]);
+  await cluster.kubectl([
+    "wait",
+    "--for=condition=Established",
+    "crd/architectures.archctl.io",
+    "--timeout=60s",
+  ]);
   installed.add(cluster);
 }
 
@@ -29,7 +34,12 @@ export function clientFor(cluster: TestCluster): ObjectClient {
 }
 
 /** Starts an operator watching `namespace`; stopped when the test ends. */
-export async function startOperator(t: TestContext, cluster: TestCluster, namespace: string, opts: Partial<OperatorOptions> = {}): Promise<Operator> {
+export async function startOperator(
+  t: TestContext,
+  cluster: TestCluster,
+  namespace: string,
+  opts: Partial<OperatorOptions> = {},
+): Promise<Operator> {
   const lines: string[] = [];
   const op = new Operator({
     kubeconfig: cluster.kubeconfig,
@@ -54,12 +64,22 @@ export function logLines(op: Operator): string[] {
   return (op as Operator & { logLines?: string[] }).logLines ?? [];
 }
 
-export async function getArchitecture(client: ObjectClient, ns: string, name: string): Promise<StoredArchitecture | undefined> {
+export async function getArchitecture(
+  client: ObjectClient,
+  ns: string,
+  name: string,
+): Promise<StoredArchitecture | undefined> {
   return client.find<StoredArchitecture>(ARCHITECTURES, ns, name);
 }
 
 /** Waits until the operator has observed the current generation. */
-export async function converged(cluster: TestCluster, client: ObjectClient, ns: string, name: string, timeoutMs = 30_000): Promise<StoredArchitecture> {
+export async function converged(
+  cluster: TestCluster,
+  client: ObjectClient,
+  ns: string,
+  name: string,
+  timeoutMs = 30_000,
+): Promise<StoredArchitecture> {
   return cluster.eventually(
     `${ns}/${name} to be reconciled`,
     async () => {
@@ -85,6 +105,15 @@ export async function settle(op: Operator, quietMs = 1500, timeoutMs = 30_000): 
   throw new Error(`operator kept writing for ${timeoutMs} ms`);
 }
 
-export function architecture(name: string, namespace: string, spec: Architecture["spec"]): Architecture {
-  return { apiVersion: "archctl.io/v1alpha1", kind: "Architecture", metadata: { name, namespace }, spec };
+export function architecture(
+  name: string,
+  namespace: string,
+  spec: Architecture["spec"],
+): Architecture {
+  return {
+    apiVersion: "archctl.io/v1alpha1",
+    kind: "Architecture",
+    metadata: { name, namespace },
+    spec,
+  };
 }

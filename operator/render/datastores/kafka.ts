@@ -180,7 +180,6 @@ export const renderKafka: ComponentRenderer = (c, ctx) => {
     server.command = [
       "sh",
       "-c",
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
       'KAFKA_NODE_ID=`expr "${POD_NAME##*-}" + 1` && export KAFKA_NODE_ID && exec /etc/kafka/docker/run',
     ];
   }
