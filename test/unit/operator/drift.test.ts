@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { canonicalJson, containsDesired, decideApply, HASH_ANNOTATION, quantityValue, withHash } from "../../../operator/reconcile/drift.ts";
+import {
+  canonicalJson,
+  containsDesired,
+  decideApply,
+  HASH_ANNOTATION,
+  quantityValue,
+  withHash,
+} from "../../../operator/reconcile/drift.ts";
 import { destructiveChange } from "../../../operator/reconcile/immutable.ts";
 import type { KubeObject } from "../../../operator/render/types.ts";
 
@@ -8,11 +15,17 @@ const deployment = (replicas: number, cpu = "500m"): KubeObject => ({
   apiVersion: "apps/v1",
   kind: "Deployment",
   metadata: { name: "p-api", namespace: "ns", labels: { a: "b" } },
-  spec: { replicas, template: { spec: { containers: [{ name: "api", resources: { requests: { cpu } } }] } } },
+  spec: {
+    replicas,
+    template: { spec: { containers: [{ name: "api", resources: { requests: { cpu } } }] } },
+  },
 });
 
 test("canonical JSON ignores key order", () => {
-  assert.equal(canonicalJson({ b: 1, a: [{ y: 1, x: 2 }] }), canonicalJson({ a: [{ x: 2, y: 1 }], b: 1 }));
+  assert.equal(
+    canonicalJson({ b: 1, a: [{ y: 1, x: 2 }] }),
+    canonicalJson({ a: [{ x: 2, y: 1 }], b: 1 }),
+  );
 });
 
 test("quantities compare by value", () => {
@@ -23,7 +36,11 @@ test("quantities compare by value", () => {
 });
 
 test("live objects may carry more fields than desired, not fewer or different ones", () => {
-  const live = { ...deployment(2), status: { readyReplicas: 2 }, metadata: { ...deployment(2).metadata, uid: "u", resourceVersion: "9" } };
+  const live = {
+    ...deployment(2),
+    status: { readyReplicas: 2 },
+    metadata: { ...deployment(2).metadata, uid: "u", resourceVersion: "9" },
+  };
   assert.ok(containsDesired(deployment(2), live));
   assert.ok(!containsDesired(deployment(3), live));
   assert.ok(!containsDesired({ list: [1, 2] }, { list: [1] }));
@@ -46,7 +63,12 @@ test("a StatefulSet volume template change is refused with advice", () => {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
     metadata: { name: "p-db" },
-    spec: { serviceName: "p-db-headless", volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { resources: { requests: { storage: size } } } }] },
+    spec: {
+      serviceName: "p-db-headless",
+      volumeClaimTemplates: [
+        { metadata: { name: "data" }, spec: { resources: { requests: { storage: size } } } },
+      ],
+    },
   });
   assert.equal(destructiveChange(sts("10Gi"), sts("10Gi")), undefined);
   assert.equal(destructiveChange(sts("10Gi"), undefined), undefined);

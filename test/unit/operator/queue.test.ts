@@ -47,7 +47,10 @@ test("failures back off exponentially per key and forget resets", () => {
 test("the overall token bucket delays a storm of retries", () => {
   const q = new WorkQueue({ baseDelayMs: 1, qps: 10, burst: 5, random: () => 0.5 });
   const delays = Array.from({ length: 8 }, (_, i) => q.addRateLimited(`ns/k${i}`));
-  assert.ok(delays.slice(0, 5).every((d) => d < 5), `burst passes quickly: ${delays}`);
+  assert.ok(
+    delays.slice(0, 5).every((d) => d < 5),
+    `burst passes quickly: ${delays}`,
+  );
   assert.ok((delays[7] as number) >= 250, `after the burst, retries are spaced at qps: ${delays}`);
   q.shutDown();
 });
