@@ -2,7 +2,6 @@
 // kubeconfig (for development) or in-cluster (the container's command).
 import type { Command } from "commander";
 import { Option } from "commander";
-import { Operator } from "../../operator/manager.ts";
 import type { LogLevel } from "../../operator/runtime/logger.ts";
 import { contextOf, UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";
@@ -76,6 +75,8 @@ Examples:
         throw new UserError(`--workers must be a positive whole number, not '${opts.workers}'`);
       if (!Number.isFinite(resync) || resync < 1)
         throw new UserError(`--resync must be a number of seconds, not '${opts.resync}'`);
+      // Loaded here, not at start-up: every other command would pay for the kube client.
+      const { Operator } = await import("../../operator/manager.ts");
       const op = new Operator({
         ...(ctx.globals.kubeconfig ? { kubeconfig: ctx.globals.kubeconfig } : {}),
         ...(ctx.globals.context ? { context: ctx.globals.context } : {}),

@@ -1,15 +1,14 @@
 // Loading a kubeconfig the way kubectl does: --kubeconfig, then $KUBECONFIG,
 // then ~/.kube/config, then the in-cluster service account; --context overrides.
 import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfigError } from "./errors.ts";
 
 export interface ConnectionOptions {
   kubeconfig?: string;
   context?: string;
 }
 
-export class KubeConfigError extends Error {
-  override name = "KubeConfigError";
-}
+export { KubeConfigError } from "./errors.ts";
 
 export function loadKubeConfig(opts: ConnectionOptions = {}): KubeConfig {
   const kc = new KubeConfig();

@@ -30,6 +30,11 @@ export class KubeApiError extends Error {
   }
 }
 
+/** The kubeconfig is missing, unreadable, or names no usable context. */
+export class KubeConfigError extends Error {
+  override name = "KubeConfigError";
+}
+
 /** The API server could not be reached at all. */
 export class ClusterUnreachableError extends Error {
   readonly server: string;
