@@ -9,6 +9,7 @@
 // State: KWOK_WORKDIR = <cache>/kwok, one folder per cluster in
 // <cache>/kwok/clusters/<name>/ (kubeconfig.yaml, pki/, logs/, pids/, etcd/).
 // Everything binds to 127.0.0.1 on ports kwokctl finds free.
+
 import {
   existsSync,
   mkdirSync,
@@ -29,11 +30,13 @@ import {
   type Progress,
 } from "./binaries.ts";
 import {
+  type Manifest,
   type NodeSpecInput,
   SIMULATED_NODE_LABEL,
   simulatedNodes,
   simulatedNodesList,
 } from "./nodes.ts";
+import { defaultStorageClass } from "./storage.ts";
 
 export type ClusterTier = "kwok" | "apiserver";
 
@@ -267,6 +270,16 @@ export function kwokctlConfig(bins: BinaryPaths, tier: ClusterTier): string {
     ...(tier === "apiserver"
       ? ["  - key: disable-admission-plugins", "    value: ServiceAccount"]
       : []),
+    // Datastore claims get volumes from the controller manager's hostPath
+    // provisioner (see storage.ts).
+    ...(tier === "kwok"
+      ? [
+          "- name: kube-controller-manager",
+          "  extraArgs:",
+          "  - key: enable-hostpath-provisioner",
+          '    value: "true"',
+        ]
+      : []),
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -339,8 +352,10 @@ async function waitReady(
   );
   const manifests = simulatedNodes(nodes);
   // Apply (idempotent) so an existing cluster also gets the node set asked for.
+  const list = simulatedNodesList(nodes);
+  (list.items as Manifest[]).push(defaultStorageClass());
   await kubectl(info.kubeconfig, ["apply", "--server-side", "--force-conflicts", "-f", "-"], {
-    input: JSON.stringify(simulatedNodesList(nodes)),
+    input: JSON.stringify(list),
     env,
   });
   const names = manifests.map((m) => m.metadata.name as string);

@@ -60,39 +60,10 @@ async function waitReady(ns: string, name: string, timeoutMs = 120_000) {
   );
 }
 
-/** Local PersistentVolumes for the claims (no provisioner runs in this cluster). */
-async function bindClaims(ns: string): Promise<void> {
-  const client = clientFor(cluster);
-  const claims = (await client.list<Obj>(PVCS, ns)).items;
-  const pvs = claims
-    .filter((c) => c.status?.phase !== "Bound")
-    .map((c) => ({
-      apiVersion: "v1",
-      kind: "PersistentVolume",
-      metadata: { name: `pv-${c.metadata.uid}` },
-      spec: {
-        capacity: {
-          storage: (c.spec as { resources: { requests: { storage: string } } }).resources.requests
-            .storage,
-        },
-        accessModes: ["ReadWriteOnce"],
-        persistentVolumeReclaimPolicy: "Retain",
-        hostPath: { path: `/tmp/archctl-pv/${c.metadata.uid}` },
-        claimRef: { namespace: ns, name: c.metadata.name, uid: c.metadata.uid },
-      },
-    }));
-  if (pvs.length) await cluster.apply(undefined, pvs);
-}
-
 test("post: every component rolls out, status says Ready, kubectl get shows the printer columns", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "e2e-post" });
   await startOperator(t, cluster, ns);
   await apply(blueprint("post", ns));
-  await cluster.eventually(
-    "claims",
-    async () => (await clientFor(cluster).list<Obj>(PVCS, ns)).items.length > 0,
-  );
-  await bindClaims(ns);
   const arch = await waitReady(ns, "post");
   const ready = arch.status?.conditions?.find((c) => c.type === "Ready");
   assert.equal(ready?.status, "True");
@@ -117,11 +88,6 @@ test("task-queue: GPU workers land on GPU nodes only; nothing else does", async 
   await startOperator(t, cluster, ns);
   // Fixed worker replicas: without KEDA the queue scaler falls back to CPU.
   await apply(blueprint("task-queue", ns));
-  await cluster.eventually(
-    "claims",
-    async () => (await clientFor(cluster).list<Obj>(PVCS, ns)).items.length > 0,
-  );
-  await bindClaims(ns);
   await waitReady(ns, "task-queue");
   const gpuNodes = new Set(await cluster.gpuNodes());
   assert.ok(gpuNodes.size > 0);
@@ -164,11 +130,6 @@ test("data volumes: Retain keeps PVCs and credentials and a re-apply binds the s
     },
   };
   await apply(arch);
-  await cluster.eventually(
-    "claim",
-    async () => (await client.list<Obj>(PVCS, ns)).items.length === 1,
-  );
-  await bindClaims(ns);
   await waitReady(ns, "notes");
   const [claim] = (await client.list<Obj>(PVCS, ns)).items;
   const password = (
@@ -250,11 +211,6 @@ test("an operator killed with SIGKILL mid-reconcile converges after a restart, w
   op.kill("SIGKILL");
   await new Promise((r) => op.once("exit", r));
   op = run();
-  await cluster.eventually(
-    "claims",
-    async () => (await client.list<Obj>(PVCS, ns)).items.length > 0,
-  );
-  await bindClaims(ns);
   await waitReady(ns, "chat");
   const secrets = (await client.list<Obj>(SECRETS, ns, "archctl.io/architecture=chat")).items;
   assert.equal(new Set(secrets.map((s) => s.metadata.name)).size, secrets.length);
