@@ -19,7 +19,7 @@ import type { Capabilities, KubeObject, SecretSpec } from "../render/types.ts";
 import type { EventRecorder } from "../runtime/events.ts";
 import type { Informer } from "../runtime/informer.ts";
 import type { Logger } from "../runtime/logger.ts";
-import { rollupStatus } from "../status/rollup.ts";
+import { durationSeconds, rollupStatus } from "../status/rollup.ts";
 import { canonicalJson, decideApply, withHash } from "./drift.ts";
 import type { BlockedChange } from "./immutable.ts";
 import { destructiveChange, needsRecreate } from "./immutable.ts";
@@ -250,10 +250,7 @@ export class Reconciler {
 
   private expiryMs(stored: StoredArchitecture, resolved: ResolvedArchitecture): number | undefined {
     if (!resolved.ttl || !stored.metadata.creationTimestamp) return undefined;
-    const seconds = [...resolved.ttl.matchAll(/([0-9]+)(s|m|h|d)/g)].reduce(
-      (s, m) => s + Number(m[1]) * ({ s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "s"] ?? 0),
-      0,
-    );
+    const seconds = durationSeconds(resolved.ttl);
     return Date.parse(stored.metadata.creationTimestamp) + seconds * 1000 - this.now().getTime();
   }
 
