@@ -6,6 +6,8 @@
 #     -> $CACHE/bin/k8s-v$K8S_VERSION/        (module test/cluster/k8s)
 #   kwok, kwokctl
 #     -> $CACHE/bin/kwok-v$KWOK_VERSION/      (module test/cluster/kwok)
+#   helm (chart tests: helm lint, helm template)
+#     -> $CACHE/bin/helm-v$HELM_VERSION/      (module test/cluster/helm)
 #
 # CACHE = ${ARCHCTL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/archctl}. It is
 # outside the repo on purpose: CI runs in a fresh clone on the same machine.
@@ -23,17 +25,19 @@ modver() { # go.mod module -> version (inside or outside a require block)
 }
 K8S_VERSION="$(modver "$HERE/k8s/go.mod" k8s.io/kubernetes)"
 KWOK_VERSION="$(modver "$HERE/kwok/go.mod" sigs.k8s.io/kwok)"
-[[ -n "$K8S_VERSION" && -n "$KWOK_VERSION" ]] || { echo "cannot read versions from go.mod" >&2; exit 1; }
+HELM_VERSION="$(modver "$HERE/helm/go.mod" helm.sh/helm/v4)"
+[[ -n "$K8S_VERSION" && -n "$KWOK_VERSION" && -n "$HELM_VERSION" ]] || { echo "cannot read versions from go.mod" >&2; exit 1; }
 
 CACHE="${ARCHCTL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/archctl}"
 K8S_DIR="$CACHE/bin/k8s-$K8S_VERSION"
 KWOK_DIR="$CACHE/bin/kwok-$KWOK_VERSION"
+HELM_DIR="$CACHE/bin/helm-$HELM_VERSION"
 
 FORCE=0
 for a in "$@"; do
   case "$a" in
     --force) FORCE=1 ;;
-    --print) echo "$K8S_DIR"; echo "$KWOK_DIR"; exit 0 ;;
+    --print) echo "$K8S_DIR"; echo "$KWOK_DIR"; echo "$HELM_DIR"; exit 0 ;;
     *) echo "unknown option: $a" >&2; exit 2 ;;
   esac
 done
@@ -62,6 +66,7 @@ complete() { # dir binaries...
 
 K8S_BINS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl)
 KWOK_BINS=(kwok kwokctl)
+HELM_BINS=(helm)
 
 build_k8s() {
   local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
@@ -105,6 +110,19 @@ build_kwok() {
   echo "   kwok + kwokctl: $(elapsed "$t0")s"
 }
 
+build_helm() {
+  local ld="-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
+  ld+=" -X helm.sh/helm/v4/internal/version.metadata= -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
+  local tmp="$HELM_DIR.tmp.$$"
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  echo ">> building helm $HELM_VERSION into $HELM_DIR"
+  local t0; t0="$(now)"
+  ( cd "$HERE/helm" && go build -trimpath -ldflags "$ld" -o "$tmp/" helm.sh/helm/v4/cmd/helm )
+  touch "$tmp/.complete"
+  rm -rf "$HELM_DIR"; mkdir -p "$(dirname "$HELM_DIR")"; mv "$tmp" "$HELM_DIR"
+  echo "   helm: $(elapsed "$t0")s"
+}
+
 T0="$(now)"
 echo "go: $(go version) GOPROXY=$(go env GOPROXY)"
 if [[ $FORCE == 0 ]] && complete "$K8S_DIR" "${K8S_BINS[@]}"; then
@@ -117,6 +135,12 @@ if [[ $FORCE == 0 ]] && complete "$KWOK_DIR" "${KWOK_BINS[@]}"; then
 else
   build_kwok
 fi
+if [[ $FORCE == 0 ]] && complete "$HELM_DIR" "${HELM_BINS[@]}"; then
+  echo ">> $HELM_DIR is complete: skipping"
+else
+  build_helm
+fi
 echo ">> binaries ready in $(elapsed "$T0")s"
 echo "K8S_BIN_DIR=$K8S_DIR"
 echo "KWOK_BIN_DIR=$KWOK_DIR"
+echo "HELM_BIN_DIR=$HELM_DIR"

@@ -11,7 +11,9 @@
 // (idempotent, so every test file shares it; the run's global setup deletes it
 // at the end when the runner is given `--test-global-setup=test/support/cluster.ts`,
 // which uses globalSetup/globalTeardown below; without it the cluster stays up
-// for the next run and `npm run cluster:down -- --name archctl-test` removes it). Set ARCHCTL_TEST_KUBECONFIG=/path (or
+// for the next run and `npm run cluster:down -- --name <name>` removes it; the
+// name, archctl-test[-api]-<checkout id>, is printed when it starts).
+// Set ARCHCTL_TEST_KUBECONFIG=/path (or
 // ARCHCTL_USE_EXISTING_CLUSTER=1 to use $KUBECONFIG / ~/.kube/config) to run
 // the same suites against an existing cluster instead; nothing is then started
 // or stopped there, only per-test namespaces are created and deleted.
@@ -19,6 +21,7 @@
 // On a failed test its namespace is dumped, with the cluster's component logs,
 // into .cache/test-logs/<time>-<test>/ (kept; the namespace is still deleted
 // unless ARCHCTL_KEEP_NAMESPACES=1).
+import { createHash } from "node:crypto";
 import {
   copyFileSync,
   existsSync,
@@ -45,10 +48,16 @@ import { GPU_PRESENT_LABEL } from "../cluster/nodes.ts";
 
 export type { ClusterTier } from "../cluster/kwok-cluster.ts";
 
-/** Cluster names the test runs use (distinct from the dev cluster `archctl-dev`). */
+/**
+ * Cluster names the test runs use: distinct from the dev cluster `archctl-dev`
+ * and per checkout (a hash of its path), so two checkouts on one machine (a
+ * developer's and CI's fresh clone) never share, or delete, each other's
+ * cluster. The binaries are still shared through the cache.
+ */
+const CHECKOUT_ID = createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 6);
 export const TEST_CLUSTER_NAMES: Record<ClusterTier, string> = {
-  kwok: process.env.ARCHCTL_TEST_CLUSTER_NAME ?? "archctl-test",
-  apiserver: process.env.ARCHCTL_TEST_APISERVER_NAME ?? "archctl-test-api",
+  kwok: process.env.ARCHCTL_TEST_CLUSTER_NAME ?? `archctl-test-${CHECKOUT_ID}`,
+  apiserver: process.env.ARCHCTL_TEST_APISERVER_NAME ?? `archctl-test-api-${CHECKOUT_ID}`,
 };
 
 export const TEST_STATE_DIR = join(REPO_ROOT, ".cache", "test-run");
