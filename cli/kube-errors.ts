@@ -1,9 +1,9 @@
 // Errors from talking to a cluster, as UserErrors with the right exit code.
-import { KubeConfigError } from "../operator/kube/config.ts";
 import {
   ClusterUnreachableError,
   explainKubeError,
   KubeApiError,
+  KubeConfigError,
 } from "../operator/kube/errors.ts";
 import { UserError } from "./context.ts";
 import { ExitCode } from "./exit-codes.ts";
