@@ -3,6 +3,7 @@
 // and largest scale autoscaling allows, plus the storage its volumes claim.
 // Pure: objects in, numbers out. Exporter sidecars and Milvus' etcd/MinIO are
 // counted because they are in the rendered pod templates.
+import { quantityValue } from "../../operator/api/quantity.ts";
 
 export interface Amounts {
   /** CPU cores. */
@@ -33,37 +34,9 @@ interface Obj {
   spec?: Record<string, unknown>;
 }
 
-const BINARY: Record<string, number> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-const DECIMAL: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  "": 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
-
-/** A Kubernetes quantity as a number (cpu in cores, memory in bytes). */
+/** A Kubernetes quantity as a number (cpu in cores, memory in bytes); 0 when absent or malformed. */
 export function parseQuantity(q: unknown): number {
-  if (typeof q === "number") return q;
-  if (typeof q !== "string") return 0;
-  const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([A-Za-z]*)$/.exec(q.trim());
-  if (!m) return 0;
-  const n = Number(m[1]);
-  const suffix = m[2] ?? "";
-  const factor = BINARY[suffix] ?? DECIMAL[suffix];
-  return factor === undefined ? 0 : n * factor;
+  return quantityValue(q) ?? 0;
 }
 
 const zero = (): Amounts => ({ cpu: 0, memory: 0, gpu: 0 });

@@ -3,7 +3,10 @@
 // someone changed it by hand (the live object no longer contains every field
 // the operator wants). Pure.
 import { createHash } from "node:crypto";
+import { quantityValue } from "../api/quantity.ts";
 import type { KubeObject } from "../render/types.ts";
+
+export { quantityValue } from "../api/quantity.ts";
 
 export const HASH_ANNOTATION = "archctl.io/applied-hash";
 
@@ -34,34 +37,6 @@ export function withHash(obj: KubeObject): KubeObject {
       annotations: { ...obj.metadata.annotations, [HASH_ANNOTATION]: hash },
     },
   };
-}
-
-const SUFFIX: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  "": 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** The value of a Kubernetes quantity ("500m" -> 0.5, "1Gi" -> 2^30), or undefined. */
-export function quantityValue(q: unknown): number | undefined {
-  if (typeof q === "number") return q;
-  if (typeof q !== "string") return undefined;
-  const m = /^([+-]?[0-9]+(?:\.[0-9]+)?)(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(q);
-  if (!m) return undefined;
-  return Number(m[1]) * (SUFFIX[m[2] ?? ""] ?? 1);
 }
 
 function sameScalar(want: unknown, have: unknown): boolean {
