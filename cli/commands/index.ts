@@ -3,13 +3,19 @@
 // line below. Commands read global options (--kubeconfig, --context,
 // -n/--namespace, --quiet, --no-color) with contextOf(cmd).
 import type { Command } from "commander";
+import { register as apply } from "./apply.ts";
 import { register as blueprints } from "./blueprints.ts";
+import { register as completion } from "./completion.ts";
 import { register as crd } from "./crd.ts";
+import { register as deleteCommand } from "./delete.ts";
 import { register as dev } from "./dev.ts";
+import { register as env } from "./env.ts";
 import { register as estimate } from "./estimate.ts";
+import { register as get } from "./get.ts";
 import { register as graph } from "./graph.ts";
 import { register as init } from "./init.ts";
 import { register as operator } from "./operator.ts";
+import { register as plan } from "./plan.ts";
 import { register as render } from "./render.ts";
 import { register as validate } from "./validate.ts";
 
@@ -24,8 +30,14 @@ export const COMMANDS: RegisterCommand[] = [
   graph,
   estimate,
   // cluster
+  apply,
+  plan,
+  get,
+  deleteCommand,
+  env,
   // operator and installation
   operator,
   crd,
   dev,
+  completion,
 ];

@@ -1,0 +1,151 @@
+// archctl delete NAME: delete an Architecture, saying first which data volumes
+// and credentials stay (deletionPolicy Retain, the default) or go.
+import type { Command } from "commander";
+import { contextOf, UserError } from "../context.ts";
+import { ExitCode } from "../exit-codes.ts";
+import { timeoutMs } from "./apply.ts";
+
+/** Asks for the name to be typed; true when it was. */
+export async function confirmTyped(question: string, expected: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(question);
+    return answer.trim() === expected;
+  } finally {
+    rl.close();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command("delete")
+    .description(
+      "delete an Architecture; its data volumes and credentials are kept unless --delete-data",
+    )
+    .argument("<name>", "the Architecture")
+    .option("--wait", "wait until the Architecture is gone")
+    .option("--timeout <duration>", "how long --wait waits", "5m")
+    .option("--delete-data", "also delete its data volumes (sets spec.deletionPolicy=Delete first)")
+    .option(
+      "-y, --yes",
+      "do not ask for confirmation (needed for --delete-data without a terminal)",
+    )
+    .addHelpText(
+      "after",
+      `
+By default (deletionPolicy Retain) the PersistentVolumeClaims of datastores and
+their credential Secrets outlive the Architecture: applying it again binds the
+same volumes with the same passwords. --delete-data removes them too; it asks
+you to type the name on a terminal, and needs --yes anywhere else.
+
+Examples:
+  archctl delete post --wait
+  archctl delete post --delete-data --yes`,
+    )
+    .action(
+      async (
+        name: string,
+        opts: { wait?: boolean; timeout: string; deleteData?: boolean; yes?: boolean },
+        cmd: Command,
+      ) => {
+        const ctx = contextOf(cmd);
+        const wait = timeoutMs(opts.timeout);
+        const tty = process.stdin.isTTY === true && process.stderr.isTTY === true;
+        if (opts.deleteData && !opts.yes && !tty)
+          throw new UserError(
+            "--delete-data deletes data volumes: without a terminal to confirm on, add --yes",
+          );
+        const c = await import("../cluster.ts");
+        const { ARCHITECTURES, resourceFor } = await import("../../operator/kube/resources.ts");
+        const { ARCHITECTURE_LABEL } = await import("../../operator/api/names.ts");
+        const conn = c.connect(ctx);
+        const ns = conn.namespace;
+        const arch = await c.kube(() => c.getArch(conn, ns, name));
+        if (!arch) throw c.notFound(name, ns);
+        const selector = `${ARCHITECTURE_LABEL}=${name}`;
+        const pvcs = await c.kube(() =>
+          conn.objects.list(resourceFor("v1", "PersistentVolumeClaim"), ns, selector),
+        );
+        const secrets = await c.kube(() =>
+          conn.objects.list(resourceFor("v1", "Secret"), ns, selector),
+        );
+        const claimNames = pvcs.items.map((p) => p.metadata.name);
+        const secretNames = secrets.items.map((s) => s.metadata.name);
+        const policy = opts.deleteData
+          ? "Delete"
+          : ((arch.spec.deletionPolicy as string) ?? "Retain");
+
+        if (opts.deleteData && !opts.yes) {
+          ctx.err(
+            ctx.errStyle.red(
+              `This deletes ${name} and its data volumes${claimNames.length ? ` (${claimNames.join(", ")})` : ""}. The data cannot be recovered.`,
+            ),
+          );
+          if (!(await confirmTyped(`Type the name (${name}) to confirm: `, name)))
+            throw new UserError("not confirmed: nothing was deleted", ExitCode.FAILURE);
+        }
+        if (opts.deleteData && arch.spec.deletionPolicy !== "Delete") {
+          await c.kube(() =>
+            conn.objects.mergePatch(ARCHITECTURES, ns, name, {
+              spec: { deletionPolicy: "Delete" },
+            }),
+          );
+        }
+        const deleted = await c.kube(() =>
+          conn.objects.delete(
+            ARCHITECTURES,
+            ns,
+            name,
+            arch.metadata.uid ? { uid: arch.metadata.uid } : {},
+          ),
+        );
+        if (!deleted) throw c.notFound(name, ns);
+        ctx.out(`architecture.archctl.io/${name} deleted`);
+        if (policy === "Delete") {
+          if (claimNames.length)
+            ctx.info(
+              `data volumes deleted with it (deletionPolicy Delete): ${claimNames.join(", ")}`,
+            );
+        } else if (claimNames.length || secretNames.length) {
+          if (claimNames.length)
+            ctx.info(`kept data volumes (deletionPolicy Retain): ${claimNames.join(", ")}`);
+          if (secretNames.length) ctx.info(`kept credential Secrets: ${secretNames.join(", ")}`);
+          ctx.info(
+            `applying ${name} again reuses them; to remove them: kubectl delete pvc,secret -n ${ns} -l ${selector}`,
+          );
+        }
+        if (!opts.wait) return;
+        const { explainKubeError } = await import("../../operator/kube/errors.ts");
+        const { waitFor } = await import("../wait.ts");
+        const outcome = await waitFor(
+          {
+            get: () => c.getArch(conn, ns, name),
+            now: () => Date.now(),
+            sleep: c.sleep,
+            isTransient: c.isTransient,
+            describeError: explainKubeError,
+          },
+          {
+            timeoutMs: wait,
+            untilGone: true,
+            onBlip: (m) => ctx.err(m),
+          },
+        );
+        if (outcome.kind === "gone") {
+          ctx.info(`${name} is gone`);
+          return;
+        }
+        const finalizers =
+          outcome.arch?.metadata && (outcome.arch as typeof arch).metadata.finalizers;
+        ctx.err(
+          `archctl: timed out after ${opts.timeout} waiting for ${name} to be deleted${
+            finalizers?.length
+              ? ` (finalizers ${finalizers.join(", ")} remain: the operator removes archctl.io/cleanup; is it running? archctl install or archctl operator run)`
+              : ""
+          }`,
+        );
+        process.exitCode = ExitCode.TIMEOUT;
+      },
+    );
+}
