@@ -157,3 +157,34 @@ export function kubectlBinary(env: NodeJS.ProcessEnv = process.env): string {
   const ours = binaryPaths(env).kubectl;
   return existsSync(ours) ? ours : "kubectl";
 }
+
+/** helm version pinned by test/cluster/helm/go.mod, e.g. "v4.3.1" (chart tests only). */
+export const HELM_VERSION = moduleVersion(
+  join(CLUSTER_DIR, "helm", "go.mod"),
+  "helm.sh/helm/v4",
+  "v4.3.1",
+);
+
+/** Path of the helm binary built by build-binaries.sh (it may not exist yet). */
+export function helmBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheDir(env), "bin", `helm-${HELM_VERSION}`, "helm");
+}
+
+/**
+ * The helm binary, built first when missing (build-binaries.sh skips the
+ * binaries that are present; helm alone takes a few minutes cold).
+ */
+export async function ensureHelm(opts: { onProgress?: Progress } = {}): Promise<string> {
+  const helm = helmBinary();
+  if (existsSync(join(dirname(helm), ".complete")) && existsSync(helm)) return helm;
+  opts.onProgress?.(`building helm ${HELM_VERSION} with Go (cold: a few minutes)`);
+  const res = await execa("bash", [BUILD_SCRIPT], { all: true, reject: false });
+  if (res.exitCode !== 0 || !existsSync(helm))
+    throw new Error(
+      `build-binaries.sh could not build helm (exit ${res.exitCode}):\n${String(res.all ?? "")
+        .split("\n")
+        .slice(-30)
+        .join("\n")}`,
+    );
+  return helm;
+}
