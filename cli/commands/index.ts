@@ -14,9 +14,11 @@ import { register as estimate } from "./estimate.ts";
 import { register as get } from "./get.ts";
 import { register as graph } from "./graph.ts";
 import { register as init } from "./init.ts";
+import { register as install } from "./install.ts";
 import { register as operator } from "./operator.ts";
 import { register as plan } from "./plan.ts";
 import { register as render } from "./render.ts";
+import { register as uninstall } from "./uninstall.ts";
 import { register as validate } from "./validate.ts";
 
 export type RegisterCommand = (program: Command) => void;
@@ -36,6 +38,8 @@ export const COMMANDS: RegisterCommand[] = [
   deleteCommand,
   env,
   // operator and installation
+  install,
+  uninstall,
   operator,
   crd,
   dev,

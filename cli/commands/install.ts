@@ -1,0 +1,175 @@
+// archctl install: the CRD and the operator (ServiceAccount, least-privilege
+// RBAC, Deployment with leader election, metrics Service, PodDisruptionBudget,
+// Grafana dashboard) by server-side apply: the same objects as the Helm chart
+// in charts/archctl. Safe to run again: it converges, and says what changed.
+import type { Command } from "commander";
+import { Option } from "commander";
+import { stringify } from "yaml";
+import type { InstallOptions, InstallScope } from "../../operator/install/manifests.ts";
+import {
+  checkInstallOptions,
+  DEFAULT_NAMESPACE,
+  defaultImage,
+  INSTALL_NAME,
+  installManifests,
+} from "../../operator/install/manifests.ts";
+import type { KubeObject } from "../../operator/render/types.ts";
+import { contextOf, outputFormat, UserError } from "../context.ts";
+import { ExitCode } from "../exit-codes.ts";
+import { packageVersion } from "../input.ts";
+import { connectionError } from "../kube-errors.ts";
+
+interface InstallFlags {
+  scope: string;
+  watchNamespaces?: string;
+  image?: string;
+  replicas: string;
+  dryRun?: string | boolean;
+  output?: string;
+  timeout: string;
+}
+
+export function splitList(value: string | undefined): string[] {
+  return [
+    ...new Set(
+      (value ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+/** "60s", "2m", "90" (seconds) -> milliseconds. */
+export function parseDuration(value: string, flag: string): number {
+  const m = /^([0-9]+)(s|m)?$/.exec(value.trim());
+  if (!m) throw new UserError(`${flag} must be a duration like 60s or 2m, not '${value}'`);
+  return Number(m[1]) * (m[2] === "m" ? 60_000 : 1000);
+}
+
+export function dryRunMode(value: string | boolean | undefined): "client" | "server" | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true || value === "client") return "client";
+  if (value === "server") return "server";
+  throw new UserError(`--dry-run must be client or server, not '${value}'`);
+}
+
+/** Flags -> install options, with every problem in one message. */
+export function installOptionsFrom(
+  flags: InstallFlags,
+  namespace: string | undefined,
+): InstallOptions {
+  if (flags.scope !== "cluster" && flags.scope !== "namespace")
+    throw new UserError(`--scope must be cluster or namespace, not '${flags.scope}'`);
+  const replicas = Number(flags.replicas);
+  const version = packageVersion();
+  const opts: InstallOptions = {
+    namespace: namespace ?? DEFAULT_NAMESPACE,
+    scope: flags.scope as InstallScope,
+    watchNamespaces: splitList(flags.watchNamespaces),
+    image: flags.image ?? defaultImage(version),
+    replicas,
+    version,
+  };
+  const problems = checkInstallOptions(opts);
+  if (problems.length) throw new UserError(problems.join("; "));
+  return opts;
+}
+
+export function printObjects(objects: KubeObject[], format: "yaml" | "json"): string {
+  if (format === "json")
+    return `${JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }, null, 2)}\n`;
+  return objects
+    .map((o) => `---\n${stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })}`)
+    .join("");
+}
+
+export function register(program: Command): void {
+  program
+    .command("install")
+    .description("install the Architecture CRD and the archctl operator into the cluster")
+    .addOption(
+      new Option(
+        "--scope <scope>",
+        "cluster (one ClusterRole) or namespace (Roles in --watch-namespaces only)",
+      )
+        .choices(["cluster", "namespace"])
+        .default("cluster"),
+    )
+    .option(
+      "--watch-namespaces <list>",
+      "comma-separated namespaces the operator watches (default: all)",
+    )
+    .option("--image <ref>", "operator image (default: ghcr.io/archctl/archctl:<version>)")
+    .option("--replicas <n>", "operator replicas (leader election picks one)", "2")
+    .option(
+      "--dry-run [mode]",
+      "client: print the objects, change nothing; server: let the API server check them, change nothing",
+    )
+    .option("-o, --output <format>", "print the objects as yaml or json")
+    .option("--timeout <duration>", "how long to wait for the CRD to be served", "60s")
+    .addHelpText(
+      "after",
+      `
+The operator goes into -n/--namespace (default ${DEFAULT_NAMESPACE}). Objects are
+server-side applied with the field manager archctl-cli; running it again
+updates them. The same objects come from the Helm chart:
+  helm install archctl charts/archctl -n ${DEFAULT_NAMESPACE} --create-namespace
+
+Examples:
+  archctl install
+  archctl install --dry-run -o yaml > archctl.yaml
+  archctl install --dry-run=server
+  archctl install -n team-ops --scope namespace --watch-namespaces team-a,team-b
+  archctl install --image registry.example.com/archctl:0.1.0 --replicas 3`,
+    )
+    .action(async (flags: InstallFlags, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const mode = dryRunMode(flags.dryRun);
+      const format = flags.output
+        ? outputFormat(flags.output, ["yaml", "json"] as const, "yaml")
+        : undefined;
+      const opts = installOptionsFrom(flags, ctx.globals.namespace);
+      const timeoutMs = parseDuration(flags.timeout, "--timeout");
+      const objects = installManifests(opts);
+      if (mode === "client") {
+        process.stdout.write(printObjects(objects, format ?? "yaml"));
+        return;
+      }
+      const { loadKubeConfig } = await import("../../operator/kube/config.ts");
+      const { KubeRest } = await import("../../operator/kube/rest.ts");
+      const { applyInstall, CrdTimeoutError } = await import("../../operator/install/installer.ts");
+      const suffix = mode === "server" ? " (server dry run)" : "";
+      try {
+        const rest = new KubeRest(loadKubeConfig(ctx.globals));
+        const results = await applyInstall(rest, objects, {
+          dryRun: mode === "server",
+          crdTimeoutMs: timeoutMs,
+          onApplied: (r) =>
+            ctx.info(
+              `${r.kind.padEnd(26)} ${(r.namespace ? `${r.namespace}/` : "") + r.name}: ${r.action}${suffix}`,
+            ),
+        });
+        if (format)
+          process.stdout.write(
+            printObjects(
+              results.map((r) => r.object),
+              format,
+            ),
+          );
+        const changed = results.filter((r) => r.action !== "unchanged").length;
+        ctx.info(
+          mode === "server"
+            ? `\nThe API server accepted all ${results.length} objects; nothing was changed.`
+            : `\narchctl ${opts.version} ${changed ? "installed" : "is already installed"} in namespace ${opts.namespace} (${changed} of ${results.length} objects changed; scope ${opts.scope}${opts.watchNamespaces.length ? `, watching ${opts.watchNamespaces.join(", ")}` : ", watching all namespaces"}).
+Next:
+  kubectl -n ${opts.namespace} rollout status deployment/${INSTALL_NAME}
+  archctl init post my-posts.yaml && archctl apply -f my-posts.yaml --wait
+  kubectl get architectures -A`,
+        );
+      } catch (err) {
+        if (err instanceof CrdTimeoutError) throw new UserError(err.message, ExitCode.TIMEOUT);
+        throw connectionError(err);
+      }
+    });
+}
