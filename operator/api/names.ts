@@ -89,3 +89,28 @@ export function namesWithLimits(
     });
   return out;
 }
+
+/**
+ * Every object name a component produces, whatever the kind: two components
+ * must not share one (`db`'s headless Service and a component `db-headless`
+ * would both be `<architecture>-db-headless`).
+ */
+export function derivedNames(
+  architecture: string,
+  component: string,
+  type: ComponentType,
+  opts: { backedUp: boolean; queueScaled: boolean },
+): string[] {
+  const suffixes: string[] = [];
+  const datastore = !["service", "gateway", "worker", "job", "cron"].includes(type);
+  if (datastore) suffixes.push("headless", "credentials");
+  if (type === "rabbitmq") suffixes.push("config");
+  if (type === "kafka") suffixes.push("topics");
+  if (type === "milvus") suffixes.push("etcd", "etcd-headless", "minio", "minio-headless");
+  if (opts.backedUp) suffixes.push("backup", "backups");
+  if (opts.queueScaled) suffixes.push("queue");
+  return [
+    childName(architecture, component),
+    ...suffixes.map((s) => childName(architecture, component, s)),
+  ];
+}

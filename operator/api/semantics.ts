@@ -1,7 +1,7 @@
 // Rules the schema cannot say: references between parts of a spec, cron syntax,
 // name lengths. Each problem names the path it is about and how to fix it.
 import { cronError } from "./cron.ts";
-import { namesWithLimits } from "./names.ts";
+import { derivedNames, namesWithLimits } from "./names.ts";
 import type { Architecture, Component } from "./schema.ts";
 import { isAppType, isDatastoreType } from "./schema.ts";
 
@@ -506,6 +506,34 @@ export function checkSemantics(arch: Architecture): Issue[] {
         break;
       }
     }
+  }
+
+  // Two components whose derived names meet (`db`'s headless Service and a
+  // component `db-headless`) would fight over one object.
+  const queueScaled = new Set(
+    (spec.autoscaling ?? []).filter((a) => a.queue).map((a) => a.component),
+  );
+  const nameOwner = new Map<string, string>();
+  for (const [i, c] of spec.components.entries()) {
+    const names = derivedNames(arch.metadata.name, c.name, c.type, {
+      backedUp: backedUp.has(c.name),
+      queueScaled: queueScaled.has(c.name),
+    });
+    const clash = names.find((n) => {
+      const other = nameOwner.get(n);
+      return other !== undefined && other !== c.name;
+    });
+    if (clash) {
+      issues.push(
+        error(
+          ["spec", "components", i, "name"],
+          `components '${nameOwner.get(clash)}' and '${c.name}' would both create objects named '${clash}'`,
+          "rename one of them: archctl names objects <architecture>-<component>[-suffix] (suffixes: headless, credentials, config, topics, etcd, minio, backup, backups, queue)",
+        ),
+      );
+      continue;
+    }
+    for (const n of names) nameOwner.set(n, c.name);
   }
 
   // Application components nothing can reach and that reach nothing are likely a mistake.
