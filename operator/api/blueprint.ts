@@ -21,7 +21,7 @@ import type { Document } from "yaml";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parse, parseDocument } from "yaml";
 import type { Architecture } from "./schema.ts";
 import type { IssuePath } from "./validate.ts";
-import { formatPath, validateArchitecture } from "./validate.ts";
+import { clip, formatPath, shown, validateArchitecture } from "./validate.ts";
 
 export const BLUEPRINT_ONLY_FIELDS = ["parameters", "environments"] as const;
 
@@ -121,11 +121,12 @@ class Problems {
       file: pos.file ?? this.file,
       line: pos.line,
       col: pos.col,
-      path: typeof path === "string" ? path : formatPath(path),
-      message,
+      // Clipped: a value echoed from a hostile file must not flood the terminal.
+      path: clip(typeof path === "string" ? path : formatPath(path), 300),
+      message: clip(message, 1000),
       severity,
     };
-    if (hint) p.hint = hint;
+    if (hint) p.hint = clip(hint, 1000);
     const o = origin ?? pos.origin;
     if (o) p.origin = o;
     this.list.push(p);
@@ -431,7 +432,7 @@ function readParameters(node: LNode | undefined, problems: Problems): Map<string
         problems.add(
           e.key,
           [...at, k],
-          `unknown field '${k}'`,
+          `unknown field '${clip(k)}'`,
           "allowed here: name, description, default, type",
         );
       }
@@ -490,7 +491,7 @@ function readParameters(node: LNode | undefined, problems: Problems): Map<string
         problems.add(
           typeNode.pos,
           [...at, "type"],
-          `${JSON.stringify(toJS(typeNode))} is not a parameter type`,
+          `${shown(toJS(typeNode))} is not a parameter type`,
           `use one of: ${PARAMETER_TYPES.join(", ")}`,
         );
     }
@@ -499,7 +500,7 @@ function readParameters(node: LNode | undefined, problems: Problems): Map<string
       problems.add(
         defNode?.pos ?? item.pos,
         [...at, "default"],
-        `default ${JSON.stringify(def)} is not ${article(type)}`,
+        `default ${shown(def)} is not ${article(type)}`,
         `write ${article(type)} or change type`,
       );
     }
@@ -531,7 +532,7 @@ function setParameter(
     problems.add(
       pos,
       path,
-      `parameter '${state.decl.name}' is ${article(state.decl.type)}, got ${JSON.stringify(value)}`,
+      `parameter '${state.decl.name}' is ${article(state.decl.type)}, got ${shown(value)}`,
       `give ${article(state.decl.type)}`,
       "error",
       source,
@@ -660,7 +661,8 @@ export function parseSetPath(text: string): SetSegment[] | string {
 function parseSetValue(text: string): unknown {
   if (text === "") return "";
   try {
-    return parse(text, { maxAliasCount: 0 });
+    // logLevel error: a tag in a --set value must not print a process warning.
+    return parse(text, { maxAliasCount: 0, logLevel: "error" });
   } catch {
     return text;
   }
@@ -889,7 +891,7 @@ export function loadBlueprint(text: string, options: BlueprintOptions): LoadedBl
             problems.add(
               f.key,
               [...at, k],
-              `unknown field '${k}' in environment '${name}'`,
+              `unknown field '${clip(k)}' in environment '${clip(name)}'`,
               `${didYouMean(k, ["metadata", "spec", "parameters"]) ? `did you mean '${didYouMean(k, ["metadata", "spec", "parameters"])}'? ` : ""}allowed here: metadata, spec, parameters`,
             );
         }

@@ -21,6 +21,15 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/** A value as it appears in a message: JSON, cut short so a huge input cannot flood the output. */
+export function shown(value: unknown, max = 60): string {
+  return clip(JSON.stringify(value) ?? String(value), max);
+}
+
+export function clip(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max)}... (${text.length} characters)` : text;
+}
+
 function valueAt(root: unknown, path: IssuePath): unknown {
   let node: unknown = root;
   for (const key of path) {
@@ -65,7 +74,7 @@ function fromZod(issue: z.core.$ZodIssue, input: unknown): Issue[] {
     case "unrecognized_keys":
       return issue.keys.map((key) => ({
         path: [...path, key],
-        message: `unknown field '${key}'`,
+        message: `unknown field '${clip(key)}'`,
         hint: knownFieldsHint(key, path),
         severity: "error" as const,
       }));
@@ -91,10 +100,19 @@ function fromZod(issue: z.core.$ZodIssue, input: unknown): Issue[] {
       ];
     }
     case "invalid_value":
+      if (valueAt(input, path) === undefined)
+        return [
+          {
+            path,
+            message: `required field '${String(path.at(-1) ?? "")}' is missing`,
+            hint: `add it (one of: ${issue.values.map((v) => String(v)).join(", ")})`,
+            severity: "error",
+          },
+        ];
       return [
         {
           path,
-          message: `${JSON.stringify(valueAt(input, path))} is not allowed here`,
+          message: `${shown(valueAt(input, path))} is not allowed here`,
           hint: `use one of: ${issue.values.map((v) => String(v)).join(", ")}`,
           severity: "error",
         },
@@ -104,7 +122,7 @@ function fromZod(issue: z.core.$ZodIssue, input: unknown): Issue[] {
       return [
         {
           path,
-          message: `${JSON.stringify(valueAt(input, path))} is not a valid quantity`,
+          message: `${shown(valueAt(input, path))} is not a valid quantity`,
           hint: "write a quantity such as 250m, 1, 512Mi or 20Gi",
           severity: "error",
         },
@@ -146,7 +164,7 @@ export function formatPath(path: IssuePath): string {
   for (const p of path) {
     if (typeof p === "number") out += `[${p}]`;
     else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(p)) out += out ? `.${p}` : p;
-    else out += `[${JSON.stringify(p)}]`;
+    else out += `[${clip(JSON.stringify(p))}]`;
   }
   return out || "(root)";
 }
