@@ -1,0 +1,741 @@
+// Hostile input, property-based: loadBlueprint, validateArchitecture and render
+// are fed random and mutated input (random bytes and text, deep nesting, huge
+// strings, wrong types, alias/anchor bombs, duplicate keys, mutations of the
+// five reference blueprints, random --set and --env). Every call must return
+// (never throw) within 2 s: either a valid result or problems that name a
+// line and column. Whatever validates must render, deterministically, into
+// objects with unique, valid names. A smaller sample goes through the CLI
+// (`archctl validate -f`), which must exit 2 without a stack trace.
+//
+// Repeatable: the seed is fixed (ARCHCTL_FUZZ_SEED overrides it) and printed;
+// ARCHCTL_FUZZ_SCALE=N multiplies the number of runs.
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import fc from "fast-check";
+import { parse, stringify } from "yaml";
+import type { LoadedBlueprint } from "../../operator/api/blueprint.ts";
+import { loadBlueprint } from "../../operator/api/blueprint.ts";
+import type { Architecture } from "../../operator/api/schema.ts";
+import type { ValidationResult } from "../../operator/api/validate.ts";
+import { validateArchitecture } from "../../operator/api/validate.ts";
+import type { Capabilities, RenderResult } from "../../operator/render/index.ts";
+import { render } from "../../operator/render/index.ts";
+import { archctl, ROOT, tempDir } from "./cli/helpers.ts";
+
+const SEED = Number(process.env.ARCHCTL_FUZZ_SEED ?? 20_260_917);
+const SCALE = Number(process.env.ARCHCTL_FUZZ_SCALE ?? 1);
+const MAX_CASE_MS = 2_000;
+const BLUEPRINTS = ["post", "task-queue", "chat", "trading", "rag"] as const;
+const TEXTS = BLUEPRINTS.map((b) => readFileSync(join(ROOT, "blueprints", `${b}.yaml`), "utf8"));
+
+// ---------------------------------------------------------------------------
+// Timing and counting
+
+const stats = {
+  cases: 0,
+  loadCalls: 0,
+  validateCalls: 0,
+  renderCalls: 0,
+  valid: 0,
+  slowestMs: 0,
+  slowestWhat: "",
+};
+
+function timed<T>(what: string, fn: () => T): T {
+  const t0 = performance.now();
+  const out = fn();
+  const ms = performance.now() - t0;
+  if (ms > stats.slowestMs) {
+    stats.slowestMs = ms;
+    stats.slowestWhat = what;
+  }
+  assert.ok(ms <= MAX_CASE_MS, `${what} took ${ms.toFixed(0)} ms (limit ${MAX_CASE_MS} ms)`);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Checks on every result
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const LIMIT_63 = new Set(["Service", "Namespace"]);
+
+function checkLoaded(r: LoadedBlueprint, label: string): void {
+  assert.ok(Array.isArray(r.problems), `${label}: problems is a list`);
+  for (const p of r.problems) {
+    assert.ok(
+      Number.isInteger(p.line) && p.line >= 1 && Number.isInteger(p.col) && p.col >= 1,
+      `${label}: problem without a line/col: ${JSON.stringify(p)}`,
+    );
+    assert.equal(typeof p.message, "string");
+    assert.ok(p.message.length > 0, `${label}: empty message`);
+    assert.ok(
+      p.message.length < 2_000,
+      `${label}: a ${p.message.length}-character message: ${p.message.slice(0, 120)}`,
+    );
+    assert.ok(p.path.length < 2_000, `${label}: a ${p.path.length}-character path`);
+  }
+  const errors = r.problems.filter((p) => p.severity === "error").length;
+  if (r.architecture) assert.equal(errors, 0, `${label}: an architecture despite errors`);
+  else assert.ok(errors > 0, `${label}: no architecture and no error`);
+}
+
+function checkValidation(v: ValidationResult, label: string): void {
+  assert.ok(Array.isArray(v.issues));
+  for (const i of v.issues) {
+    assert.ok(Array.isArray(i.path), `${label}: issue without a path`);
+    assert.equal(typeof i.message, "string");
+  }
+  const errors = v.issues.filter((i) => i.severity === "error").length;
+  if (v.architecture) assert.equal(errors, 0);
+  else assert.ok(errors > 0, `${label}: refused without an error`);
+}
+
+const CAPS: Capabilities[] = [
+  { keda: true, serviceMonitors: true },
+  { keda: false, serviceMonitors: false },
+];
+
+function checkRender(arch: Architecture, label: string): void {
+  for (const caps of CAPS) {
+    stats.renderCalls++;
+    const a = timed(`render(${label})`, () => render(arch, caps));
+    const b = render(arch, caps);
+    assert.equal(JSON.stringify(a), JSON.stringify(b), `${label}: render is not deterministic`);
+    checkRendered(a, label);
+  }
+}
+
+function checkRendered(r: RenderResult, label: string): void {
+  const seen = new Set<string>();
+  for (const o of r.objects) {
+    const key = `${o.kind}/${o.metadata.name}`;
+    assert.ok(!seen.has(key), `${label}: ${key} rendered twice`);
+    seen.add(key);
+    const n = o.metadata.name;
+    assert.ok(DNS_SUBDOMAIN.test(n) && n.length <= 253, `${label}: invalid name ${key}`);
+    if (LIMIT_63.has(o.kind)) assert.ok(n.length <= 63, `${label}: ${key} over 63 characters`);
+    for (const [k, v] of Object.entries(o.metadata.labels ?? {}))
+      assert.ok(v.length <= 63, `${label}: label ${k}=${v} of ${key} over 63 characters`);
+  }
+  const secrets = new Set(r.secrets.map((s) => s.name));
+  assert.equal(secrets.size, r.secrets.length, `${label}: a credentials Secret rendered twice`);
+}
+
+/** One case through loadBlueprint, and through validate + render when it loads. */
+function runText(text: string, opts: { env?: string; set?: string[] }, label: string): boolean {
+  stats.cases++;
+  stats.loadCalls++;
+  const r = timed(`loadBlueprint(${label})`, () =>
+    loadBlueprint(text, { file: "fuzz.yaml", ...opts }),
+  );
+  checkLoaded(r, label);
+  if (!r.architecture) return false;
+  stats.valid++;
+  stats.validateCalls++;
+  const v = timed(`validateArchitecture(${label})`, () => validateArchitecture(r.architecture));
+  checkValidation(v, label);
+  assert.ok(v.architecture, `${label}: loadBlueprint's result does not validate again`);
+  checkRender(v.architecture, label);
+  return true;
+}
+
+function runValue(value: unknown, label: string): void {
+  stats.cases++;
+  stats.validateCalls++;
+  const v = timed(`validateArchitecture(${label})`, () => validateArchitecture(value));
+  checkValidation(v, label);
+  if (v.architecture) {
+    stats.valid++;
+    checkRender(v.architecture, label);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Generators
+
+const HOSTILE_SCALARS = [
+  "*a",
+  "&a",
+  "*missing",
+  "!!binary x",
+  "!custom x",
+  "!!map {}",
+  "[",
+  "{",
+  "]",
+  '"unterminated',
+  "'unterminated",
+  "- x",
+  "1e309",
+  "-1",
+  "0x10",
+  "0o17",
+  ".nan",
+  "-.inf",
+  "~",
+  "null",
+  "true",
+  "yes",
+  "${registry}",
+  "${nope}",
+  "${",
+  "$${x}",
+  "<<: *x",
+  "\t",
+  "{a: 1, a: 2}",
+  "[*a, *a]",
+  "? complex key",
+  "|",
+  ">-",
+  "%YAML 1.1",
+  "---",
+  "...",
+  "@",
+  "`",
+  "\u0000",
+  "\uFEFF",
+  "\u202E",
+  "é",
+  "🙂",
+  "A".repeat(300),
+  "a-".repeat(40),
+  "9999999999999999999999",
+  "0",
+  "",
+];
+
+const hostileScalar = fc.oneof(
+  fc.constantFrom(...HOSTILE_SCALARS),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: "binary", maxLength: 40 }),
+  fc.integer().map(String),
+  fc.double().map(String),
+);
+
+/** Text-level mutations of a reference blueprint. */
+const textMutation = fc.oneof(
+  fc.record({ op: fc.constant("deleteLine" as const), at: fc.nat() }),
+  fc.record({ op: fc.constant("duplicateLine" as const), at: fc.nat() }),
+  fc.record({ op: fc.constant("insert" as const), at: fc.nat(), s: hostileScalar }),
+  fc.record({
+    op: fc.constant("replace" as const),
+    at: fc.nat(),
+    len: fc.nat({ max: 30 }),
+    s: hostileScalar,
+  }),
+  fc.record({
+    op: fc.constant("indent" as const),
+    at: fc.nat(),
+    by: fc.integer({ min: -6, max: 6 }),
+  }),
+  fc.record({ op: fc.constant("value" as const), at: fc.nat(), s: hostileScalar }),
+  fc.record({ op: fc.constant("truncate" as const), at: fc.nat() }),
+  fc.record({ op: fc.constant("swapLines" as const), a: fc.nat(), b: fc.nat() }),
+);
+type TextMutation = typeof textMutation extends fc.Arbitrary<infer T> ? T : never;
+
+function mutateText(text: string, m: TextMutation): string {
+  const lines = text.split("\n");
+  const li = (n: number) => n % lines.length;
+  switch (m.op) {
+    case "deleteLine":
+      lines.splice(li(m.at), 1);
+      return lines.join("\n");
+    case "duplicateLine":
+      lines.splice(li(m.at), 0, lines[li(m.at)] ?? "");
+      return lines.join("\n");
+    case "insert": {
+      const at = m.at % (text.length + 1);
+      return text.slice(0, at) + m.s + text.slice(at);
+    }
+    case "replace": {
+      const at = m.at % (text.length + 1);
+      return text.slice(0, at) + m.s + text.slice(at + m.len);
+    }
+    case "indent": {
+      const i = li(m.at);
+      const line = lines[i] ?? "";
+      lines[i] = m.by >= 0 ? " ".repeat(m.by) + line : line.slice(Math.min(-m.by, line.length));
+      return lines.join("\n");
+    }
+    case "value": {
+      // Replace the value after "key: " on a line that has one.
+      const candidates = lines.map((l, i) => (/^\s*-?\s*[\w.]+:\s+\S/.test(l) ? i : -1));
+      const withValue = candidates.filter((i) => i >= 0);
+      const i = withValue[m.at % withValue.length] ?? 0;
+      lines[i] = (lines[i] ?? "").replace(/:\s+.*$/, `: ${m.s}`);
+      return lines.join("\n");
+    }
+    case "truncate":
+      return text.slice(0, m.at % (text.length + 1));
+    case "swapLines": {
+      const a = li(m.a);
+      const b = li(m.b);
+      [lines[a], lines[b]] = [lines[b] ?? "", lines[a] ?? ""];
+      return lines.join("\n");
+    }
+  }
+}
+
+/** Structural mutations: walk the parsed blueprint by the choices and change one node. */
+const structMutation = fc.record({
+  walk: fc.array(fc.nat(), { minLength: 0, maxLength: 8 }),
+  op: fc.constantFrom("delete", "replace", "wrongType", "huge", "nest", "dupEntry", "emptyList"),
+  value: fc.jsonValue({ maxDepth: 3 }),
+});
+type StructMutation = typeof structMutation extends fc.Arbitrary<infer T> ? T : never;
+
+function nested(depth: number, leaf: unknown): unknown {
+  let v = leaf;
+  for (let i = 0; i < depth; i++) v = i % 2 ? [v] : { a: v };
+  return v;
+}
+
+function mutateStruct(doc: unknown, m: StructMutation): unknown {
+  const root = structuredClone(doc) as Record<string, unknown>;
+  let parent: Record<string | number, unknown> | unknown[] = root;
+  let key: string | number | undefined;
+  for (const step of m.walk) {
+    const node: unknown = key === undefined ? parent : (parent as Record<string, unknown>)[key];
+    if (node === null || typeof node !== "object") break;
+    const keys = Array.isArray(node) ? node.map((_, i) => i) : Object.keys(node);
+    if (keys.length === 0) break;
+    if (key !== undefined) parent = node as Record<string, unknown>;
+    key = keys[step % keys.length];
+  }
+  if (key === undefined) return m.op === "wrongType" ? [root] : m.value;
+  const p = parent as Record<string | number, unknown>;
+  switch (m.op) {
+    case "delete":
+      if (Array.isArray(parent)) parent.splice(key as number, 1);
+      else delete p[key];
+      break;
+    case "replace":
+      p[key] = m.value;
+      break;
+    case "wrongType": {
+      const v = p[key];
+      p[key] =
+        typeof v === "string"
+          ? 42
+          : typeof v === "number"
+            ? String(v)
+            : Array.isArray(v)
+              ? { item: v }
+              : typeof v === "object" && v !== null
+                ? [v]
+                : { v };
+      break;
+    }
+    case "huge":
+      p[key] = "x".repeat(100_000);
+      break;
+    case "nest":
+      p[key] = nested(60, p[key]);
+      break;
+    case "dupEntry":
+      if (Array.isArray(parent)) parent.push(structuredClone(parent[key as number]));
+      else p[key] = [p[key], p[key]];
+      break;
+    case "emptyList":
+      p[key] = [];
+      break;
+  }
+  return root;
+}
+
+const setArg = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom(
+        "spec.ttl",
+        "spec.components[0].replicas",
+        "spec.components.api.replicas",
+        "spec.components[99].name",
+        "metadata.name",
+        "tag",
+        "registry",
+        "spec..x",
+        "spec.components[-1]",
+        "[0]",
+        "",
+        "spec.components[0].env.FOO",
+      ),
+      hostileScalar,
+    )
+    .map(([p, v]) => `${p}=${v}`),
+  fc.string({ maxLength: 30 }),
+);
+
+const envName = fc.option(
+  fc.oneof(fc.constantFrom("dev", "prod", "staging", "__proto__", ""), fc.string({ maxLength: 8 })),
+  {
+    nil: undefined,
+  },
+);
+
+function aliasBomb(levels: number, width: number): string {
+  const out = ['a0: &a0 ["lol"]'];
+  for (let i = 1; i <= levels; i++)
+    out.push(`a${i}: &a${i} [${Array.from({ length: width }, () => `*a${i - 1}`).join(", ")}]`);
+  out.push(`spec: *a${levels}`);
+  return out.join("\n");
+}
+
+function deepNesting(kind: number, depth: number): string {
+  switch (kind % 4) {
+    case 0:
+      return `spec: ${"[".repeat(depth)}${"]".repeat(depth)}`;
+    case 1:
+      return `spec: ${"{a: ".repeat(depth)}1${"}".repeat(depth)}`;
+    case 2:
+      return Array.from({ length: depth }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n");
+    default:
+      return Array.from({ length: depth }, (_, i) => `${" ".repeat(i * 2)}- `).join("\n");
+  }
+}
+
+function hugeString(size: number, where: number): string {
+  const big = "x".repeat(size);
+  switch (where % 3) {
+    case 0:
+      return TEXTS[0]?.replace("name: post", `name: ${big}`) ?? "";
+    case 1:
+      return `apiVersion: archctl.io/v1alpha1\nkind: Architecture\nmetadata: {name: a}\nspec:\n  description: "${big}"\n  components: [{name: api, type: service, image: x}]\n`;
+    default:
+      return `${big}: 1\n`;
+  }
+}
+
+function duplicateKeys(n: number, where: number): string {
+  const text = TEXTS[where % TEXTS.length] ?? "";
+  const lines = text.split("\n");
+  const keyLines = lines.map((l, i) => (/^\s*[\w.]+:/.test(l) ? i : -1)).filter((i) => i >= 0);
+  const i = keyLines[n % keyLines.length] ?? 0;
+  const line = lines[i] ?? "";
+  lines.splice(i + 1, 0, line.replace(/:.*$/, ": duplicate"));
+  return lines.join("\n");
+}
+
+// Plausible Architectures built from a grammar: names chosen to collide with
+// the suffixes archctl derives (-headless, -credentials, -backup, -minio, ...).
+const NAMES = [
+  "api",
+  "db",
+  "db-headless",
+  "db-backup",
+  "db-backups",
+  "db-minio",
+  "db-etcd",
+  "db-etcd-headless",
+  "db-config",
+  "db-topics",
+  "db-credentials",
+  "db-queue",
+  "cache",
+  "cache-headless",
+  "worker",
+  "worker-queue",
+  "web",
+  "ws",
+  "tls",
+  "x",
+  "a-b",
+  "b",
+];
+const TYPES = [
+  "service",
+  "gateway",
+  "worker",
+  "job",
+  "cron",
+  "mysql",
+  "postgres",
+  "mongodb",
+  "redis",
+  "rabbitmq",
+  "kafka",
+  "milvus",
+] as const;
+const componentArb = fc.record({
+  name: fc.constantFrom(...NAMES),
+  type: fc.constantFrom(...TYPES),
+  uses: fc.uniqueArray(fc.constantFrom(...NAMES), { maxLength: 3 }),
+  replicas: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+});
+const architectureArb = fc
+  .record({
+    name: fc.constantFrom("a", "shop", "a-db", "b", "x".repeat(30)),
+    components: fc.uniqueArray(componentArb, {
+      minLength: 1,
+      maxLength: 6,
+      selector: (c) => c.name,
+    }),
+    scale: fc.option(fc.tuple(fc.nat(), fc.option(fc.nat(), { nil: undefined })), {
+      nil: undefined,
+    }),
+    backup: fc.option(fc.nat(), { nil: undefined }),
+    route: fc.option(fc.nat(), { nil: undefined }),
+    gpu: fc.option(fc.nat(), { nil: undefined }),
+    ttl: fc.constantFrom(undefined, "1h", "none", "30m"),
+    networkPolicy: fc.boolean(),
+  })
+  .map((g) => {
+    const pick = (i: number, types?: string[]) => {
+      const fit = types ? g.components.filter((c) => types.includes(c.type)) : g.components;
+      return fit.length ? fit[i % fit.length] : undefined;
+    };
+    const components = g.components.map((c) => {
+      const app = ["service", "gateway", "worker", "job", "cron"].includes(c.type);
+      const uses = c.uses.filter((u) => u !== c.name && g.components.some((d) => d.name === u));
+      return {
+        name: c.name,
+        type: c.type,
+        ...(app ? { image: "ghcr.io/example/app:1" } : {}),
+        ...(c.type === "cron" ? { schedule: "*/5 * * * *" } : {}),
+        ...(app && uses.length ? { uses } : {}),
+        ...(c.replicas !== undefined && ["service", "gateway", "worker"].includes(c.type)
+          ? { replicas: c.replicas }
+          : {}),
+        ...(g.gpu !== undefined && pick(g.gpu, ["worker"])?.name === c.name
+          ? { gpu: { pool: "gpu", count: 1 } }
+          : {}),
+      };
+    });
+    const spec: Record<string, unknown> = { components };
+    const target = g.scale ? pick(g.scale[0], ["service", "gateway", "worker"]) : undefined;
+    if (g.scale && target) {
+      const queue =
+        g.scale[1] !== undefined ? pick(g.scale[1], ["redis", "rabbitmq", "kafka"]) : undefined;
+      spec.autoscaling = [
+        {
+          component: target.name,
+          minReplicas: 1,
+          maxReplicas: 5,
+          targetCPUUtilization: 70,
+          ...(queue
+            ? {
+                queue: {
+                  component: queue.name,
+                  name: "jobs",
+                  targetLength: 10,
+                  ...(queue.type === "kafka" ? { consumerGroup: "g" } : {}),
+                },
+              }
+            : {}),
+        },
+      ];
+    }
+    const backedUp =
+      g.backup !== undefined
+        ? pick(g.backup, ["mysql", "postgres", "mongodb", "redis"])
+        : undefined;
+    if (backedUp)
+      spec.backups = [{ component: backedUp.name, schedule: "0 3 * * *", pvc: { size: "1Gi" } }];
+    const routed = g.route !== undefined ? pick(g.route, ["service", "gateway"]) : undefined;
+    if (routed)
+      spec.ingress = {
+        hosts: [{ host: "a.example.com", routes: [{ path: "/", component: routed.name }] }],
+      };
+    if (components.some((c) => "gpu" in c)) spec.gpuPools = [{ name: "gpu" }];
+    if (g.ttl && g.ttl !== "none") spec.ttl = g.ttl;
+    if (!g.networkPolicy) spec.networkPolicy = { enabled: false };
+    return {
+      apiVersion: "archctl.io/v1alpha1",
+      kind: "Architecture",
+      metadata: { name: g.name },
+      spec,
+    };
+  });
+
+// ---------------------------------------------------------------------------
+
+const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
+const fcOpts = (n: number, salt: number) => ({
+  numRuns: runs(n),
+  seed: SEED + salt,
+  endOnFailure: true,
+});
+const invalidForCli: { text: string; why: string }[] = [];
+const keepForCli = (text: string, why: string) => {
+  if (invalidForCli.length < 400) invalidForCli.push({ text, why });
+};
+
+test("fuzz: loadBlueprint, validateArchitecture and render never throw and stay under 2 s per call", (t) => {
+  const started = performance.now();
+  const parsed = TEXTS.map((tx) => parse(tx) as unknown);
+
+  // 1. Random bytes and random text.
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => {
+      const text = Buffer.from(bytes).toString("utf8");
+      if (!runText(text, {}, "random bytes")) keepForCli(text, "random bytes");
+    }),
+    fcOpts(1500, 1),
+  );
+  fc.assert(
+    fc.property(fc.string({ unit: "binary", maxLength: 512 }), (text) => {
+      runText(text, {}, "random text");
+    }),
+    fcOpts(1000, 2),
+  );
+
+  // 2. Random YAML documents of any shape (wrong types everywhere).
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
+      const text = stringify(value);
+      if (!runText(text, {}, "random YAML")) keepForCli(text, "random YAML");
+    }),
+    fcOpts(1000, 3),
+  );
+
+  // 3. Text mutations of the five reference blueprints, with random --env and --set.
+  fc.assert(
+    fc.property(
+      fc.nat({ max: TEXTS.length - 1 }),
+      fc.array(textMutation, { minLength: 1, maxLength: 4 }),
+      envName,
+      fc.array(setArg, { maxLength: 3 }),
+      (which, mutations, env, set) => {
+        const text = mutations.reduce(mutateText, TEXTS[which] ?? "");
+        const ok = runText(
+          text,
+          { ...(env !== undefined ? { env } : {}), set },
+          `${BLUEPRINTS[which]} text-mutated`,
+        );
+        if (!ok && set.length === 0 && env === undefined)
+          keepForCli(text, `${BLUEPRINTS[which]} text-mutated`);
+      },
+    ),
+    fcOpts(1800, 4),
+  );
+
+  // 4. Structural mutations of the reference blueprints (types, deletions, duplicates, nesting).
+  fc.assert(
+    fc.property(
+      fc.nat({ max: TEXTS.length - 1 }),
+      structMutation,
+      fc.constantFrom(undefined, "dev", "prod"),
+      (which, m, env) => {
+        const text = stringify(mutateStruct(parsed[which], m), { aliasDuplicateObjects: false });
+        const ok = runText(text, env ? { env } : {}, `${BLUEPRINTS[which]} ${m.op}`);
+        if (!ok && !env) keepForCli(text, `${BLUEPRINTS[which]} ${m.op}`);
+      },
+    ),
+    fcOpts(1200, 5),
+  );
+
+  // 5. Alias/anchor bombs, deep nesting, huge strings, duplicate keys.
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 1, max: 12 }),
+      (levels, width) => {
+        const text = aliasBomb(levels, width);
+        runText(text, {}, `alias bomb ${levels}x${width}`);
+        keepForCli(text, "alias bomb");
+      },
+    ),
+    fcOpts(150, 6),
+  );
+  fc.assert(
+    fc.property(fc.nat(), fc.integer({ min: 1, max: 5_000 }), (kind, depth) => {
+      runText(deepNesting(kind, depth), {}, `deep nesting ${kind % 4}/${depth}`);
+    }),
+    fcOpts(200, 7),
+  );
+  fc.assert(
+    fc.property(fc.integer({ min: 1_000, max: 2_000_000 }), fc.nat(), (size, where) => {
+      runText(hugeString(size, where), {}, `huge string ${size}`);
+    }),
+    fcOpts(60, 8),
+  );
+  fc.assert(
+    fc.property(fc.nat(), fc.nat(), (n, where) => {
+      const text = duplicateKeys(n, where);
+      assert.equal(runText(text, {}, "duplicate key"), false, "a duplicate key was accepted");
+      keepForCli(text, "duplicate key");
+    }),
+    fcOpts(300, 9),
+  );
+
+  // 6. validateArchitecture on arbitrary values and on mutated valid Architectures.
+  fc.assert(
+    fc.property(fc.anything({ maxDepth: 4, withNullPrototype: true, withMap: true }), (v) => {
+      runValue(v, "anything");
+    }),
+    fcOpts(1000, 10),
+  );
+  const resolved = TEXTS.flatMap((tx, i) =>
+    ["dev", "prod"].map((env) => {
+      const a = loadBlueprint(tx, { file: `${BLUEPRINTS[i]}.yaml`, env }).architecture;
+      assert.ok(a, `${BLUEPRINTS[i]} (${env}) is valid`);
+      return a;
+    }),
+  );
+  fc.assert(
+    fc.property(fc.nat({ max: resolved.length - 1 }), structMutation, (which, m) => {
+      runValue(mutateStruct(resolved[which], m), `architecture ${m.op}`);
+    }),
+    fcOpts(1500, 11),
+  );
+
+  // 7. Grammar-built Architectures: whatever validates renders with unique names.
+  let grammarValid = 0;
+  fc.assert(
+    fc.property(architectureArb, (a) => {
+      const before = stats.valid;
+      runValue(
+        a,
+        `grammar ${a.metadata.name}: ${(a.spec.components as { name: string; type: string }[]).map((c) => `${c.name}:${c.type}`).join(",")}`,
+      );
+      if (stats.valid > before) grammarValid++;
+    }),
+    fcOpts(2500, 12),
+  );
+  t.diagnostic(`grammar-built Architectures: ${grammarValid} of ${runs(2500)} valid and rendered`);
+
+  const seconds = (performance.now() - started) / 1000;
+  t.diagnostic(
+    `seed ${SEED}: ${stats.cases} cases in ${seconds.toFixed(1)} s ` +
+      `(loadBlueprint ${stats.loadCalls}, validateArchitecture ${stats.validateCalls}, render ${stats.renderCalls}; ${stats.valid} valid)`,
+  );
+  t.diagnostic(`slowest call: ${stats.slowestMs.toFixed(1)} ms (${stats.slowestWhat})`);
+  assert.ok(stats.cases >= 10_000 * Math.min(1, SCALE), `only ${stats.cases} cases`);
+});
+
+test("fuzz through the CLI: archctl validate -f exits 2 with a message, never a stack trace", async (t) => {
+  assert.ok(invalidForCli.length >= 50, `only ${invalidForCli.length} invalid samples kept`);
+  const dir = tempDir();
+  // Every 8th sample, so each generator is represented.
+  const step = Math.max(1, Math.floor(invalidForCli.length / 50));
+  const sample = invalidForCli.filter((_, i) => i % step === 0).slice(0, 50);
+  const started = performance.now();
+  let next = 0;
+  const failures: string[] = [];
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      const c = sample[i];
+      if (!c) return;
+      const file = join(dir, `case-${i}.yaml`);
+      writeFileSync(file, c.text);
+      const r = await archctl(["validate", "-f", file]);
+      const where = `case ${i} (${c.why})`;
+      if (r.code !== 2) failures.push(`${where}: exit ${r.code}: ${r.stderr.slice(0, 300)}`);
+      if (/\n\s+at .+:\d+:\d+\)?\n/.test(r.stderr) || /internal error/.test(r.stderr))
+        failures.push(`${where}: stack trace or internal error: ${r.stderr.slice(0, 300)}`);
+      if (!/invalid/.test(r.stderr))
+        failures.push(`${where}: no verdict: ${r.stderr.slice(0, 200)}`);
+      if (!/:\d+:\d+/.test(r.stdout + r.stderr))
+        failures.push(`${where}: no file:line:col in the output`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  t.diagnostic(
+    `${sample.length} CLI runs in ${((performance.now() - started) / 1000).toFixed(1)} s, ${failures.length} failures`,
+  );
+  assert.deepEqual(failures, []);
+});
