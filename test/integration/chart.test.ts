@@ -332,6 +332,13 @@ for (const scope of ["Namespace", "Cluster"] as const) {
       "a Lease outside the operator's namespace",
     );
     if (scope === "Namespace") {
+      // A Role on `namespaces` reaches only the namespace of the same name.
+      assert.equal(await status(as.rest.get(`/api/v1/namespaces/${watched}`)), 200);
+      assert.equal(
+        await status(as.rest.get(`/api/v1/namespaces/${other}`)),
+        403,
+        "another namespace",
+      );
       assert.equal(
         await status(as.rest.get(`/apis/archctl.io/v1alpha1/namespaces/${other}/architectures`)),
         403,
