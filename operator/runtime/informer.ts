@@ -44,7 +44,12 @@ export class Informer<T extends KubeObject = KubeObject> {
       const list = await rest.get<ListResult<KubernetesObject & T>>(path, {
         query: { labelSelector: opts.labelSelector },
       });
-      return { apiVersion: "v1", kind: "List", items: list.items, metadata: list.metadata };
+      // A LIST's items carry no apiVersion/kind (watch events do): add them, or
+      // every object cached by a (re)list looks drifted to decideApply and is
+      // re-applied on each reconcile after an operator restart.
+      const { apiVersion, kind } = resource;
+      const items = list.items.map((i) => ({ ...i, apiVersion, kind }));
+      return { apiVersion: "v1", kind: "List", items, metadata: list.metadata };
     };
     this.lw = new ListWatch<KubernetesObject & T>(
       path,
