@@ -188,6 +188,31 @@ test("the API server accepts the chart's objects: server-side dry run, then a re
   await cluster.kubectl(["get", "clusterrole", `${release}-operator`]);
 });
 
+test("helm install and helm uninstall on the cluster (the CRD stays, as Helm leaves crds/ alone)", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "helm-install" });
+  const release = `h${Math.random().toString(36).slice(2, 8)}`;
+  const kube = ["--kubeconfig", cluster.kubeconfig, "--namespace", ns];
+  t.after(() => helm(["uninstall", release, ...kube], false));
+  const installed = await helm(["install", release, CHART, ...kube]);
+  assert.match(installed.stdout, /STATUS: deployed/);
+  assert.match(installed.stdout, /archctl init post my-posts\.yaml/, "NOTES tell what to do next");
+  await cluster.kubectl(["get", "deployment", release, "-n", ns]);
+  await cluster.kubectl(["get", "clusterrolebinding", `${release}-operator`]);
+  await helm(["uninstall", release, ...kube]);
+  assert.equal(
+    (
+      await cluster.kubectl(["get", "deployment,serviceaccount,role", "-n", ns, "-o", "name"])
+    ).stdout.trim(),
+    "",
+  );
+  assert.notEqual(
+    (await cluster.kubectl(["get", "clusterrole", `${release}-operator`], { reject: false }))
+      .exitCode,
+    0,
+  );
+  await cluster.kubectl(["get", "crd", "architectures.archctl.io"]);
+});
+
 async function deleteClusterScoped(c: TestCluster, objects: KubeObject[]) {
   for (const o of objects)
     if (o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding")
