@@ -116,6 +116,16 @@ export class Operator {
       capabilities,
     });
 
+    this.metrics.phases = () => {
+      const counts = new Map<string, number>();
+      for (const inf of this.architectures) {
+        for (const a of inf.list()) {
+          const phase = a.status?.phase ?? "Pending";
+          counts.set(phase, (counts.get(phase) ?? 0) + 1);
+        }
+      }
+      return counts;
+    };
     this.queue = new WorkQueue({ onChange: (depth) => this.metrics.queueDepth.set(depth) });
     const enqueue = (obj: KubeObject) =>
       this.queue.add(`${obj.metadata.namespace ?? ""}/${obj.metadata.name}`);

@@ -308,6 +308,16 @@ export function checkSemantics(arch: Architecture): Issue[] {
       );
       continue;
     }
+    if (c.replicas !== undefined && SCALABLE_TYPES.has(c.type)) {
+      const ci = spec.components.indexOf(c);
+      issues.push(
+        warning(
+          ["spec", "components", ci, "replicas"],
+          `replicas ${c.replicas} of '${c.name}' is ignored: autoscaling keeps it between ${a.minReplicas} and ${a.maxReplicas}`,
+          "remove replicas, or change minReplicas/maxReplicas",
+        ),
+      );
+    }
     if (!SCALABLE_TYPES.has(c.type))
       issues.push(
         error(

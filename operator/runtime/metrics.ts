@@ -50,14 +50,22 @@ export class OperatorMetrics {
     help: "1 when this instance holds the leader lease.",
     registers: [this.registry],
   });
-  readonly architectures = new Gauge({
-    name: "archctl_architectures",
-    help: "Architectures by phase.",
-    labelNames: ["phase"] as const,
-    registers: [this.registry],
-  });
+  /** Set by the operator: counts of cached Architectures by phase, read at scrape time. */
+  phases?: () => Map<string, number>;
+  readonly architectures: Gauge<"phase">;
 
   constructor(processMetrics = true) {
+    const metrics = this;
+    this.architectures = new Gauge({
+      name: "archctl_architectures",
+      help: "Architectures in the operator's cache, by phase.",
+      labelNames: ["phase"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [phase, n] of metrics.phases?.() ?? []) this.set({ phase }, n);
+      },
+    });
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 }
