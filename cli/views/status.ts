@@ -242,8 +242,7 @@ export function notReadyLines(arch: ArchView): string[] {
       `the operator has not reconciled generation ${gen} yet (observed: ${arch.status?.observedGeneration ?? "none"}); is it running? (archctl install, or archctl operator run)`,
     );
   for (const c of arch.status?.components ?? [])
-    if (c.ready < c.desired)
-      out.push(`${c.name}: ${c.ready}/${c.desired} ${c.message ?? ""}`.trim());
+    if (c.ready < c.desired) out.push(componentText(c));
   return out;
 }
 

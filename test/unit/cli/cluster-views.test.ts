@@ -163,7 +163,7 @@ describe("status views", () => {
   });
 
   test("not-ready lines and the ready summary", () => {
-    assert.deepEqual(notReadyLines(arch()), ["api: 0/2 0/2 replicas ready"]);
+    assert.deepEqual(notReadyLines(arch()), ["api 0/2 ready"]);
     const sum = readySummary(READY, 65_000);
     assert.equal(sum[0], "✓ post is Ready (2/2 components) after 65s");
     assert.equal(sum[1], "  api: https://posts.example.com/");
