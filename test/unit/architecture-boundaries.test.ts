@@ -1,0 +1,73 @@
+// The functional core stays pure: operator/api, operator/render and
+// operator/status import no I/O and read no clock or randomness, and imports
+// point one way (cli -> operator runtime -> render -> api).
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { test } from "node:test";
+
+const ROOT = join(import.meta.dirname, "../..");
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => join(ROOT, dir, f));
+}
+
+const FORBIDDEN: [RegExp, string][] = [
+  [/from "node:(fs|fs\/promises|net|http|https|child_process|os|dns|tls|timers)"/, "I/O module"],
+  [
+    /from "(@kubernetes\/client-node|undici|execa|ink|react|commander|prom-client)"/,
+    "I/O or UI package",
+  ],
+  [/Date\.now\(\)|new Date\(\)|performance\.now\(\)/, "reads the clock"],
+  [/Math\.random\(\)|randomBytes|randomUUID/, "randomness"],
+  [/process\.(env|argv|exit|cwd)/, "process state"],
+];
+
+for (const dir of ["operator/api", "operator/render", "operator/status"]) {
+  test(`${dir} is pure`, () => {
+    const problems: string[] = [];
+    for (const file of sources(dir)) {
+      const text = readFileSync(file, "utf8");
+      for (const [pattern, what] of FORBIDDEN) {
+        if (pattern.test(text))
+          problems.push(`${relative(ROOT, file)}: ${what} (${pattern.exec(text)?.[0]})`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+}
+
+const LAYERS: [string, string[]][] = [
+  [
+    "operator/api",
+    [
+      "operator/render",
+      "operator/status",
+      "operator/reconcile",
+      "operator/runtime",
+      "operator/kube",
+      "cli",
+    ],
+  ],
+  [
+    "operator/render",
+    ["operator/status", "operator/reconcile", "operator/runtime", "operator/kube", "cli"],
+  ],
+  ["operator", ["cli", "test"]],
+];
+
+for (const [dir, banned] of LAYERS) {
+  test(`${dir} imports nothing from ${banned.join(", ")}`, () => {
+    const problems: string[] = [];
+    for (const file of sources(dir)) {
+      for (const m of readFileSync(file, "utf8").matchAll(/from "(\.[^"]+)"/g)) {
+        const target = relative(ROOT, join(file, "..", m[1] as string));
+        if (banned.some((b) => target === b || target.startsWith(`${b}/`)))
+          problems.push(`${relative(ROOT, file)} -> ${target}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+}
