@@ -49,6 +49,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       // re-applied on each reconcile after an operator restart.
       const { apiVersion, kind } = resource;
       const items = list.items.map((i) => ({ ...i, apiVersion, kind }));
+      this.backoffMs = 0; // the API server answers again
       return { apiVersion: "v1", kind: "List", items, metadata: list.metadata };
     };
     this.lw = new ListWatch<KubernetesObject & T>(
@@ -61,9 +62,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.lw.on("add", (o) => this.emit("add", o));
     this.lw.on("update", (o) => this.emit("update", o));
     this.lw.on("delete", (o) => this.emit("delete", o));
-    this.lw.on("connect", () => {
-      this.backoffMs = 0;
-    });
+    // Backoff resets on a successful list or a watch event, not on "connect":
+    // ListWatch emits that before it even lists, so while the API server is
+    // down every attempt reset the backoff and each informer retried every
+    // ~250 ms for as long as the outage lasted.
     this.lw.on("error", (err) => {
       this.failedSinceStart = true;
       this.restart(err);
@@ -111,6 +113,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private emit(type: EventType, obj: T): void {
+    this.backoffMs = 0;
     for (const h of this.handlers) h(type, obj);
   }
 
