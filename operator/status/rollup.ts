@@ -217,7 +217,9 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
   if (input.deleting) phase = "Deleting";
   else if (degraded.length) phase = "Degraded";
   else if (allReady) phase = "Ready";
-  else if (components.every((s) => s.ready === 0) && !previous?.phase) phase = "Pending";
+  // Pending: nothing is ready yet (children not created, pods not scheduled);
+  // Progressing: some of it is. Derived from the children alone, not from history.
+  else if (components.every((s) => s.ready === 0)) phase = "Pending";
   else phase = "Progressing";
 
   const waiting = notReady.map((s) => `${s.name} (${s.message})`).join(", ");

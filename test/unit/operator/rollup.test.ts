@@ -151,3 +151,10 @@ test("durations and expiry", () => {
   assert.equal(expiresAt(undefined, "2h"), undefined);
   assert.equal(expiresAt("2026-01-01T00:00:00Z", undefined), undefined);
 });
+
+test("nothing ready yet is Pending, whatever came before", () => {
+  const none = rollupStatus(input([deployment(0), statefulset(0)]));
+  assert.equal(none.phase, "Pending");
+  const again = rollupStatus(input([deployment(0), statefulset(0)], { previous: none }));
+  assert.equal(again.phase, "Pending");
+});
