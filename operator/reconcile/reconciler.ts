@@ -150,6 +150,18 @@ export class Reconciler {
       desiredKeys.add(`${obj.kind}/${obj.metadata.name}`);
       const desired = withHash(obj);
       const live = this.cacheOf(obj.apiVersion, obj.kind)?.get(obj.metadata.name, namespace);
+      // Names are <architecture>-<component>: Architecture `a` with component
+      // `b-c` and Architecture `a-b` with component `c` both want `a-b-c`.
+      // Never take over another Architecture's object.
+      const holder = live?.metadata.labels?.[ARCHITECTURE_LABEL];
+      if (holder !== undefined && holder !== name) {
+        failures.push({
+          kind: obj.kind,
+          name: obj.metadata.name,
+          message: `the name is taken by Architecture '${holder}' in this namespace: rename this Architecture or the component`,
+        });
+        continue;
+      }
       const destructive = destructiveChange(desired, live);
       if (destructive) {
         blocked.push(destructive);
