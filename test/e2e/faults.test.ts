@@ -705,3 +705,55 @@ test("two operator processes with leader election: only the leader writes; after
     `leader wrote ${leaderWrites} times, follower 0; failover after SIGKILL of the leader: ${failoverMs} ms (lease 15 s, retry 2 s); the new leader wrote ${newWrites} times; leaseTransitions ${lease.spec.leaseTransitions ?? 0} -> ${after.spec.leaseTransitions ?? 0}`,
   );
 });
+
+test("two Architectures whose derived names meet (a/b-c and a-b/c) do not take over each other's objects", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "fault-names" });
+  const client = clientFor(cluster);
+  const op = await startOperator(t, cluster, ns);
+  const one = (name: string, component: string, image: string) =>
+    architecture(name, ns, {
+      components: [{ name: component, type: "service", image }],
+      monitoring: { serviceMonitors: false, dashboard: false },
+    });
+  await applyArch(one("a", "b-c", "ghcr.io/example/one:1"));
+  await cluster.eventually(
+    "a Ready",
+    async () => {
+      const a = await getArchitecture(client, ns, "a");
+      return a && isReady(a);
+    },
+    60_000,
+  );
+  await applyArch(one("a-b", "c", "ghcr.io/example/two:2"));
+  const second = await cluster.eventually(
+    "a-b Degraded",
+    async () => {
+      const a = await converged(cluster, client, ns, "a-b");
+      return a.status?.phase === "Degraded" ? a : undefined;
+    },
+    60_000,
+  );
+  const degraded = second.status?.conditions?.find((c) => c.type === "Degraded");
+  assert.equal(degraded?.reason, "ApplyFailed");
+  assert.match(degraded?.message ?? "", /a-b-c: the name is taken by Architecture 'a'/);
+  await settle(op);
+  const quiet = op.writes;
+  await sleep(3000);
+  assert.equal(op.writes, quiet, "the two Architectures fight over the objects");
+  const first = await getArchitecture(client, ns, "a");
+  assert.ok(first && isReady(first), "a is still Ready");
+  for (const r of [DEPLOYMENTS, resourceFor("v1", "Service")]) {
+    const o = await client.get<Obj>(r, ns, "a-b-c");
+    assert.equal(o.metadata.labels?.[ARCHITECTURE_LABEL], "a", `${r.kind} relabelled`);
+    assert.deepEqual(
+      o.metadata.ownerReferences?.map((x) => x.uid),
+      [first.metadata.uid],
+      `${r.kind} owners`,
+    );
+  }
+  const d = await client.get<Obj>(DEPLOYMENTS, ns, "a-b-c");
+  const image = (d.spec as { template: { spec: { containers: { image: string }[] } } }).template
+    .spec.containers[0]?.image;
+  assert.equal(image, "ghcr.io/example/one:1");
+  t.diagnostic(`a-b refused with: ${degraded?.message.slice(0, 160)}`);
+});
