@@ -6,7 +6,6 @@
 // First: the cluster names, before test/support/cluster.ts is evaluated.
 import "../support/rel-cluster.ts";
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
 import {
   closeSync,
@@ -27,7 +26,6 @@ import { ARCHITECTURES, LEASES, OWNED, resourceFor } from "../../operator/kube/r
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
 import { render } from "../../operator/render/index.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
-import { REPO_ROOT } from "../cluster/binaries.ts";
 import { clusterDir, clusterPids } from "../cluster/kwok-cluster.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";
@@ -40,6 +38,8 @@ import {
   settle,
   startOperator,
 } from "../support/operator.ts";
+import type { OperatorProcess } from "../support/operator-process.ts";
+import { runOperatorProcess } from "../support/operator-process.ts";
 
 let cluster: TestCluster;
 before(async () => {
@@ -74,42 +74,12 @@ function prng(seed: number): () => number {
   };
 }
 
-interface OperatorProcess {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-  metricsPort?: number;
-}
-
 /** `archctl operator run` as a child process; stderr (JSON log lines) is kept. */
 function runOperator(ns: string, extra: string[] = [], metricsPort?: number): OperatorProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      join(REPO_ROOT, "cli/main.ts"),
-      "--kubeconfig",
-      cluster.kubeconfig,
-      "operator",
-      "run",
-      "--watch-namespaces",
-      ns,
-      "--metrics-address",
-      metricsPort ? `127.0.0.1:${metricsPort}` : "",
-      ...extra,
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  const lines: string[] = [];
-  let partial = "";
-  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-    const parts = (partial + d).split("\n");
-    partial = parts.pop() ?? "";
-    lines.push(...parts.filter((l) => l !== ""));
+  return runOperatorProcess(cluster.kubeconfig, ns, {
+    extra,
+    ...(metricsPort ? { metricsPort } : {}),
   });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => resolve(code)),
-  );
-  return { child, lines, exited, ...(metricsPort ? { metricsPort } : {}) };
 }
 
 async function freePort(): Promise<number> {

@@ -2,7 +2,6 @@
 // workloads roll out and become ready, so status, printer columns, GPU
 // placement, volumes and garbage collection can be checked for real.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
@@ -15,6 +14,7 @@ import { REPO_ROOT } from "../cluster/binaries.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";
 import { clientFor, getArchitecture, installCrd, startOperator } from "../support/operator.ts";
+import { runOperatorProcess } from "../support/operator-process.ts";
 
 let cluster: TestCluster;
 before(async () => {
@@ -183,22 +183,7 @@ test("data volumes: Retain keeps PVCs and credentials and a re-apply binds the s
 test("an operator killed with SIGKILL mid-reconcile converges after a restart, with nothing duplicated or orphaned", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "e2e-kill" });
   const client = clientFor(cluster);
-  const run = () =>
-    spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, "cli/main.ts"),
-        "--kubeconfig",
-        cluster.kubeconfig,
-        "operator",
-        "run",
-        "--watch-namespaces",
-        ns,
-        "--metrics-address",
-        "",
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
+  const run = () => runOperatorProcess(cluster.kubeconfig, ns).child;
   let op = run();
   t.after(() => op.kill("SIGKILL"));
   await apply(blueprint("chat", ns));

@@ -6,8 +6,6 @@
 // First: the cluster names, before test/support/cluster.ts is evaluated.
 import "../support/rel-cluster.ts";
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
@@ -29,6 +27,7 @@ import {
   installCrd,
   startOperator,
 } from "../support/operator.ts";
+import { runOperatorProcess } from "../support/operator-process.ts";
 import { archctl, tempDir } from "../unit/cli/helpers.ts";
 
 let cluster: TestCluster;
@@ -46,37 +45,9 @@ type Obj = KubeObject & {
   status?: Record<string, unknown>;
 };
 
-function runOperator(ns: string): {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-} {
-  const child = spawn(
-    process.execPath,
-    [
-      join(REPO_ROOT, "cli/main.ts"),
-      "--kubeconfig",
-      cluster.kubeconfig,
-      "operator",
-      "run",
-      "--watch-namespaces",
-      ns,
-      "--metrics-address",
-      "",
-      "--log-level",
-      "debug",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let out = "";
-  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-    out += d;
-  });
-  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
-  return { child, stderr: () => out, exited };
+function runOperator(ns: string) {
+  const op = runOperatorProcess(cluster.kubeconfig, ns, { extra: ["--log-level", "debug"] });
+  return { child: op.child, stderr: op.output, exited: op.exited };
 }
 
 const BLUEPRINT = (replicas: number) => `apiVersion: archctl.io/v1alpha1
