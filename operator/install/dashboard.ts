@@ -3,20 +3,13 @@
 // whether its watches hold. Pure; written to charts/archctl/dashboards/operator.json
 // by chart-files.ts and shipped by both the chart and `archctl install` in a
 // ConfigMap labelled grafana_dashboard: "1" for Grafana's dashboard sidecar.
+import type { PanelSpec } from "../render/grafana.ts";
+import { DATASOURCE, grafanaDashboard } from "../render/grafana.ts";
 
-const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
 /** Every query is limited to the namespace the operator runs in. */
 const SEL = 'namespace=~"$namespace"';
 
-interface Panel {
-  title: string;
-  description: string;
-  unit: string;
-  type?: "timeseries" | "stat";
-  targets: { expr: string; legendFormat: string }[];
-}
-
-const PANELS: Panel[] = [
+const PANELS: PanelSpec[] = [
   {
     title: "Reconciles per second by result",
     description:
@@ -125,68 +118,31 @@ const PANELS: Panel[] = [
   },
 ];
 
-const PANEL_W = 12;
-const PANEL_H = 8;
-
 export const OPERATOR_DASHBOARD_UID = "archctl-operator";
 
 export function operatorDashboard(): Record<string, unknown> {
-  return {
+  return grafanaDashboard({
     uid: OPERATOR_DASHBOARD_UID,
     title: "archctl / operator",
     description: "The archctl operator: reconciles, queue, API writes, leadership, watches.",
     tags: ["archctl", "operator"],
-    timezone: "browser",
-    schemaVersion: 39,
-    editable: true,
-    refresh: "30s",
-    time: { from: "now-6h", to: "now" },
-    templating: {
-      list: [
-        {
-          name: "datasource",
-          label: "Data source",
-          type: "datasource",
-          query: "prometheus",
-          current: {},
-          hide: 0,
-        },
-        {
-          name: "namespace",
-          label: "Namespace",
-          type: "query",
-          datasource: DATASOURCE,
-          query: { query: "label_values(archctl_leader, namespace)", refId: "namespace" },
-          definition: "label_values(archctl_leader, namespace)",
-          refresh: 2,
-          includeAll: true,
-          multi: false,
-          current: {},
-          hide: 0,
-        },
-      ],
-    },
-    annotations: { list: [] },
-    panels: PANELS.map((p, i) => ({
-      id: i + 1,
-      type: p.type ?? "timeseries",
-      title: p.title,
-      description: p.description,
-      datasource: DATASOURCE,
-      gridPos: { h: PANEL_H, w: PANEL_W, x: (i % 2) * PANEL_W, y: Math.floor(i / 2) * PANEL_H },
-      fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
-      options: {
-        legend: { displayMode: "list", placement: "bottom", showLegend: true },
-        tooltip: { mode: "multi", sort: "none" },
-      },
-      targets: p.targets.map((t, j) => ({
+    variables: [
+      {
+        name: "namespace",
+        label: "Namespace",
+        type: "query",
         datasource: DATASOURCE,
-        expr: t.expr,
-        legendFormat: t.legendFormat,
-        refId: String.fromCharCode(65 + j),
-      })),
-    })),
-  };
+        query: { query: "label_values(archctl_leader, namespace)", refId: "namespace" },
+        definition: "label_values(archctl_leader, namespace)",
+        refresh: 2,
+        includeAll: true,
+        multi: false,
+        current: {},
+        hide: 0,
+      },
+    ],
+    panels: PANELS,
+  });
 }
 
 /** The exact bytes of charts/archctl/dashboards/operator.json. */

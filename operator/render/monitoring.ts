@@ -8,6 +8,8 @@ import { childName, selectorLabels } from "../api/names.ts";
 import { type DatastoreType, isDatastoreType } from "../api/schema.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { METRICS_LABEL, METRICS_PORT_NAME } from "./datastores/statefulset.ts";
+import type { PanelSpec } from "./grafana.ts";
+import { grafanaDashboard } from "./grafana.ts";
 import { childMeta } from "./meta.ts";
 import type { KubeObject, RenderNotice } from "./types.ts";
 
@@ -43,16 +45,6 @@ function serviceMonitor(ctx: RenderContext, c: ResolvedComponent): KubeObject {
 }
 
 // ---- dashboard ----
-
-const PANEL_W = 12;
-const PANEL_H = 8;
-const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
-
-interface PanelSpec {
-  title: string;
-  unit: string;
-  targets: { expr: string; legendFormat: string }[];
-}
 
 /** The standard metric of each datastore's exporter (or the server's own endpoint). */
 export const DATASTORE_PANELS: Record<
@@ -259,48 +251,12 @@ export function dashboardPanels(ctx: RenderContext): PanelSpec[] {
 export function dashboard(ctx: RenderContext): Record<string, unknown> {
   const { name, namespace } = ctx.arch;
   const uid = `archctl-${createHash("sha256").update(`${namespace}/${name}`).digest("hex").slice(0, 16)}`;
-  const panels = dashboardPanels(ctx).map((p, i) => ({
-    id: i + 1,
-    type: "timeseries",
-    title: p.title,
-    datasource: DATASOURCE,
-    gridPos: { h: PANEL_H, w: PANEL_W, x: (i % 2) * PANEL_W, y: Math.floor(i / 2) * PANEL_H },
-    fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
-    options: {
-      legend: { displayMode: "list", placement: "bottom", showLegend: true },
-      tooltip: { mode: "multi", sort: "none" },
-    },
-    targets: p.targets.map((t, j) => ({
-      datasource: DATASOURCE,
-      expr: t.expr,
-      legendFormat: t.legendFormat,
-      refId: String.fromCharCode(65 + j),
-    })),
-  }));
-  return {
+  return grafanaDashboard({
     uid,
     title: `archctl / ${namespace} / ${name}`,
     tags: ["archctl", name],
-    timezone: "browser",
-    schemaVersion: 39,
-    editable: true,
-    refresh: "30s",
-    time: { from: "now-6h", to: "now" },
-    templating: {
-      list: [
-        {
-          name: "datasource",
-          label: "Data source",
-          type: "datasource",
-          query: "prometheus",
-          current: {},
-          hide: 0,
-        },
-      ],
-    },
-    annotations: { list: [] },
-    panels,
-  };
+    panels: dashboardPanels(ctx),
+  });
 }
 
 export const renderMonitoring: ConcernRenderer = (ctx) => {
