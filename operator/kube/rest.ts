@@ -5,6 +5,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { HttpMethod, RequestContext } from "@kubernetes/client-node";
 import type { Dispatcher } from "undici";
 import { fetch } from "undici";
+import { reuseConnections } from "./connections.ts";
 import type { StatusBody } from "./errors.ts";
 import { ClusterUnreachableError, KubeApiError } from "./errors.ts";
 
@@ -29,7 +30,7 @@ export class KubeRest {
   private observers: RequestObserver[] = [];
 
   constructor(kc: KubeConfig) {
-    this.kc = kc;
+    this.kc = reuseConnections(kc);
     this.server = kc.getCurrentCluster()?.server ?? "";
   }
 

@@ -146,6 +146,8 @@ export class Reconciler {
     const blocked: BlockedChange[] = [];
     const failures: { kind: string; name: string; message: string }[] = [];
     const desiredKeys = new Set<string>();
+    const created: string[] = [];
+    const restored: string[] = [];
     for (const obj of rendered.objects) {
       desiredKeys.add(`${obj.kind}/${obj.metadata.name}`);
       const desired = withHash(obj);
@@ -192,22 +194,8 @@ export class Reconciler {
         await this.d.objects.apply(desired, { fieldManager: FIELD_MANAGER, force: true });
         this.wrote(obj.kind, "apply", counter);
         log.info("applied", { kind: obj.kind, name: obj.metadata.name, why: decision.reason });
-        if (decision.reason === "drifted")
-          this.d.events.record(
-            stored,
-            "Normal",
-            "Restored",
-            "Apply",
-            `${obj.kind} ${obj.metadata.name} was changed outside archctl and has been restored`,
-          );
-        else if (decision.reason === "missing" && live === undefined)
-          this.d.events.record(
-            stored,
-            "Normal",
-            "Created",
-            "Apply",
-            `${obj.kind} ${obj.metadata.name}`,
-          );
+        if (decision.reason === "drifted") restored.push(`${obj.kind}/${obj.metadata.name}`);
+        else if (decision.reason === "missing") created.push(`${obj.kind}/${obj.metadata.name}`);
       } catch (err) {
         if (!isInvalid(err)) throw err;
         failures.push({ kind: obj.kind, name: obj.metadata.name, message: explainKubeError(err) });
@@ -221,7 +209,22 @@ export class Reconciler {
     for (const b of blocked)
       log.warn("destructive change refused", { kind: b.kind, name: b.name, field: b.field });
 
-    await this.prune(stored, desiredKeys, log, counter);
+    const pruned = await this.prune(stored, desiredKeys, log, counter);
+    this.summarize(stored, "Created", "Apply", "created", created);
+    this.summarize(
+      stored,
+      "Restored",
+      "Apply",
+      "restored what was changed outside archctl:",
+      restored,
+    );
+    this.summarize(
+      stored,
+      "Pruned",
+      "Delete",
+      "pruned what is no longer part of the Architecture:",
+      pruned,
+    );
 
     const status = rollupStatus({
       arch: resolved,
@@ -431,13 +434,33 @@ export class Reconciler {
     }
   }
 
+  /** At most one Event per kind of change and reconcile: Events are writes too. */
+  private summarize(
+    stored: StoredArchitecture,
+    reason: string,
+    action: string,
+    verb: string,
+    objects: string[],
+  ): void {
+    if (objects.length === 0) return;
+    const what = objects.length === 1 ? "1 object" : `${objects.length} objects`;
+    this.d.events.record(
+      stored,
+      "Normal",
+      reason,
+      action,
+      `${verb} ${what}: ${objects.join(", ")}`,
+    );
+  }
+
   private async prune(
     stored: StoredArchitecture,
     desired: Set<string>,
     log: Logger,
     counter: { writes: number },
-  ): Promise<void> {
+  ): Promise<string[]> {
     const ns = stored.metadata.namespace ?? "default";
+    const pruned: string[] = [];
     for (const r of OWNED) {
       // Data is never pruned: volumes and credentials of a removed datastore stay.
       if (r.kind === "PersistentVolumeClaim" || r.kind === "Secret") continue;
@@ -454,15 +477,10 @@ export class Reconciler {
         });
         this.wrote(r.kind, "delete", counter);
         log.info("pruned", { kind: r.kind, name: obj.metadata.name });
-        this.d.events.record(
-          stored,
-          "Normal",
-          "Pruned",
-          "Delete",
-          `${r.kind} ${obj.metadata.name} is no longer part of the Architecture`,
-        );
+        pruned.push(`${r.kind}/${obj.metadata.name}`);
       }
     }
+    return pruned;
   }
 
   private async writeStatus(

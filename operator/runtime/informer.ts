@@ -11,6 +11,34 @@ import { resourcePath } from "../kube/resources.ts";
 import type { KubeRest } from "../kube/rest.ts";
 import type { KubeObject } from "../render/types.ts";
 
+/**
+ * What the cache keeps of an object: everything but managedFields and the
+ * last-applied annotation, which nothing here reads and which are often the
+ * largest part of an object (controller-runtime strips them the same way).
+ */
+export function lean<T>(obj: T): T {
+  const meta = (
+    obj as { metadata?: { managedFields?: unknown; annotations?: Record<string, string> } }
+  ).metadata;
+  if (meta) {
+    delete meta.managedFields;
+    if (meta.annotations?.["kubectl.kubernetes.io/last-applied-configuration"] !== undefined) {
+      const { "kubectl.kubernetes.io/last-applied-configuration": _, ...rest } = meta.annotations;
+      meta.annotations = rest;
+    }
+  }
+  return obj;
+}
+
+/** client-node's Watch, with every event's object made lean before it is cached. */
+class LeanWatch extends Watch {
+  override watch(
+    ...[path, query, callback, done]: Parameters<Watch["watch"]>
+  ): ReturnType<Watch["watch"]> {
+    return super.watch(path, query, (phase, obj, raw) => callback(phase, lean(obj), raw), done);
+  }
+}
+
 export type EventType = "add" | "update" | "delete";
 
 export interface InformerOptions {
@@ -48,13 +76,13 @@ export class Informer<T extends KubeObject = KubeObject> {
       // every object cached by a (re)list looks drifted to decideApply and is
       // re-applied on each reconcile after an operator restart.
       const { apiVersion, kind } = resource;
-      const items = list.items.map((i) => ({ ...i, apiVersion, kind }));
+      const items = list.items.map((i) => lean({ ...i, apiVersion, kind }));
       this.backoffMs = 0; // the API server answers again
       return { apiVersion: "v1", kind: "List", items, metadata: list.metadata };
     };
     this.lw = new ListWatch<KubernetesObject & T>(
       path,
-      new Watch(rest.kc),
+      new LeanWatch(rest.kc),
       listFn,
       false,
       opts.labelSelector,
