@@ -1,0 +1,1140 @@
+// archctl benchmarks (`npm run bench`). Brings up its own local API server
+// (apiserver tier, cluster `archctl-bench`), measures, prints a table, writes
+// test/bench/BENCHMARKS.md and deletes the cluster. Every figure is set against
+// a baseline measured in the same run. No assertions: it reports.
+//
+//   node test/bench/run.ts                 # everything (~10-12 min on 2 cores)
+//   BENCH_N=100 BENCH_MEM_MAX=0 node test/bench/run.ts   # lighter
+//   BENCH_SKIP=cli,latency node test/bench/run.ts        # skip sections
+//   BENCH_OUT=/tmp/b.md                                   # write elsewhere
+//
+// See test/bench/README.md for what each figure means.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { buildCrd } from "../../operator/api/crd.ts";
+import type { Architecture } from "../../operator/api/schema.ts";
+import { loadKubeConfig } from "../../operator/kube/config.ts";
+import { ObjectClient } from "../../operator/kube/objects.ts";
+import { ARCHITECTURES, OWNED } from "../../operator/kube/resources.ts";
+import { KubeRest } from "../../operator/kube/rest.ts";
+import { Operator } from "../../operator/manager.ts";
+import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
+import type { Capabilities, KubeObject } from "../../operator/render/types.ts";
+import { Informer } from "../../operator/runtime/informer.ts";
+import { createLogger } from "../../operator/runtime/logger.ts";
+import { K8S_VERSION, KWOK_VERSION, kubectlBinary, REPO_ROOT } from "../cluster/binaries.ts";
+import { clusterDown, clusterUp, kubectl } from "../cluster/kwok-cluster.ts";
+import {
+  apiserverRequests,
+  BenchApi,
+  type BlueprintFixture,
+  childObjects,
+  diffCounts,
+  formatCounts,
+  loadBlueprints,
+  median,
+  metricValue,
+  mib,
+  mixedArchitecture,
+  ms,
+  oneFieldPatch,
+  operatorRequests,
+  parseMetrics,
+  percentile,
+  pool,
+  type RequestCounts,
+  secs,
+  sleep,
+  sumCounts,
+  until,
+  WRITE_VERBS,
+  withOneField,
+} from "./lib.ts";
+
+// ---------------------------------------------------------------------------
+// Configuration
+
+const env = process.env;
+const list = (s: string | undefined, d: string) =>
+  (s ?? d)
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+const CLUSTER = env.BENCH_CLUSTER ?? "archctl-bench";
+const CONVERGE_N = list(env.BENCH_N, "100,500").map(Number);
+/** Architectures cached for the largest memory figure (0 = skip the extra wave). */
+const MEM_MAX = Number(env.BENCH_MEM_MAX ?? 1000);
+const WORKERS = 4; // the operator's default (--workers, ARCHCTL_WORKERS)
+const EFF_M = 10; // Architectures in the API-efficiency section (2 per blueprint)
+const LAT_SAMPLES = Number(env.BENCH_LATENCY_SAMPLES ?? 50);
+const LAT_LOAD = 100;
+const CLI_RUNS = 10;
+const CREATE_CONCURRENCY = 16;
+const SKIP = new Set(list(env.BENCH_SKIP, ""));
+const OUT = env.BENCH_OUT ?? join(REPO_ROOT, "test", "bench", "BENCHMARKS.md");
+// No controllers on the apiserver tier: neither KEDA nor the Prometheus Operator.
+const CAPS: Capabilities = { keda: false, serviceMonitors: false };
+const NODE = process.execPath;
+const log = (s: string) => process.stderr.write(`# ${s}\n`);
+
+// ---------------------------------------------------------------------------
+// Report
+
+type Status = "meets" | "misses" | "info";
+interface Row {
+  section: string;
+  figure: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+  goal: string;
+  status: Status;
+}
+const rows: Row[] = [];
+const details: string[] = [];
+const row = (r: Partial<Row> & Pick<Row, "section" | "figure" | "value">) =>
+  rows.push({ baseline: "", ratio: "", goal: "", status: "info", ...r });
+const detail = (s: string) => {
+  details.push(s);
+  log(s);
+};
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+// ---------------------------------------------------------------------------
+// Shared helpers
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      const port = typeof a === "object" && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function makeArchitectures(
+  bps: BlueprintFixture[],
+  n: number,
+  prefix: string,
+  namespace: string,
+  from = 0,
+) {
+  return Array.from({ length: n }, (_, i) => mixedArchitecture(bps, from + i, prefix, namespace));
+}
+
+async function createNamespace(api: BenchApi, name: string): Promise<void> {
+  await api.ok("POST", "/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name, labels: { "archctl.io/bench": "true" } },
+  });
+}
+
+async function createArchitectures(api: BenchApi, archs: Architecture[]): Promise<void> {
+  await pool(archs, CREATE_CONCURRENCY, async (a) => {
+    await api.ok(
+      "POST",
+      `/apis/archctl.io/v1alpha1/namespaces/${a.metadata.namespace}/architectures`,
+      a,
+    );
+  });
+}
+
+/** Objects of the kinds the operator owns in a namespace (one LIST per kind). */
+async function countChildren(api: BenchApi, ns: string): Promise<number> {
+  let n = 0;
+  for (const r of OWNED) {
+    if (r.optional) continue;
+    const base = r.apiVersion.includes("/") ? `/apis/${r.apiVersion}` : `/api/${r.apiVersion}`;
+    const l = await api.ok<{ items: unknown[] }>(
+      "GET",
+      `${base}/namespaces/${ns}/${r.plural}?labelSelector=archctl.io%2Farchitecture`,
+    );
+    n += l.items.length;
+  }
+  return n;
+}
+
+const isCurrent = (a: StoredArchitecture) =>
+  a.status?.observedGeneration !== undefined &&
+  a.status.observedGeneration === a.metadata.generation;
+
+/** Background requests of the API server itself (leases, its own controllers), per ms. */
+let background: RequestCounts = new Map();
+let backgroundMs = 1;
+
+function withoutBackground(d: RequestCounts, windowMs: number): RequestCounts {
+  const out: RequestCounts = new Map();
+  for (const [k, v] of d) {
+    const bg = Math.round(((background.get(k) ?? 0) * windowMs) / backgroundMs);
+    if (v - bg > 0) out.set(k, v - bg);
+  }
+  return out;
+}
+
+const INTERNAL = new Set(["leases", "endpoints", "endpointslices", "ipaddresses", "servicecidrs"]);
+
+// ---------------------------------------------------------------------------
+// In-process operator (API efficiency and latency): the operator's own class,
+// with a hook on its REST client to timestamp writes.
+
+type OperatorInternals = {
+  rest: KubeRest;
+  queue: { depth: number; inFlight: number };
+  architectures: Informer<StoredArchitecture>[];
+  enqueueAll(): void;
+};
+
+function internals(op: Operator): OperatorInternals {
+  const i = op as unknown as OperatorInternals;
+  if (!i.rest || !i.queue || !i.architectures || typeof i.enqueueAll !== "function")
+    throw new Error("Operator internals changed (rest, queue, architectures, enqueueAll)");
+  return i;
+}
+
+async function startInProcess(kubeconfig: string, ns: string): Promise<Operator> {
+  const op = new Operator({
+    kubeconfig,
+    namespaces: [ns],
+    metricsAddress: "",
+    leaderElection: false,
+    resyncSeconds: 3600,
+    processMetrics: false,
+    workers: WORKERS,
+    // info level as in production, lines formatted and dropped
+    log: createLogger("info", {}, () => {}),
+  });
+  await op.start();
+  return op;
+}
+
+function cachedArchs(op: Operator): StoredArchitecture[] {
+  return internals(op).architectures.flatMap((i) => i.list());
+}
+
+/** Every cached Architecture current, the queue empty and no write for quietMs. */
+async function settleInProcess(op: Operator, expected: number, quietMs = 1500): Promise<void> {
+  const i = internals(op);
+  let last = op.writes;
+  let since = Date.now();
+  await until(
+    "in-process operator to settle",
+    () => {
+      if (op.writes !== last) {
+        last = op.writes;
+        since = Date.now();
+      }
+      const archs = cachedArchs(op);
+      return (
+        archs.length >= expected &&
+        archs.every(isCurrent) &&
+        i.queue.depth === 0 &&
+        i.queue.inFlight === 0 &&
+        Date.now() - since >= quietMs
+      );
+    },
+    120_000,
+    50,
+  );
+}
+
+async function operatorMetricsInProcess(op: Operator) {
+  return parseMetrics(await op.metrics.registry.metrics());
+}
+
+// ---------------------------------------------------------------------------
+// Operator as its own process (convergence, memory): `archctl operator run`.
+
+interface OperatorProcess {
+  pid: number;
+  port: number;
+  logFile: string;
+  wsUrl?: string;
+  metrics(): Promise<ReturnType<typeof parseMetrics>>;
+  forceGc(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+const children = new Set<OperatorProcess>();
+
+async function startProcess(kubeconfig: string, ns: string, suffix = ""): Promise<OperatorProcess> {
+  const port = await freePort();
+  const dir = join(tmpdir(), "archctl-bench");
+  mkdirSync(dir, { recursive: true });
+  const logFile = join(dir, `operator-${ns}${suffix}.log`);
+  const fd = openSync(logFile, "w");
+  const child = spawn(
+    NODE,
+    [
+      "--inspect=127.0.0.1:0",
+      join(REPO_ROOT, "cli", "main.ts"),
+      "--kubeconfig",
+      kubeconfig,
+      "operator",
+      "run",
+      "--watch-namespaces",
+      ns,
+      "--workers",
+      String(WORKERS),
+      "--resync",
+      "3600",
+      "--metrics-address",
+      `127.0.0.1:${port}`,
+      "--log-level",
+      "info",
+    ],
+    { stdio: ["ignore", fd, fd], cwd: REPO_ROOT },
+  );
+  closeSync(fd);
+  let exited = false;
+  const exitedP = new Promise<void>((r) =>
+    child.once("exit", () => {
+      exited = true;
+      r();
+    }),
+  );
+  const p: OperatorProcess = {
+    pid: child.pid ?? -1,
+    port,
+    logFile,
+    async metrics() {
+      const r = await fetch(`http://127.0.0.1:${port}/metrics`);
+      return parseMetrics(await r.text());
+    },
+    async forceGc() {
+      if (!p.wsUrl) return false;
+      const ws = new WebSocket(p.wsUrl);
+      await new Promise<void>((res, rej) => {
+        ws.onopen = () => res();
+        ws.onerror = () => rej(new Error("inspector connection failed"));
+      });
+      const done = new Promise<void>((res) => {
+        ws.onmessage = (m) => {
+          if (JSON.parse(String(m.data)).id === 1) res();
+        };
+      });
+      ws.send(JSON.stringify({ id: 1, method: "HeapProfiler.collectGarbage" }));
+      await Promise.race([done, sleep(10_000)]);
+      ws.close();
+      return true;
+    },
+    async stop() {
+      children.delete(p);
+      if (exited) return;
+      child.kill("SIGTERM");
+      await Promise.race([exitedP, sleep(10_000)]);
+      if (!exited) {
+        child.kill("SIGKILL");
+        await exitedP;
+      }
+    },
+  };
+  children.add(p);
+  await until(
+    "operator process ready",
+    async () => {
+      if (exited) throw new Error(`operator exited; see ${logFile}`);
+      p.wsUrl ??= /ws:\/\/127\.0\.0\.1:[0-9]+\/[0-9a-f-]+/.exec(readFileSync(logFile, "utf8"))?.[0];
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    60_000,
+    100,
+  );
+  return p;
+}
+
+/** The process's write counter has not moved for quietMs. */
+async function settleProcess(p: OperatorProcess, quietMs = 3000): Promise<void> {
+  let last = -1;
+  let since = Date.now();
+  await until(
+    "operator process to stop writing",
+    async () => {
+      const s = await p.metrics();
+      const w = metricValue(s, "archctl_api_writes_total") ?? 0;
+      const depth = metricValue(s, "archctl_workqueue_depth") ?? 0;
+      if (w !== last || depth > 0) {
+        last = w;
+        since = Date.now();
+      }
+      return Date.now() - since >= quietMs;
+    },
+    300_000,
+    500,
+  );
+}
+
+async function memoryOf(p: OperatorProcess) {
+  const before = await p.metrics();
+  const gc = await p.forceGc();
+  await sleep(1000);
+  const after = await p.metrics();
+  return {
+    gc,
+    rssBefore: metricValue(before, "process_resident_memory_bytes"),
+    heapBefore: metricValue(before, "nodejs_heap_size_used_bytes"),
+    rss: metricValue(after, "process_resident_memory_bytes"),
+    heap: metricValue(after, "nodejs_heap_size_used_bytes"),
+    heapTotal: metricValue(after, "nodejs_heap_size_total_bytes"),
+    external: metricValue(after, "nodejs_external_memory_bytes"),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// 1. Convergence + 4. memory
+
+async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[]) {
+  const rest = new KubeRest(loadKubeConfig({ kubeconfig }));
+  const operatorClient = new ObjectClient(rest);
+  for (const n of CONVERGE_N) {
+    const archsFor = (prefix: string, ns: string) => makeArchitectures(bps, n, prefix, ns);
+    const objectsFor = (archs: Architecture[]) =>
+      archs.flatMap((a, i) =>
+        childObjects(a, `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, CAPS),
+      );
+
+    // (a) kubectl apply --server-side of exactly the same children
+    const nsK = `bench-kubectl-${n}`;
+    await createNamespace(api, nsK);
+    const objsK = objectsFor(archsFor("c", nsK));
+    const input = JSON.stringify({ apiVersion: "v1", kind: "List", items: objsK });
+    let t = performance.now();
+    const r = spawnSync(
+      kubectlBinary(),
+      [
+        `--kubeconfig=${kubeconfig}`,
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "--field-manager=bench-kubectl",
+        "-f",
+        "-",
+      ],
+      { input, stdio: ["pipe", "ignore", "pipe"], maxBuffer: 1 << 28, timeout: 900_000 },
+    );
+    const kubectlMs = performance.now() - t;
+    if (r.status !== 0) throw new Error(`kubectl apply failed: ${String(r.stderr).slice(0, 500)}`);
+    detail(`N=${n}: kubectl apply --server-side of ${objsK.length} objects: ${secs(kubectlMs)}`);
+
+    // (b) a bare client loop, WORKERS in flight, pooled keep-alive connections
+    const nsL = `bench-loop-${n}`;
+    await createNamespace(api, nsL);
+    const objsL = objectsFor(archsFor("c", nsL));
+    t = performance.now();
+    await pool(objsL, WORKERS, async (o) => {
+      await api.apply(o, "bench-loop");
+    });
+    const loopMs = performance.now() - t;
+    detail(`N=${n}: client loop (${WORKERS} in flight, pooled connections): ${secs(loopMs)}`);
+
+    // (b') the same loop through the operator's own REST client (smallest N only:
+    // it isolates the cost of the operator's transport)
+    let kubeRestMs: number | undefined;
+    if (n === Math.min(...CONVERGE_N)) {
+      const nsR = `bench-kuberest-${n}`;
+      await createNamespace(api, nsR);
+      const objsR = objectsFor(archsFor("c", nsR));
+      t = performance.now();
+      await pool(objsR, WORKERS, async (o) => {
+        await operatorClient.apply(o, { fieldManager: "bench-kuberest", force: true });
+      });
+      kubeRestMs = performance.now() - t;
+      detail(`N=${n}: same loop through operator/kube/rest.ts (KubeRest): ${secs(kubeRestMs)}`);
+    }
+
+    // the operator (its own process, as `archctl operator run`)
+    const nsO = `bench-operator-${n}`;
+    await createNamespace(api, nsO);
+    const archsO = archsFor("c", nsO);
+    const expectedChildren = objectsFor(archsO).length;
+    const op = await startProcess(kubeconfig, nsO);
+    const inf = new Informer<StoredArchitecture>(rest, ARCHITECTURES, { namespace: nsO });
+    await inf.start();
+    try {
+      if (n === Math.min(...CONVERGE_N)) memoryRow(0, await memoryOf(op), op);
+      const m0 = await op.metrics();
+      t = performance.now();
+      await createArchitectures(api, archsO);
+      const createdMs = performance.now() - t;
+      await until(
+        `${n} Architectures converged`,
+        () => {
+          const l = inf.list(nsO);
+          return l.length === n && l.every(isCurrent);
+        },
+        900_000,
+        25,
+      );
+      const opMs = performance.now() - t;
+      const m1 = await op.metrics();
+      const children = await countChildren(api, nsO);
+      const writes =
+        (metricValue(m1, "archctl_api_writes_total") ?? 0) -
+        (metricValue(m0, "archctl_api_writes_total") ?? 0);
+      const reqs = diffCounts(operatorRequests(m1), operatorRequests(m0));
+      detail(
+        `N=${n}: operator converged in ${secs(opMs)} (creating the ${n} Architectures took ${secs(createdMs)}); ` +
+          `children present ${children}/${expectedChildren}; operator writes (counter) ${writes}; ` +
+          `operator requests: ${formatCounts(reqs)}`,
+      );
+      const goalMet = opMs / kubectlMs <= 1.3;
+      row({
+        section: "1 convergence",
+        figure: `N=${n} operator (all children applied + observedGeneration current)`,
+        value: secs(opMs),
+        baseline: `kubectl ${secs(kubectlMs)}`,
+        ratio: ratio(opMs, kubectlMs),
+        goal: "<= 1.3x kubectl",
+        status: goalMet ? "meets" : "misses",
+      });
+      row({
+        section: "1 convergence",
+        figure: `N=${n} operator vs client loop (${WORKERS} in flight)`,
+        value: secs(opMs),
+        baseline: `loop ${secs(loopMs)}`,
+        ratio: ratio(opMs, loopMs),
+      });
+      if (kubeRestMs !== undefined)
+        row({
+          section: "1 convergence",
+          figure: `N=${n} same loop through the operator's KubeRest vs pooled loop`,
+          value: secs(kubeRestMs),
+          baseline: `loop ${secs(loopMs)}`,
+          ratio: ratio(kubeRestMs, loopMs),
+        });
+      row({
+        section: "1 convergence",
+        figure: `N=${n} children (objects + Secrets)`,
+        value: `${children} of ${expectedChildren}`,
+        baseline: `${objsK.length} applied by kubectl`,
+      });
+
+      await settleProcess(op);
+      const mem = await memoryOf(op);
+      memoryRow(n, mem, op);
+
+      if (n === Math.max(...CONVERGE_N) && MEM_MAX > n) {
+        // The extra Architectures are seeded (within the time budget): created
+        // while the operator is stopped, their children applied by the pooled
+        // loop exactly as the operator would (same content, hash, owner uid,
+        // field manager); a fresh operator process then lists all MEM_MAX with
+        // their children, adds finalizers and status, and is measured.
+        await op.stop();
+        const more = makeArchitectures(bps, MEM_MAX - n, "c", nsO, n);
+        t = performance.now();
+        const seeded: KubeObject[] = [];
+        await pool(more, CREATE_CONCURRENCY, async (a) => {
+          const created = await api.ok<StoredArchitecture>(
+            "POST",
+            `/apis/archctl.io/v1alpha1/namespaces/${nsO}/architectures`,
+            a,
+          );
+          seeded.push(...childObjects(a, created.metadata.uid as string, CAPS));
+        });
+        await pool(seeded, CREATE_CONCURRENCY, async (o) => {
+          if (o.kind === "Secret")
+            await api.ok(
+              "POST",
+              `/api/v1/namespaces/${nsO}/secrets?fieldManager=archctl-operator`,
+              o,
+            );
+          else await api.apply(o, "archctl-operator");
+        });
+        const seedMs = performance.now() - t;
+        t = performance.now();
+        const op2 = await startProcess(kubeconfig, nsO, "-restart");
+        try {
+          await until(
+            `${MEM_MAX} Architectures current`,
+            () => {
+              const l = inf.list(nsO);
+              return l.length === MEM_MAX && l.every(isCurrent);
+            },
+            900_000,
+            25,
+          );
+          const restartMs = performance.now() - t;
+          await settleProcess(op2);
+          const m = await op2.metrics();
+          const byKind = new Map<string, number>();
+          for (const x of m)
+            if (x.name === "archctl_api_writes_total")
+              byKind.set(`${x.labels.verb} ${x.labels.kind}`, x.value);
+          detail(
+            `memory: ${MEM_MAX - n} more Architectures seeded with ${seeded.length} children in ${secs(seedMs)}; ` +
+              `a new operator process started with ${MEM_MAX} Architectures had them all current in ${secs(restartMs)} ` +
+              `(its writes: ${formatCounts(byKind)}; a child apply here would mean the seeded children differ from what it renders); ` +
+              `children in ${nsO}: ${await countChildren(api, nsO)}`,
+          );
+          memoryRow(MEM_MAX, await memoryOf(op2), op2);
+        } finally {
+          await op2.stop();
+        }
+      }
+    } finally {
+      await inf.stop();
+      await op.stop();
+    }
+  }
+}
+
+function memoryRow(n: number, mem: Awaited<ReturnType<typeof memoryOf>>, op: OperatorProcess) {
+  detail(
+    `memory with ${n} Architectures cached: RSS ${mib(mem.rss)} (before forced GC ${mib(mem.rssBefore)}), ` +
+      `heap used ${mib(mem.heap)} of ${mib(mem.heapTotal)} (before GC ${mib(mem.heapBefore)}), external ${mib(mem.external)}` +
+      `${mem.gc ? "" : " (GC not forced: no inspector)"}; log ${op.logFile}`,
+  );
+  const goal = n === 1000 ? "RSS < 150 MiB" : "";
+  row({
+    section: "4 memory",
+    figure: `operator RSS / heap used, ${n} Architectures cached (after forced GC)`,
+    value: `${mib(mem.rss)} / ${mib(mem.heap)}`,
+    goal,
+    status: goal ? ((mem.rss ?? Infinity) < 150 * 2 ** 20 ? "meets" : "misses") : "info",
+  });
+}
+
+// ---------------------------------------------------------------------------
+// 2. API efficiency, counted by the API server
+
+async function efficiency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[]) {
+  const ns = "bench-eff";
+  await createNamespace(api, ns);
+  const op = await startInProcess(kubeconfig, ns);
+  try {
+    const archs = makeArchitectures(bps, EFF_M, "e", ns);
+    const perArchChildren = archs.map((a) => childObjects(a, "u", CAPS).length);
+    const snap = async () => ({
+      at: performance.now(),
+      server: apiserverRequests(await api.metricsText()),
+      op: await operatorMetricsInProcess(op),
+      writes: op.writes,
+    });
+    const internal: RequestCounts = new Map();
+    const measure = async (
+      what: string,
+      action: () => Promise<void>,
+      benchOwn: Record<string, number>,
+      expectedWrites: number,
+    ) => {
+      const a = await snap();
+      await action();
+      await settleInProcess(op, EFF_M);
+      const b = await snap();
+      const windowMs = b.at - a.at;
+      const server = withoutBackground(diffCounts(b.server, a.server), windowMs);
+      for (const [k, v] of Object.entries(benchOwn)) {
+        const left = (server.get(k) ?? 0) - v;
+        if (left > 0) server.set(k, left);
+        else server.delete(k);
+      }
+      const opReqs = diffCounts(operatorRequests(b.op), operatorRequests(a.op));
+      const reconciles =
+        (metricValue(b.op, "archctl_reconcile_total") ?? 0) -
+        (metricValue(a.op, "archctl_reconcile_total") ?? 0);
+      // The API server's own work (ClusterIP bookkeeping, leases, endpoints of
+      // the kubernetes Service) and completed long-running WATCHes are left out.
+      for (const k of [...server.keys()]) {
+        const [verb = "", resource = ""] = k.split(" ");
+        if (verb === "WATCH" || INTERNAL.has(resource)) {
+          internal.set(k, (internal.get(k) ?? 0) + (server.get(k) ?? 0));
+          server.delete(k);
+        }
+      }
+      const isEvent = (r: string) => r === "events";
+      const serverWrites = sumCounts(server, (v, r) => WRITE_VERBS.has(v) && !isEvent(r));
+      const serverEvents = sumCounts(server, (v, r) => WRITE_VERBS.has(v) && isEvent(r));
+      const serverReads = sumCounts(server, (v) => !WRITE_VERBS.has(v));
+      const opWrites = b.writes - a.writes;
+      detail(
+        `${what}: ${EFF_M} Architectures, ${reconciles} reconciles, ${secs(windowMs)} window. ` +
+          `API server counted (bench's own requests and idle background removed): ${formatCounts(server)}. ` +
+          `Operator counted: ${formatCounts(opReqs)}; operator write counter ${opWrites}.`,
+      );
+      const per = (x: number) => +(x / EFF_M).toFixed(2);
+      return { serverWrites, serverEvents, serverReads, opWrites, reconciles, per, expectedWrites };
+    };
+
+    // create
+    const createdExpected = perArchChildren.reduce((s, x) => s + x + 2, 0); // + finalizer + status
+    const c = await measure(
+      "create",
+      () => createArchitectures(api, archs),
+      { "POST architectures": EFF_M },
+      createdExpected,
+    );
+    row({
+      section: "2 API efficiency",
+      figure: "create: writes per Architecture (API server count, excl. Events) / operator counter",
+      value: `${c.per(c.serverWrites)} / ${c.per(c.opWrites)}`,
+      baseline: `${c.per(createdExpected)} (children + finalizer + status)`,
+      ratio: ratio(c.serverWrites, createdExpected),
+    });
+    row({
+      section: "2 API efficiency",
+      figure: "create: Event writes / reads per Architecture (API server)",
+      value: `${c.per(c.serverEvents)} / ${c.per(c.serverReads)}`,
+      baseline: `reconciles per Architecture ${c.per(c.reconciles)}`,
+    });
+
+    // no-op resync
+    const noop = await measure(
+      "no-op resync",
+      async () => {
+        const before = (await operatorMetricsInProcess(op)).filter(
+          (s) => s.name === "archctl_reconcile_total",
+        );
+        const base = before.reduce((s, x) => s + x.value, 0);
+        internals(op).enqueueAll();
+        await until(
+          "resync reconciles",
+          async () =>
+            (metricValue(await operatorMetricsInProcess(op), "archctl_reconcile_total") ?? 0) >=
+            base + EFF_M,
+          60_000,
+        );
+      },
+      {},
+      0,
+    );
+    row({
+      section: "2 API efficiency",
+      figure: "no-op resync: requests per reconcile (API server all verbs) / operator writes",
+      value: `${+((noop.serverWrites + noop.serverEvents + noop.serverReads) / Math.max(1, noop.reconciles)).toFixed(2)} / ${noop.opWrites}`,
+      goal: "0 writes",
+      status:
+        noop.serverWrites + noop.serverEvents === 0 && noop.opWrites === 0 ? "meets" : "misses",
+    });
+
+    // one-field change
+    let changedExpected = 0;
+    for (const a of archs) {
+      const before = childObjects(a, "u", CAPS);
+      const after = childObjects(withOneField(a, "1"), "u", CAPS);
+      const hash = (o: KubeObject) =>
+        o.metadata.annotations?.["archctl.io/applied-hash"] ?? "secret";
+      changedExpected +=
+        after.filter((o, i) => hash(o) !== hash(before[i] as KubeObject)).length + 1;
+    }
+    const one = await measure(
+      "one-field change",
+      () =>
+        pool(archs, CREATE_CONCURRENCY, async (a) => {
+          await api.ok(
+            "PATCH",
+            `/apis/archctl.io/v1alpha1/namespaces/${ns}/architectures/${a.metadata.name}`,
+            oneFieldPatch(a, "1"),
+            "application/json-patch+json",
+          );
+        }),
+      { "PATCH architectures": EFF_M },
+      changedExpected,
+    );
+    row({
+      section: "2 API efficiency",
+      figure:
+        "one-field change: writes per Architecture (API server, excl. Events) / operator counter",
+      value: `${one.per(one.serverWrites)} / ${one.per(one.opWrites)}`,
+      baseline: `${one.per(changedExpected)} (changed objects + 1 status)`,
+      ratio: ratio(one.serverWrites, changedExpected),
+      goal: "changed objects + 1",
+      status: one.serverWrites <= changedExpected ? "meets" : "misses",
+    });
+    row({
+      section: "2 API efficiency",
+      figure: "one-field change: Event writes / reads per Architecture (API server)",
+      value: `${one.per(one.serverEvents)} / ${one.per(one.serverReads)}`,
+      baseline: `reconciles per Architecture ${one.per(one.reconciles)}`,
+    });
+    detail(`left out of the counts above as the API server's own work: ${formatCounts(internal)}`);
+  } finally {
+    await op.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 3. Latency: Architecture update -> the operator's first write for it
+
+async function latency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[]) {
+  const ns = "bench-lat";
+  await createNamespace(api, ns);
+  const op = await startInProcess(kubeconfig, ns);
+  const rest = internals(op).rest;
+  const target = mixedArchitecture(bps, 1, "lat-target", ns); // post
+  const targetName = target.metadata.name;
+  let armed = false;
+  let firstWrite = 0;
+  const original = rest.request.bind(rest);
+  rest.request = ((verb, path, opts) => {
+    if (armed && verb !== "GET" && path.includes(`/${targetName}`) && !path.includes("/events")) {
+      armed = false;
+      firstWrite = performance.now();
+    }
+    return original(verb, path, opts);
+  }) as KubeRest["request"];
+
+  let rev = 0;
+  const sample = async () => {
+    const value = String(++rev);
+    firstWrite = 0;
+    armed = true;
+    const t0 = performance.now();
+    await api.ok(
+      "PATCH",
+      `/apis/archctl.io/v1alpha1/namespaces/${ns}/architectures/${targetName}`,
+      oneFieldPatch(target, value),
+      "application/json-patch+json",
+    );
+    const acked = performance.now();
+    await until("first write", () => firstWrite > 0, 60_000, 1);
+    const sent = firstWrite - t0;
+    const afterAck = firstWrite - acked;
+    // wait until that update is fully reconciled, so samples do not overlap
+    await until(
+      "target reconciled",
+      () => {
+        const a = internals(op).architectures[0]?.get(targetName, ns);
+        return a && isCurrent(a) ? a : undefined;
+      },
+      60_000,
+      2,
+    );
+    return { sent, afterAck };
+  };
+
+  try {
+    await createArchitectures(api, [target]);
+    await settleInProcess(op, 1);
+    const idle: number[] = [];
+    const idleAck: number[] = [];
+    for (let i = 0; i < LAT_SAMPLES; i++) {
+      const s = await sample();
+      idle.push(s.sent);
+      idleAck.push(s.afterAck);
+      await sleep(20 + Math.random() * 50);
+    }
+
+    // under load: LAT_LOAD other Architectures created, then changed again and
+    // again, one wave after the other, while the target is updated
+    const load = makeArchitectures(bps, LAT_LOAD, "lat-load", ns);
+    let stop = false;
+    let waves = 0;
+    const depths: number[] = [];
+    const generator = (async () => {
+      await createArchitectures(api, load);
+      waves++;
+      while (!stop) {
+        await until(
+          "load wave done",
+          () => stop || (internals(op).queue.depth === 0 && internals(op).queue.inFlight === 0),
+          120_000,
+          20,
+        );
+        if (stop) break;
+        const value = `w${waves}`;
+        await pool(load, CREATE_CONCURRENCY, async (a) => {
+          if (stop) return;
+          await api.ok(
+            "PATCH",
+            `/apis/archctl.io/v1alpha1/namespaces/${ns}/architectures/${a.metadata.name}`,
+            oneFieldPatch(a, value),
+            "application/json-patch+json",
+          );
+        });
+        waves++;
+      }
+    })();
+    const loaded: number[] = [];
+    const loadedAck: number[] = [];
+    try {
+      await sleep(300); // the first wave is under way
+      // bounded: samples stuck behind a whole creation wave take seconds each
+      const deadline = Date.now() + 150_000;
+      for (let i = 0; i < LAT_SAMPLES && Date.now() < deadline; i++) {
+        depths.push(internals(op).queue.depth);
+        const s = await sample();
+        loaded.push(s.sent);
+        loadedAck.push(s.afterAck);
+        await sleep(50 + Math.random() * 200);
+      }
+    } finally {
+      stop = true;
+      await generator;
+    }
+    detail(
+      `latency idle (n=${idle.length}): from sending the update p50 ${ms(median(idle))} p99 ${ms(percentile(idle, 99))} max ${ms(Math.max(...idle))}; ` +
+        `from its acknowledgement p50 ${ms(median(idleAck))} p99 ${ms(percentile(idleAck, 99))}`,
+    );
+    detail(
+      `latency under load (n=${loaded.length}, ${LAT_LOAD} other Architectures, ${waves} waves, queue depth at update p50 ${median(depths)} max ${Math.max(...depths)}): ` +
+        `p50 ${ms(median(loaded))} p99 ${ms(percentile(loaded, 99))} max ${ms(Math.max(...loaded))}; ` +
+        `from acknowledgement p50 ${ms(median(loadedAck))} p99 ${ms(percentile(loadedAck, 99))}`,
+    );
+    row({
+      section: "3 latency",
+      figure: `update -> first write, idle (n=${idle.length}) p50 / p99`,
+      value: `${ms(median(idle))} / ${ms(percentile(idle, 99))}`,
+      goal: "p99 < 100 ms",
+      status: percentile(idle, 99) < 100 ? "meets" : "misses",
+    });
+    row({
+      section: "3 latency",
+      figure: `update -> first write, ${LAT_LOAD} others converging (n=${loaded.length}) p50 / p99`,
+      value: `${ms(median(loaded))} / ${ms(percentile(loaded, 99))}`,
+      baseline: `idle p50 ${ms(median(idle))}`,
+      ratio: ratio(median(loaded), median(idle)),
+    });
+  } finally {
+    await op.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 5. CLI start-up
+
+interface Timing {
+  label: string;
+  median: number;
+  p90: number;
+}
+
+function timeCommands(cmds: { label: string; argv: string[] }[]): Timing[] {
+  const hyperfine = spawnSync("hyperfine", ["--version"], { encoding: "utf8" }).status === 0;
+  if (hyperfine) {
+    const out = join(tmpdir(), `archctl-bench-hyperfine-${process.pid}.json`);
+    const args = [
+      "-N",
+      "--warmup",
+      "2",
+      "--runs",
+      String(CLI_RUNS),
+      "--export-json",
+      out,
+      "--style",
+      "none",
+    ];
+    for (const c of cmds) args.push("--command-name", c.label, c.argv.map(quote).join(" "));
+    const r = spawnSync("hyperfine", args, { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    if (r.status !== 0) throw new Error(`hyperfine failed: ${String(r.stderr)}`);
+    const json = JSON.parse(readFileSync(out, "utf8")) as {
+      results: { command: string; median: number; times: number[] }[];
+    };
+    return json.results.map((x) => ({
+      label: x.command,
+      median: x.median * 1000,
+      p90: percentile(x.times, 90) * 1000,
+    }));
+  }
+  return cmds.map((c) => {
+    const times: number[] = [];
+    for (let i = 0; i < CLI_RUNS + 2; i++) {
+      const t = performance.now();
+      const r = spawnSync(c.argv[0] as string, c.argv.slice(1), {
+        cwd: REPO_ROOT,
+        stdio: "ignore",
+      });
+      if (r.status !== 0) throw new Error(`${c.label} failed`);
+      if (i >= 2) times.push(performance.now() - t);
+    }
+    return { label: c.label, median: median(times), p90: percentile(times, 90) };
+  });
+}
+
+const quote = (s: string) => (/^[A-Za-z0-9_./=:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+function cli(bps: BlueprintFixture[]) {
+  log("building (npm run build)");
+  const t = performance.now();
+  execFileSync(
+    NODE,
+    [join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
+    {
+      cwd: REPO_ROOT,
+      stdio: "inherit",
+    },
+  );
+  detail(`npm run build (tsc -p tsconfig.build.json): ${secs(performance.now() - t)}`);
+  const compiled = join(REPO_ROOT, "dist", "cli", "main.js");
+  if (!existsSync(compiled)) throw new Error(`${compiled} missing after build`);
+  const cmds: { label: string; argv: string[] }[] = [
+    { label: "node -e 0", argv: [NODE, "-e", "0"] },
+  ];
+  for (const [how, entry] of [
+    ["source", "cli/main.ts"],
+    ["compiled", "dist/cli/main.js"],
+  ] as const) {
+    cmds.push({ label: `${how} --version`, argv: [NODE, entry, "--version"] });
+    for (const bp of bps) {
+      cmds.push({
+        label: `${how} validate ${bp.name}`,
+        argv: [NODE, entry, "validate", "-f", `blueprints/${bp.name}.yaml`],
+      });
+      cmds.push({
+        label: `${how} render --objects ${bp.name}`,
+        argv: [NODE, entry, "render", "-f", `blueprints/${bp.name}.yaml`, "--objects"],
+      });
+    }
+  }
+  const timings = timeCommands(cmds);
+  const base = timings[0] as Timing;
+  const lines = timings.map(
+    (x) =>
+      `| ${x.label} | ${ms(x.median)} | ${ms(x.p90)} | ${ratio(x.median, base.median)} | ${ms(x.median - base.median)} |`,
+  );
+  details.push(
+    [
+      `CLI start-up, ${CLI_RUNS} runs each after 2 warm-ups (page cache warm), median / p90:`,
+      "",
+      "| command | median | p90 | vs node -e 0 | over node -e 0 |",
+      "|---|---|---|---|---|",
+      ...lines,
+    ].join("\n"),
+  );
+  for (const l of lines) log(l);
+  const worst = (how: string, what: string) => {
+    const xs = timings.filter((x) => x.label.startsWith(`${how} ${what}`));
+    return xs.reduce((a, b) => (b.median > a.median ? b : a));
+  };
+  for (const how of ["source", "compiled"]) {
+    const v = timings.find((x) => x.label === `${how} --version`) as Timing;
+    const val = worst(how, "validate");
+    const ren = worst(how, "render");
+    row({
+      section: "5 CLI",
+      figure: `${how}: --version / slowest validate / slowest render --objects (median)`,
+      value: `${ms(v.median)} / ${ms(val.median)} / ${ms(ren.median)} (${ren.label.split(" ").pop()})`,
+      baseline: `node -e 0 ${ms(base.median)}`,
+      ratio: ratio(ren.median, base.median),
+      goal: "render < 300 ms",
+      status: ren.median < 300 ? "meets" : "misses",
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Main
+
+function gitCommit(): string {
+  try {
+    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+    }).trim();
+    const dirty = execFileSync(
+      "git",
+      ["status", "--porcelain", "--", "cli", "operator", "blueprints"],
+      {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+      },
+    ).trim();
+    return dirty ? `${sha} (+ uncommitted changes in cli/operator/blueprints)` : sha;
+  } catch {
+    return "unknown";
+  }
+}
+
+function writeReport(header: string[], started: number) {
+  const table = [
+    "| section | figure | value | baseline | ratio | goal | status |",
+    "|---|---|---|---|---|---|---|",
+    ...rows.map(
+      (r) =>
+        `| ${r.section} | ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.goal} | ${r.status} |`,
+    ),
+  ].join("\n");
+  const md = [
+    "# archctl benchmarks",
+    "",
+    "Written by `npm run bench` (test/bench/run.ts); see test/bench/README.md for what each figure means.",
+    "",
+    ...header.map((h) => `- ${h}`),
+    `- bench wall time: ${secs(performance.now() - started)}`,
+    "",
+    "## Figures",
+    "",
+    table,
+    "",
+    "## Details",
+    "",
+    ...details.map((d) => (d.includes("\n") ? `${d}\n` : `- ${d}`)),
+    "",
+  ].join("\n");
+  writeFileSync(OUT, md);
+  process.stdout.write(`\n${table}\n\nwritten to ${OUT}\n`);
+}
+
+async function main() {
+  const started = performance.now();
+  const bps = loadBlueprints();
+  const header = [
+    `date: ${new Date().toISOString()}`,
+    `machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load average at start ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")} (other work may share the machine)`,
+    `node ${process.version}; Kubernetes ${K8S_VERSION} (kube-apiserver + etcd, apiserver tier); kwok ${KWOK_VERSION} (not running on this tier)`,
+    `git commit: ${gitCommit()}`,
+    `operator: ${WORKERS} workers (default), run from source; capabilities: no KEDA, no ServiceMonitor CRDs`,
+  ];
+
+  if (!SKIP.has("cli")) cli(bps);
+
+  const info = await clusterUp({
+    name: CLUSTER,
+    tier: "apiserver",
+    timeoutMs: 5 * 60_000,
+    onProgress: (l) => log(`[cluster ${CLUSTER}] ${l}`),
+  });
+  const api = new BenchApi(info.kubeconfig);
+  try {
+    const version = await api.ok<{ gitVersion: string }>("GET", "/version");
+    header[2] = `${header[2]}; server reports ${version.gitVersion}`;
+    await kubectl(info.kubeconfig, ["apply", "--server-side", "-f", "-"], {
+      input: JSON.stringify(buildCrd()),
+    });
+    await kubectl(info.kubeconfig, [
+      "wait",
+      "--for=condition=Established",
+      "crd/architectures.archctl.io",
+      "--timeout=60s",
+    ]);
+    // The tier's Service range is a /24 (about 250 ClusterIPs); the runs here
+    // create thousands of Services, so add a second range (MultiCIDRServiceAllocator).
+    await api.ok("POST", "/apis/networking.k8s.io/v1/servicecidrs", {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "ServiceCIDR",
+      metadata: { name: "archctl-bench" },
+      spec: { cidrs: ["10.128.0.0/16"] },
+    });
+    // the API server's own background traffic, to subtract from counted windows
+    const a = apiserverRequests(await api.metricsText());
+    const t = performance.now();
+    await sleep(10_000);
+    background = diffCounts(apiserverRequests(await api.metricsText()), a);
+    backgroundMs = performance.now() - t;
+    detail(`idle API server background over ${secs(backgroundMs)}: ${formatCounts(background)}`);
+
+    if (!SKIP.has("efficiency")) await efficiency(info.kubeconfig, api, bps);
+    if (!SKIP.has("latency")) await latency(info.kubeconfig, api, bps);
+    if (!SKIP.has("convergence")) await convergence(info.kubeconfig, api, bps);
+  } finally {
+    for (const c of [...children]) await c.stop();
+    await api.close().catch(() => {});
+    if (env.BENCH_KEEP_CLUSTER !== "1")
+      await clusterDown({ name: CLUSTER, onProgress: (l) => log(`[cluster ${CLUSTER}] ${l}`) });
+  }
+  writeReport(header, started);
+}
+
+await main();
