@@ -147,6 +147,10 @@ export class Reconciler {
     const failures: { kind: string; name: string; message: string }[] = [];
     const desiredKeys = new Set<string>();
     const created: string[] = [];
+    // The API server's answer to an apply is newer than the cache, whose watch
+    // event may still be on its way: the roll-up reads it first, so the status
+    // written now is the one the next reconcile computes too.
+    const fresh = new Map<string, Child>();
     const restored: string[] = [];
     for (const obj of rendered.objects) {
       desiredKeys.add(`${obj.kind}/${obj.metadata.name}`);
@@ -191,7 +195,11 @@ export class Reconciler {
             why: "pod template changed",
           });
         }
-        await this.d.objects.apply(desired, { fieldManager: FIELD_MANAGER, force: true });
+        const applied = await this.d.objects.apply<Child>(desired, {
+          fieldManager: FIELD_MANAGER,
+          force: true,
+        });
+        fresh.set(`${obj.kind}/${obj.metadata.name}`, applied);
         this.wrote(obj.kind, "apply", counter);
         log.info("applied", { kind: obj.kind, name: obj.metadata.name, why: decision.reason });
         if (decision.reason === "drifted") restored.push(`${obj.kind}/${obj.metadata.name}`);
@@ -233,7 +241,10 @@ export class Reconciler {
       previous: stored.status,
       child: (kind, childName) => {
         const r = OWNED.find((o) => o.kind === kind);
-        return r ? this.cacheOf(r.apiVersion, r.kind)?.get(childName, namespace) : undefined;
+        const cached = r
+          ? this.cacheOf(r.apiVersion, r.kind)?.get(childName, namespace)
+          : undefined;
+        return newer(fresh.get(`${kind}/${childName}`), cached);
       },
       notices: rendered.notices,
       blocked,
@@ -501,6 +512,14 @@ export class Reconciler {
     );
     this.wrote(KIND, "status", counter);
   }
+}
+
+/** Of two copies of one object, the one with the higher resourceVersion. */
+function newer(a: Child | undefined, b: Child | undefined): Child | undefined {
+  if (!a || !b) return a ?? b;
+  const rv = (o: Child) =>
+    Number((o.metadata as { resourceVersion?: string }).resourceVersion ?? 0);
+  return rv(a) >= rv(b) ? a : b;
 }
 
 // Merge patch leaves keys it does not mention: name every status field so that

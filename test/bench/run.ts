@@ -972,7 +972,7 @@ function cli(bps: BlueprintFixture[]) {
   ];
   for (const [how, entry] of [
     ["source", "cli/main.ts"],
-    ["compiled", "dist/cli/main.js"],
+    ["compiled", "dist/cli/archctl.js"],
   ] as const) {
     cmds.push({ label: `${how} --version`, argv: [NODE, entry, "--version"] });
     for (const bp of bps) {

@@ -31,6 +31,7 @@ test("npm pack -> npm install -g -> archctl --version, validate, install --dry-r
   const files = info.files.map((f) => f.path);
   for (const want of [
     "package.json",
+    "dist/cli/archctl.js",
     "dist/cli/main.js",
     "dist/operator/manager.js",
     "dist/operator/install/manifests.js",
