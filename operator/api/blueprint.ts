@@ -137,8 +137,9 @@ class Problems {
 }
 
 function firstLine(message: string): string {
-  const line = message.split("\n")[0] ?? message;
-  return line.replace(/ at line \d+, column \d+:?$/, "");
+  const line = (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+  // The parser quotes the offending text, which can be a whole paragraph.
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
 }
 
 function toLNode(
@@ -759,8 +760,12 @@ function applySet(
 
 // ---------------------------------------------------------------------------
 
+// After the first few syntax errors the rest are mostly echoes of them (a
+// Markdown file passed by mistake gives dozens): report the first ones.
+const MAX_SYNTAX_ERRORS = 5;
+
 function parseProblems(doc: Document, problems: Problems): boolean {
-  for (const e of doc.errors) {
+  for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
     const lp = e.linePos?.[0] ?? { line: 1, col: 1 };
     let hint = "fix the YAML syntax";
     if (e.code === "DUPLICATE_KEY") hint = "remove or rename one of the two keys";
@@ -770,6 +775,16 @@ function parseProblems(doc: Document, problems: Problems): boolean {
     else if (/indent/i.test(e.message))
       hint = "check the indentation of this line and the one above";
     problems.add(lp, "", firstLine(e.message), hint);
+  }
+  const more = doc.errors.length - MAX_SYNTAX_ERRORS;
+  if (more > 0) {
+    const last = doc.errors[MAX_SYNTAX_ERRORS - 1]?.linePos?.[0] ?? { line: 1, col: 1 };
+    problems.add(
+      last,
+      "",
+      `${more} more YAML syntax error${more === 1 ? "" : "s"} not shown`,
+      "fix the first ones, then validate again (is this a YAML file?)",
+    );
   }
   for (const w of doc.warnings) {
     const lp = w.linePos?.[0] ?? { line: 1, col: 1 };
