@@ -1,6 +1,7 @@
 // Validation of an Architecture: the schema first, then the semantic checks.
 // Every problem is reported at once, each with a path and a hint.
 import type { z } from "zod";
+import { salvage } from "./salvage.ts";
 import type { Architecture } from "./schema.ts";
 import { ArchitectureSchema } from "./schema.ts";
 import type { Issue, IssuePath } from "./semantics.ts";
@@ -147,11 +148,28 @@ function fromZod(issue: z.core.$ZodIssue, input: unknown): Issue[] {
   }
 }
 
-/** Validates any parsed value as an Architecture. Pure. */
+// The semantic problems of what is left once the schema's refusals are cut out
+// (see salvage.ts), minus those that only echo a refusal: a problem at a path
+// the schema already reported, or a reference to an entry that was cut.
+function semanticsOfSalvage(input: unknown, schemaIssues: Issue[]): Issue[] {
+  const salvaged = salvage(input);
+  if (!salvaged) return [];
+  const reported = new Set(schemaIssues.map((i) => formatPath(i.path)));
+  return checkSemantics(salvaged.architecture)
+    .map((issue) => ({ ...issue, path: salvaged.toInput(issue.path) }))
+    .filter((issue) => {
+      if (reported.has(formatPath(issue.path))) return false;
+      const value = valueAt(input, issue.path);
+      return !(typeof value === "string" && salvaged.removedNames.has(value));
+    });
+}
+
+/** Validates any parsed value as an Architecture, every problem at once. Pure. */
 export function validateArchitecture(input: unknown): ValidationResult {
   const parsed = ArchitectureSchema.safeParse(input);
   if (!parsed.success) {
-    return { issues: parsed.error.issues.flatMap((i) => fromZod(i, input)) };
+    const issues = parsed.error.issues.flatMap((i) => fromZod(i, input));
+    return { issues: [...issues, ...semanticsOfSalvage(input, issues)] };
   }
   const issues = checkSemantics(parsed.data);
   if (issues.some((i) => i.severity === "error")) return { issues };
