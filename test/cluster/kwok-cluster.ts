@@ -211,8 +211,13 @@ function pidAlive(pid: number): boolean {
 /** True when pid is still one of this cluster's processes (guards against PID reuse). */
 function pidBelongsTo(pid: number, dir: string): boolean {
   try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    // Empty: the process is exiting (its memory, argv included, is already
+    // released, state still R). Seen for kube-apiserver right after `kwokctl
+    // delete`; counting it as "not ours" made down return before it was gone.
+    if (cmdline === "") return true;
     // With the trailing slash, cluster "a" does not claim a process of cluster "ab".
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`${dir}/`);
+    return cmdline.includes(`${dir}/`);
   } catch {
     return false;
   }
