@@ -114,15 +114,16 @@ export type EnsureBinariesOptions = {
 };
 
 /**
- * Returns the binary paths, building them first when missing (10-25 min cold
- * on 2 cores, about a minute with a warm Go build cache, nothing when present).
+ * Returns the binary paths, building them first when missing (about 6.3 min
+ * cold on 2 cores, under a minute with a warm Go build cache, nothing when
+ * present; figures in README.md).
  */
 export async function ensureBinaries(opts: EnsureBinariesOptions = {}): Promise<BinaryPaths> {
   const env = opts.env ?? process.env;
   if (!opts.force && binariesPresent(env)) return binaryPaths(env);
   const progress = opts.onProgress ?? (() => {});
   progress(
-    `building Kubernetes ${K8S_VERSION} + kwok ${KWOK_VERSION} binaries with Go (cold: 10-25 min)`,
+    `building Kubernetes ${K8S_VERSION} + kwok ${KWOK_VERSION} binaries with Go (first time: about 6.3 min on 2 cores)`,
   );
   const proc = execa("bash", [BUILD_SCRIPT, ...(opts.force ? ["--force"] : [])], {
     env,

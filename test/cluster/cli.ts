@@ -1,62 +1,75 @@
 // Command line for the local cluster, behind the npm scripts cluster:*:
 //
-//   node test/cluster/cli.ts up [--name N] [--tier kwok|apiserver] [--workers N] [--gpu-nodes N]
-//   node test/cluster/cli.ts down [--name N]
-//   node test/cluster/cli.ts kubeconfig [--name N]
-//   node test/cluster/cli.ts status [--name N]
+//   node test/cluster/cli.ts up [--name N] [--tier kwok|apiserver] [--workers N] [--gpu-nodes N] [--timeout SECONDS]
+//   node test/cluster/cli.ts down [--name N] [--tier kwok|apiserver]
+//   node test/cluster/cli.ts kubeconfig [--name N] [--tier kwok|apiserver]
+//   node test/cluster/cli.ts status [--name N] [--tier kwok|apiserver]
 //   node test/cluster/cli.ts build [--force]
 //
 // `up` prints progress on stderr and the kubeconfig path alone on stdout, so
 // `export KUBECONFIG=$(npm run -s cluster:up)` works.
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { DEFAULT_APISERVER_CLUSTER_NAME } from "./apiserver-only.ts";
+import { clusterName, parseTier, parseUpOptions } from "../../cli/commands/dev.ts";
 import { ensureBinaries } from "./binaries.ts";
-import {
-  type ClusterTier,
-  clusterDown,
-  clusterStatus,
-  clusterUp,
-  DEFAULT_CLUSTER_NAME,
-  kubeconfigPath,
-} from "./kwok-cluster.ts";
+import { clusterDown, clusterStatus, clusterUp, kubeconfigPath } from "./kwok-cluster.ts";
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    name: { type: "string" },
-    tier: { type: "string", default: "kwok" },
-    workers: { type: "string" },
-    "gpu-nodes": { type: "string" },
-    force: { type: "boolean", default: false },
-    timeout: { type: "string" },
-  },
-});
+const USAGE =
+  "usage: cli.ts up|down|kubeconfig|status|build [--name N] [--tier kwok|apiserver] [--workers N] [--gpu-nodes N] [--timeout SECONDS] [--force]";
 
 const log = (line: string): void => {
   process.stderr.write(`[cluster] ${line}\n`);
 };
-const tier = values.tier as ClusterTier;
-if (tier !== "kwok" && tier !== "apiserver") {
-  log(`unknown --tier ${values.tier} (kwok|apiserver)`);
-  process.exit(2);
+
+// Flags are parsed by the same functions as `archctl dev cluster` (defaults
+// per tier, counts and names checked), so the two cannot drift apart.
+function parse() {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      name: { type: "string" },
+      tier: { type: "string", default: "kwok" },
+      workers: { type: "string" },
+      "gpu-nodes": { type: "string" },
+      force: { type: "boolean", default: false },
+      timeout: { type: "string" },
+    },
+  });
+  const tier = parseTier(values.tier);
+  return {
+    command: positionals[0],
+    values,
+    name: clusterName(values.name, tier),
+    up: () =>
+      parseUpOptions({
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        tier,
+        ...(values.workers !== undefined ? { workers: values.workers } : {}),
+        ...(values["gpu-nodes"] !== undefined ? { gpuNodes: values["gpu-nodes"] } : {}),
+        ...(values.timeout !== undefined ? { timeout: values.timeout } : {}),
+      }),
+  };
 }
-const name =
-  values.name ?? (tier === "apiserver" ? DEFAULT_APISERVER_CLUSTER_NAME : DEFAULT_CLUSTER_NAME);
 
 async function main(): Promise<number> {
-  switch (positionals[0]) {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse();
+  } catch (err) {
+    log(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return 2;
+  }
+  const { name, values } = args;
+  switch (args.command) {
     case "up": {
-      const info = await clusterUp({
-        name,
-        tier,
-        onProgress: log,
-        nodes: {
-          ...(values.workers ? { workers: Number(values.workers) } : {}),
-          ...(values["gpu-nodes"] ? { gpuNodes: Number(values["gpu-nodes"]) } : {}),
-        },
-        ...(values.timeout ? { timeoutMs: Number(values.timeout) * 1000 } : {}),
-      });
+      let opts: ReturnType<typeof args.up>;
+      try {
+        opts = args.up();
+      } catch (err) {
+        log(err instanceof Error ? err.message : String(err));
+        return 2;
+      }
+      const info = await clusterUp({ ...opts, onProgress: log });
       process.stdout.write(`${info.kubeconfig}\n`);
       return 0;
     }
@@ -84,7 +97,7 @@ async function main(): Promise<number> {
       return 0;
     }
     default:
-      log("usage: cli.ts up|down|kubeconfig|status|build [--name N] [--tier kwok|apiserver]");
+      log(USAGE);
       return 2;
   }
 }

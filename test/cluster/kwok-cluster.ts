@@ -79,6 +79,11 @@ export function kwokWorkdir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function clusterDir(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  // clusterDown deletes this folder: a name like "../.." must never reach join().
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name))
+    throw new Error(
+      `invalid cluster name '${name}': use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    );
   return join(kwokWorkdir(env), "clusters", name);
 }
 
@@ -206,7 +211,13 @@ function pidAlive(pid: number): boolean {
 /** True when pid is still one of this cluster's processes (guards against PID reuse). */
 function pidBelongsTo(pid: number, dir: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    // Empty: the process is exiting (its memory, argv included, is already
+    // released, state still R). Seen for kube-apiserver right after `kwokctl
+    // delete`; counting it as "not ours" made down return before it was gone.
+    if (cmdline === "") return true;
+    // With the trailing slash, cluster "a" does not claim a process of cluster "ab".
+    return cmdline.includes(`${dir}/`);
   } catch {
     return false;
   }
@@ -236,6 +247,9 @@ function components(tier: ClusterTier): string[] {
 
 /** The KwokctlConfiguration we hand to `kwokctl create cluster -c`. */
 export function kwokctlConfig(bins: BinaryPaths, tier: ClusterTier): string {
+  // Paths come from ARCHCTL_CACHE_DIR / $HOME: quoted (JSON strings are YAML),
+  // so a " #" or ": " in them is not read as a comment or a mapping.
+  const q = (path: string) => JSON.stringify(path);
   const lines = [
     "apiVersion: config.kwok.x-k8s.io/v1alpha1",
     "kind: KwokctlConfiguration",
@@ -247,12 +261,12 @@ export function kwokctlConfig(bins: BinaryPaths, tier: ClusterTier): string {
     // Real admission chain (otherwise kwokctl passes the deprecated --admission-control=).
     "  kubeAdmission: true",
     "  quietPull: true",
-    `  etcdBinary: ${bins.etcd}`,
-    `  kubeApiserverBinary: ${bins.kubeApiserver}`,
-    `  kubeControllerManagerBinary: ${bins.kubeControllerManager}`,
-    `  kubeSchedulerBinary: ${bins.kubeScheduler}`,
-    `  kwokControllerBinary: ${bins.kwok}`,
-    `  kubectlBinary: ${bins.kubectl}`,
+    `  etcdBinary: ${q(bins.etcd)}`,
+    `  kubeApiserverBinary: ${q(bins.kubeApiserver)}`,
+    `  kubeControllerManagerBinary: ${q(bins.kubeControllerManager)}`,
+    `  kubeSchedulerBinary: ${q(bins.kubeScheduler)}`,
+    `  kwokControllerBinary: ${q(bins.kwok)}`,
+    `  kubectlBinary: ${q(bins.kubectl)}`,
     "  components:",
     ...components(tier).map((c) => `  - ${c}`),
     "componentsPatches:",

@@ -91,6 +91,13 @@ function node(
 /** Worker names: kwok-worker-0.., GPU names: kwok-gpu-0.. */
 export function simulatedNodes(input: NodeSpecInput = {}): Manifest[] {
   const o = { ...DEFAULT_NODES, ...input };
+  // A NaN or fractional count would make the loops below produce no (or too
+  // few) nodes, and the readiness wait would then pass on an empty set.
+  for (const key of ["workers", "gpuNodes", "gpusPerNode"] as const) {
+    const n = o[key];
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new Error(`simulated nodes: ${key} must be a whole number >= 0, got ${n}`);
+  }
   const base = { cpu: o.cpu, memory: o.memory, pods: o.pods };
   const out: Manifest[] = [];
   for (let i = 0; i < o.workers; i++) {

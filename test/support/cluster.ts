@@ -66,12 +66,20 @@ export const TEST_LOGS_DIR = join(REPO_ROOT, ".cache", "test-logs");
 /** The kubeconfig of an existing cluster to use instead of a local one, if asked for. */
 export function existingClusterKubeconfig(
   env: NodeJS.ProcessEnv = process.env,
+  home: string = homedir(),
 ): string | undefined {
   if (env.ARCHCTL_TEST_KUBECONFIG) return env.ARCHCTL_TEST_KUBECONFIG;
-  if (env.ARCHCTL_USE_EXISTING_CLUSTER === "1" || env.ARCHCTL_USE_EXISTING_CLUSTER === "true") {
+  const use = env.ARCHCTL_USE_EXISTING_CLUSTER ?? "";
+  if (use === "1" || use === "true") {
     const first = (env.KUBECONFIG ?? "").split(":").find((p) => p !== "");
-    return first ?? join(homedir(), ".kube", "config");
+    return first ?? join(home, ".kube", "config");
   }
+  // Anything else ("yes", "on") used to mean "no" silently, and the suites
+  // then started a local cluster the user did not ask for.
+  if (use !== "" && use !== "0" && use !== "false")
+    throw new Error(
+      `ARCHCTL_USE_EXISTING_CLUSTER=${use} is not understood: set it to 1 (use $KUBECONFIG or ~/.kube/config) or 0, or set ARCHCTL_TEST_KUBECONFIG=/path/to/kubeconfig`,
+    );
   return undefined;
 }
 
