@@ -9,10 +9,12 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
   closeSync,
+  existsSync,
   openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { createServer } from "node:net";
@@ -26,7 +28,7 @@ import { ARCHITECTURES, LEASES, OWNED, resourceFor } from "../../operator/kube/r
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
 import { render } from "../../operator/render/index.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
-import { clusterDir, clusterPids } from "../cluster/kwok-cluster.ts";
+import { auditLogPath, clusterDir, clusterPids } from "../cluster/kwok-cluster.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";
 import {
@@ -812,9 +814,53 @@ test("another field manager's edits to fields the operator owns are taken back; 
   );
 });
 
-test("two operator processes with leader election: only the leader writes; after SIGKILL of the leader the follower takes over once the lease expires", async (t) => {
+type AuditEvent = {
+  stage: string;
+  verb: string;
+  userAgent?: string;
+  requestReceivedTimestamp: string;
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number };
+};
+const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
+
+/** The audit events written to the cluster's audit log since byte `from`, one per request. */
+function auditSince(file: string, from: number): AuditEvent[] {
+  const text = readFileSync(file).subarray(from).toString("utf8");
+  const out: AuditEvent[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const e = JSON.parse(line) as AuditEvent;
+      if (e.stage === "ResponseComplete") out.push(e);
+    } catch {} // the last line may be half written
+  }
+  return out;
+}
+
+const what = (e: AuditEvent) =>
+  `${e.verb} ${e.objectRef?.resource ?? "?"}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ""} ${e.objectRef?.name ?? ""} -> ${e.responseStatus?.code}`;
+
+function tally(events: AuditEvent[]): string {
+  const by = new Map<string, number>();
+  for (const e of events) {
+    const k = `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ""}`;
+    by.set(k, (by.get(k) ?? 0) + 1);
+  }
+  return [...by].map(([k, n]) => `${n} ${k}`).join(", ");
+}
+
+test("two operator processes with leader election: only the leader writes (as the API server's audit log shows); after SIGKILL of the leader the follower takes over once the lease expires", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "fault-leader" });
   const client = clientFor(cluster);
+  // The API server's record of who wrote what (test/support/rel-cluster.ts sets the policy).
+  const auditFile = cluster.local ? auditLogPath(cluster.local.name) : undefined;
+  if (auditFile)
+    assert.ok(
+      existsSync(auditFile),
+      `no audit log at ${auditFile}: cluster ${cluster.local?.name} was created without the audit policy of test/support/rel-cluster.ts (delete it: npm run cluster:down -- --name ${cluster.local?.name})`,
+    );
+  const auditFrom = auditFile ? statSync(auditFile).size : 0;
   const ports = [await freePort(), await freePort()];
   const args = ["--leader-elect", "--lease-namespace", ns];
   const ops = ports.map((p) => runOperator(ns, args, p));
@@ -843,6 +889,12 @@ test("two operator processes with leader election: only the leader writes; after
     lease.spec.holderIdentity.endsWith(`-${leader.child.pid}`),
     "the Lease names the leader",
   );
+  // Each process tells the API server who it is: `archctl/<version> (<identity>)`,
+  // the identity it campaigns with (operator/kube/rest.ts).
+  const leaderIdentity = lease.spec.holderIdentity;
+  const followerIdentity = leaderIdentity.replace(/-\d+$/, `-${follower.child.pid}`);
+  const isFrom = (identity: string) => (e: AuditEvent) =>
+    e.userAgent?.startsWith("archctl/") === true && e.userAgent.endsWith(` (${identity})`);
 
   await applyArch(small("shop", ns, 1, false));
   await cluster.eventually(
@@ -893,7 +945,80 @@ test("two operator processes with leader election: only the leader writes; after
   assert.ok(failoverMs >= 10_000, `failover after ${failoverMs} ms: sooner than the lease allows`);
   assert.ok(failoverMs < 30_000, `failover took ${failoverMs} ms`);
   t.diagnostic(
-    `leader wrote ${leaderWrites} times, follower 0; failover after SIGKILL of the leader: ${failoverMs} ms (lease 15 s, retry 2 s); the new leader wrote ${newWrites} times; leaseTransitions ${lease.spec.leaseTransitions ?? 0} -> ${after.spec.leaseTransitions ?? 0}`,
+    `metrics: leader wrote ${leaderWrites} times, follower 0; failover after SIGKILL of the leader: ${failoverMs} ms (lease 15 s, retry 2 s); the new leader wrote ${newWrites} times; leaseTransitions ${lease.spec.leaseTransitions ?? 0} -> ${after.spec.leaseTransitions ?? 0}`,
+  );
+
+  if (!auditFile) {
+    t.diagnostic("audit: not checked (an existing cluster: its audit log is not ours to read)");
+    return;
+  }
+  // The API server's side. The follower is a follower until its first accepted
+  // write of the Lease (the takeover); until then the only write it may have
+  // sent is the create of the Lease it lost to the leader at start-up (409).
+  const audit = await cluster.eventually(
+    "the new leader's writes in the audit log",
+    async () => {
+      const events = auditSince(auditFile, auditFrom);
+      const applied = events.some(
+        (e) =>
+          isFrom(followerIdentity)(e) &&
+          e.verb === "patch" &&
+          e.objectRef?.resource === "deployments" &&
+          e.objectRef.namespace === ns,
+      );
+      return applied ? events : undefined;
+    },
+    30_000,
+  );
+  const fromLeader = audit.filter(isFrom(leaderIdentity));
+  const fromFollower = audit.filter(isFrom(followerIdentity));
+  const followerWritesAudit = fromFollower.filter((e) => WRITE_VERBS.has(e.verb));
+  const takeover = followerWritesAudit.find(
+    (e) =>
+      e.objectRef?.resource === "leases" &&
+      e.verb === "update" &&
+      (e.responseStatus?.code ?? 0) < 300,
+  );
+  assert.ok(takeover, "no accepted Lease update by the follower in the audit log");
+  const takeoverAt = Date.parse(takeover.requestReceivedTimestamp);
+  assert.ok(takeoverAt >= killedAt, "the follower took the Lease before the leader was killed");
+  const asFollower = fromFollower.filter(
+    (e) => Date.parse(e.requestReceivedTimestamp) < takeoverAt,
+  );
+  const lostRace = (e: AuditEvent) =>
+    e.verb === "create" && e.objectRef?.resource === "leases" && e.responseStatus?.code === 409;
+  const followerWritesWhileFollowing = asFollower.filter(
+    (e) => WRITE_VERBS.has(e.verb) && !lostRace(e),
+  );
+  const followerReads = asFollower.filter((e) => !WRITE_VERBS.has(e.verb)).length;
+  const racesLost = asFollower.filter(lostRace).length;
+  const leaderWritesAudit = fromLeader.filter((e) => WRITE_VERBS.has(e.verb));
+  const leaderObjectWrites = leaderWritesAudit.filter(
+    (e) => e.objectRef?.resource !== "leases" && e.objectRef?.resource !== "events",
+  );
+  const newLeaderWrites = followerWritesAudit.filter(
+    (e) => Date.parse(e.requestReceivedTimestamp) >= takeoverAt,
+  );
+  t.diagnostic(
+    `audit log (${audit.length} events in this test): leader ${leaderIdentity}: ${leaderWritesAudit.length} writes (${tally(leaderWritesAudit)}); follower ${followerIdentity} while following: ${followerWritesWhileFollowing.length} writes, ${racesLost} refused Lease create (the start-up race), ${followerReads} Lease reads; after its takeover: ${newLeaderWrites.length} writes (${tally(newLeaderWrites)})`,
+  );
+  assert.ok(
+    followerReads > 0,
+    "the follower's Lease reads are not in the audit log: wrong user agent?",
+  );
+  assert.deepEqual(followerWritesWhileFollowing.map(what), [], "the follower wrote");
+  assert.ok(racesLost <= 1, `${racesLost} Lease creates by the follower`);
+  assert.ok(
+    leaderObjectWrites.some((e) => e.verb === "patch" && e.objectRef?.resource === "deployments"),
+    `the leader's applies are not in the audit log: ${tally(leaderWritesAudit)}`,
+  );
+  assert.ok(
+    leaderObjectWrites.length >= leaderWrites,
+    `the audit log shows ${leaderObjectWrites.length} object writes by the leader, its metric ${leaderWrites}`,
+  );
+  assert.ok(
+    newLeaderWrites.some((e) => e.verb === "patch" && e.objectRef?.resource === "deployments"),
+    "the new leader's applies are not in the audit log",
   );
 });
 
