@@ -42,6 +42,7 @@ import {
 } from "../support/operator.ts";
 import type { OperatorProcess } from "../support/operator-process.ts";
 import { runOperatorProcess } from "../support/operator-process.ts";
+import { MAIN, tempDir } from "../unit/cli/helpers.ts";
 
 let cluster: TestCluster;
 before(async () => {
@@ -189,11 +190,58 @@ function running(pid: number): boolean {
   }
 }
 
+/** The loopback ports a component listens on, from its command line. */
+function listenPorts(argv: string[]): number[] {
+  const ports = new Set<number>();
+  for (const a of argv) {
+    const secure = /^--secure-port=(\d+)$/.exec(a);
+    if (secure) ports.add(Number(secure[1]));
+    if (/^--listen-[a-z-]*urls=/.test(a))
+      for (const m of a.matchAll(/127\.0\.0\.1:(\d+)/g)) ports.add(Number(m[1]));
+  }
+  return [...ports];
+}
+
+/**
+ * Listens on the ports and resets every connection, until released. A port
+ * the killed process still holds (its last threads exiting) is retried for a
+ * few seconds; one that stays taken is left alone.
+ */
+async function holdPorts(ports: number[]): Promise<{ held: number; release(): Promise<void> }> {
+  const listen = (port: number) =>
+    new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+      const s = createServer((socket) => socket.resetAndDestroy());
+      s.once("error", reject);
+      s.listen(port, "127.0.0.1", () => resolve(s));
+    });
+  const servers: ReturnType<typeof createServer>[] = [];
+  for (const port of ports) {
+    for (let attempt = 0; attempt < 40; attempt++) {
+      try {
+        servers.push(await listen(port));
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+        await sleep(100);
+      }
+    }
+  }
+  return {
+    held: servers.length,
+    release: async () => {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    },
+  };
+}
+
 /**
  * SIGKILLs some of the local cluster's components (by the PIDs kwokctl
  * recorded), waits `downMs`, and starts them again with the same command line,
  * environment and working directory (etcd first), appending to their logs and
- * updating their pid files, so that `cluster down` still finds them.
+ * updating their pid files, so that `cluster down` still finds them. During
+ * `downMs` their ports are held here (every connection reset, as a crashed
+ * server's would be), so that another cluster started on this machine cannot
+ * take them (kwokctl picks free ports).
  */
 async function restartControlPlane(
   name: string,
@@ -232,7 +280,11 @@ async function restartControlPlane(
   };
   for (let i = 0; i < 200 && procs.some((p) => running(p.pid) || holdsFiles(p.pid)); i++)
     await sleep(50);
-  await sleep(downMs);
+  if (downMs > 0) {
+    const hold = await holdPorts(procs.flatMap((p) => listenPorts(p.argv)));
+    await sleep(downMs);
+    await hold.release();
+  }
   for (const p of [...procs].sort((a, b) =>
     a.component === "etcd" ? -1 : b.component === "etcd" ? 1 : 0,
   )) {
@@ -589,6 +641,110 @@ test("API server and etcd restarted under a running operator: watches resume, an
     perInformer <= Math.log2(Math.max(1, (up - down) / 250)) + 3,
     `${perInformer.toFixed(1)} watch restarts per informer in a ${up - down} ms outage: no backoff`,
   );
+});
+
+test("apply --wait rides out an API server blip: exit 0, and its plain output says once that it lost contact and once that the API server answers again", async (t) => {
+  if (!cluster.local) {
+    t.skip("needs the local cluster (restarts its API server)");
+    return;
+  }
+  const ns = await cluster.namespace(t, { prefix: "fault-blip" });
+  const client = clientFor(cluster);
+  await startOperator(t, cluster, ns);
+  // A gate, so that the CLI is still waiting when the API server goes: the pod
+  // needs a GPU node labelled for this test, and the label comes after the blip.
+  const gpu = (await cluster.gpuNodes())[0];
+  assert.ok(gpu, "no GPU node in the cluster");
+  const GATE = "archctl.io/blip-gate";
+  t.after(async () => {
+    await cluster.kubectl(["label", "node", gpu, `${GATE}-`], { reject: false });
+  });
+  const file = join(tempDir(), "blip.yaml");
+  writeFileSync(
+    file,
+    `apiVersion: archctl.io/v1alpha1
+kind: Architecture
+metadata:
+  name: blip
+spec:
+  components:
+    - name: api
+      type: service
+      image: ghcr.io/example/api:1
+      replicas: 1
+      gpu: { pool: gated, count: 1 }
+  gpuPools:
+    - name: gated
+      nodeSelector: { ${GATE}: ${ns} }
+  monitoring: { serviceMonitors: false, dashboard: false }
+`,
+  );
+  const started = Date.now();
+  const cli = spawn(
+    process.execPath,
+    [MAIN, "--kubeconfig", cluster.kubeconfig, "-n", ns, "apply", "-f", file, "--wait"],
+    {
+      env: { ...process.env, NO_COLOR: "1", ARCHCTL_DEBUG: "", CI: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 240_000,
+      killSignal: "SIGKILL",
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  cli.stdout.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  cli.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((r) => cli.once("exit", (code) => r(code)));
+  t.after(() => cli.kill("SIGKILL"));
+
+  // The CLI is following a reconciled, not yet Ready Architecture.
+  await cluster.eventually(
+    "blip reconciled and the CLI following it",
+    async () => {
+      const a = await getArchitecture(client, ns, "blip");
+      return (
+        a?.status?.observedGeneration === a?.metadata.generation &&
+        a?.status?.phase !== "Ready" &&
+        /^\d{4}-\d\d-\d\dT\S+Z /m.test(stderr)
+      );
+    },
+    60_000,
+  );
+  // Down for 4 s (connections to its port reset meanwhile): longer than the
+  // CLI's 1 s between reads, so that it must notice.
+  const down = Date.now();
+  await restartControlPlane(cluster.local.name, ["kube-apiserver"], 4_000);
+  await cluster.eventually(
+    "the API server answers again",
+    async () =>
+      (await cluster.kubectl(["get", "--raw=/readyz"], { reject: false, timeoutMs: 5_000 }))
+        .exitCode === 0,
+    120_000,
+  );
+  const downMs = Date.now() - down;
+  await cluster.kubectl(["label", "node", gpu, `${GATE}=${ns}`, "--overwrite"]);
+  const code = await exited;
+  const tookMs = Date.now() - started;
+
+  const lines = stderr.split("\n");
+  const lost = lines.filter((l) => /^\S+Z lost contact with the API server \(/.test(l));
+  const back = lines.filter((l) => /^\S+Z the API server answers again$/.test(l));
+  t.diagnostic(
+    `API server down ${downMs} ms (SIGKILL -> /readyz ok) while apply --wait ran; apply --wait exit ${code} after ${tookMs} ms; ${lost.length} 'lost contact' line(s), ${back.length} 'answers again' line(s): ${[...lost, ...back].map((l) => JSON.stringify(l.slice(0, 140))).join(" / ")}`,
+  );
+  assert.equal(code, 0, `${stdout}\n${stderr}`);
+  assert.match(stdout, /✓ blip is Ready \(1\/1 components\)/);
+  assert.equal(lost.length, 1, stderr);
+  assert.equal(back.length, 1, stderr);
+  assert.ok(
+    stderr.indexOf(lost[0] as string) < stderr.indexOf(back[0] as string),
+    "'answers again' before 'lost contact'",
+  );
+  assert.ok(!stderr.includes("\u001b["), "escape codes in the plain output");
 });
 
 test("another field manager's edits to fields the operator owns are taken back; fields it does not own are left alone", async (t) => {
