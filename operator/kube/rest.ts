@@ -1,6 +1,8 @@
 // A thin REST client over the kubeconfig's transport. It returns the API server's
 // JSON as it is (no model classes, no Date conversion), so cached objects, watch
 // events and responses all have one shape, and it counts every request.
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { HttpMethod, RequestContext } from "@kubernetes/client-node";
 import type { Dispatcher } from "undici";
@@ -24,14 +26,38 @@ export const APPLY_PATCH = "application/apply-patch+yaml";
 export const MERGE_PATCH = "application/merge-patch+json";
 export const JSON_PATCH = "application/json-patch+json";
 
+/** package.json's version: ../../ from operator/kube/ in a checkout, ../../../ from dist/. */
+function packageVersion(): string {
+  for (const up of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === "archctl" && pkg.version) return pkg.version;
+    } catch {}
+  }
+  return "0.0.0";
+}
+
+/**
+ * What the API server records as the client (audit log, request metrics):
+ * `archctl/<version> (<hostname>-<pid>)`. The part in brackets is this
+ * process, and it is also the operator's default leader-election identity
+ * (operator/manager.ts), so an audit entry names the replica that made it.
+ */
+export const DEFAULT_USER_AGENT = `archctl/${packageVersion()} (${hostname()}-${process.pid})`;
+
 export class KubeRest {
   readonly kc: KubeConfig;
   readonly server: string;
+  readonly userAgent: string;
   private observers: RequestObserver[] = [];
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeConfig, opts: { userAgent?: string } = {}) {
     this.kc = reuseConnections(kc);
     this.server = kc.getCurrentCluster()?.server ?? "";
+    this.userAgent = opts.userAgent ?? DEFAULT_USER_AGENT;
   }
 
   /** Called after every request with its verb, path and HTTP status (0 = no answer). */
@@ -47,6 +73,7 @@ export class KubeRest {
     await this.kc.applySecurityAuthentication(ctx);
     const headers = ctx.getHeaders() as Record<string, string>;
     headers.Accept = "application/json";
+    headers["User-Agent"] = this.userAgent;
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);

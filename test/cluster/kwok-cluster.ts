@@ -56,6 +56,12 @@ export type ClusterOptions = {
   /** Overall time limit for up, readiness included. Default 5 minutes. */
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /**
+   * An audit policy for kube-apiserver (the text of an audit.k8s.io/v1 Policy,
+   * YAML or JSON; default $ARCHCTL_CLUSTER_AUDIT_POLICY). Its log is
+   * auditLogPath(name). Used when the cluster is created, not when it exists.
+   */
+  auditPolicy?: string;
 };
 
 export type ClusterInfo = {
@@ -298,6 +304,23 @@ export function kwokctlConfig(bins: BinaryPaths, tier: ClusterTier): string {
   return `${lines.join("\n")}\n`;
 }
 
+// --- Audit log (optional) ---------------------------------------------------
+
+export const AUDIT_POLICY_ENV = "ARCHCTL_CLUSTER_AUDIT_POLICY";
+
+/** Where kwokctl's binary runtime has kube-apiserver write the audit log. */
+export function auditLogPath(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(clusterDir(name, env), "logs", "audit.log");
+}
+
+/** The config with `kubeAuditPolicy`, the policy written next to it (`<cfg>.audit-policy.yaml`). */
+function withAuditPolicy(config: string, policy: string | undefined, cfg: string): string {
+  if (!policy) return config;
+  const file = `${cfg.replace(/\.yaml$/, "")}.audit-policy.yaml`;
+  writeFileSync(file, policy);
+  return config.replace("\noptions:\n", `\noptions:\n  kubeAuditPolicy: ${file}\n`);
+}
+
 async function checkControllers(kubeconfig: string, env: NodeJS.ProcessEnv): Promise<boolean> {
   // kube-controller-manager: its serviceaccount controller creates `default` in every namespace.
   const sa = await kubectl(
@@ -441,7 +464,10 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterInfo>
       const cfgDir = join(kwokWorkdir(env), "configs");
       mkdirSync(cfgDir, { recursive: true });
       const cfg = join(cfgDir, `${name}.yaml`);
-      writeFileSync(cfg, kwokctlConfig(bins, tier));
+      writeFileSync(
+        cfg,
+        withAuditPolicy(kwokctlConfig(bins, tier), opts.auditPolicy ?? env[AUDIT_POLICY_ENV], cfg),
+      );
       const r = await execa(
         bins.kwokctl,
         ["create", "cluster", "--name", name, "-c", cfg, "--kubeconfig", "", "--timeout", "5m"],

@@ -9,10 +9,12 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
   closeSync,
+  existsSync,
   openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { createServer } from "node:net";
@@ -26,7 +28,7 @@ import { ARCHITECTURES, LEASES, OWNED, resourceFor } from "../../operator/kube/r
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
 import { render } from "../../operator/render/index.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
-import { clusterDir, clusterPids } from "../cluster/kwok-cluster.ts";
+import { auditLogPath, clusterDir, clusterPids } from "../cluster/kwok-cluster.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";
 import {
@@ -40,12 +42,75 @@ import {
 } from "../support/operator.ts";
 import type { OperatorProcess } from "../support/operator-process.ts";
 import { runOperatorProcess } from "../support/operator-process.ts";
+import { MAIN, tempDir } from "../unit/cli/helpers.ts";
 
 let cluster: TestCluster;
 before(async () => {
   cluster = await getCluster("kwok");
   await installCrd(cluster);
+  await gcWatchesArchitectures();
 });
+
+/**
+ * Waits until the garbage collector watches Architectures. It picks up a new
+ * CRD's kind on its next discovery resync (about 30 s later), and children of
+ * an Architecture deleted before then can stay for good: seen once in the
+ * SIGKILL test below on a fresh cluster (a PodDisruptionBudget whose owner was
+ * deleted 15 s after the CRD was installed was still there 2 minutes later).
+ * Probe: an Architecture in `default` (no operator watches it) owning a
+ * ConfigMap; deleted; the ConfigMap must go within 5 s. Repeated until it does.
+ */
+async function gcWatchesArchitectures(): Promise<void> {
+  const client = clientFor(cluster);
+  const CONFIGMAPS = resourceFor("v1", "ConfigMap");
+  const started = Date.now();
+  const probes: string[] = [];
+  try {
+    for (let i = 0; ; i++) {
+      const name = `gc-probe-${process.pid}-${i}`;
+      probes.push(name);
+      const owner = await client.apply<Obj>(
+        architecture(name, "default", {
+          components: [{ name: "api", type: "service", image: "ghcr.io/example/api:1" }],
+        }) as unknown as KubeObject,
+        { fieldManager: "archctl-test", force: true },
+      );
+      await client.apply(
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: {
+            name,
+            namespace: "default",
+            ownerReferences: [
+              {
+                apiVersion: owner.apiVersion,
+                kind: owner.kind,
+                name,
+                uid: owner.metadata.uid as string,
+              },
+            ],
+          },
+        } as KubeObject,
+        { fieldManager: "archctl-test", force: true },
+      );
+      await client.delete(ARCHITECTURES, "default", name);
+      for (let w = 0; w < 20; w++) {
+        if (!(await client.find(CONFIGMAPS, "default", name))) return;
+        await sleep(250);
+      }
+      assert.ok(Date.now() - started < 120_000, "the garbage collector ignores Architectures");
+    }
+  } finally {
+    for (const name of probes) {
+      await client.delete(CONFIGMAPS, "default", name).catch(() => undefined);
+      await client.delete(ARCHITECTURES, "default", name).catch(() => undefined);
+    }
+    process.stderr.write(
+      `# garbage collector watches Architectures: ${probes.length} probe(s), ${Date.now() - started} ms\n`,
+    );
+  }
+}
 
 const SEED = Number(process.env.ARCHCTL_FAULT_SEED ?? 9091);
 const DEPLOYMENTS = resourceFor("apps/v1", "Deployment");
@@ -110,6 +175,11 @@ async function metric(port: number, name: string): Promise<number | undefined> {
   }
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[Math.floor(s.length / 2)] as number) : 0;
+}
+
 /** True while pid runs (a zombie waiting for init to reap it counts as gone). */
 function running(pid: number): boolean {
   try {
@@ -120,11 +190,58 @@ function running(pid: number): boolean {
   }
 }
 
+/** The loopback ports a component listens on, from its command line. */
+function listenPorts(argv: string[]): number[] {
+  const ports = new Set<number>();
+  for (const a of argv) {
+    const secure = /^--secure-port=(\d+)$/.exec(a);
+    if (secure) ports.add(Number(secure[1]));
+    if (/^--listen-[a-z-]*urls=/.test(a))
+      for (const m of a.matchAll(/127\.0\.0\.1:(\d+)/g)) ports.add(Number(m[1]));
+  }
+  return [...ports];
+}
+
+/**
+ * Listens on the ports and resets every connection, until released. A port
+ * the killed process still holds (its last threads exiting) is retried for a
+ * few seconds; one that stays taken is left alone.
+ */
+async function holdPorts(ports: number[]): Promise<{ held: number; release(): Promise<void> }> {
+  const listen = (port: number) =>
+    new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+      const s = createServer((socket) => socket.resetAndDestroy());
+      s.once("error", reject);
+      s.listen(port, "127.0.0.1", () => resolve(s));
+    });
+  const servers: ReturnType<typeof createServer>[] = [];
+  for (const port of ports) {
+    for (let attempt = 0; attempt < 40; attempt++) {
+      try {
+        servers.push(await listen(port));
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+        await sleep(100);
+      }
+    }
+  }
+  return {
+    held: servers.length,
+    release: async () => {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    },
+  };
+}
+
 /**
  * SIGKILLs some of the local cluster's components (by the PIDs kwokctl
  * recorded), waits `downMs`, and starts them again with the same command line,
  * environment and working directory (etcd first), appending to their logs and
- * updating their pid files, so that `cluster down` still finds them.
+ * updating their pid files, so that `cluster down` still finds them. During
+ * `downMs` their ports are held here (every connection reset, as a crashed
+ * server's would be), so that another cluster started on this machine cannot
+ * take them (kwokctl picks free ports).
  */
 async function restartControlPlane(
   name: string,
@@ -163,7 +280,11 @@ async function restartControlPlane(
   };
   for (let i = 0; i < 200 && procs.some((p) => running(p.pid) || holdsFiles(p.pid)); i++)
     await sleep(50);
-  await sleep(downMs);
+  if (downMs > 0) {
+    const hold = await holdPorts(procs.flatMap((p) => listenPorts(p.argv)));
+    await sleep(downMs);
+    await hold.release();
+  }
   for (const p of [...procs].sort((a, b) =>
     a.component === "etcd" ? -1 : b.component === "etcd" ? 1 : 0,
   )) {
@@ -272,31 +393,49 @@ test("an operator SIGKILLed 20 times at random points while Architectures are cr
     }
   }
 
-  // The killer: 20 operators in a row, each SIGKILLed 50-1500 ms after its
-  // caches synced (start-up alone takes longer than that on this machine, and
-  // a kill before the first reconcile proves little), mid-reconcile.
+  // The killer: 20 operators in a row, each SIGKILLed in the middle of its
+  // work: on the k-th write it logs (k = 1-3: an "applied", "generated
+  // credentials", "pruned" or "recreating" line, printed as the API server's
+  // answer arrives), after a further 0-150 ms, so that the kill lands between
+  // two writes of a reconcile, or inside one. The driver keeps every new
+  // operator busy; an operator that has not written k times within 5 s of
+  // syncing is killed then (counted as a kill without a write).
   let kills = 0;
   let killsAfterSync = 0;
   let killsAfterWrites = 0;
   let startupMs = 0;
+  let writesBeforeKills = 0;
+  const killDelays: number[] = [];
+  const WRITE = /"msg":"(applied|generated credentials|pruned|recreating)"/;
   for (let i = 0; i < 20; i++) {
     const spawned = Date.now();
     current = runOperator(ns);
     const proc = current;
-    for (let w = 0; w < 300 && !proc.lines.some((l) => l.includes('"caches synced"')); w++)
-      await sleep(50);
+    const synced = await proc.waitForLine(/"msg":"caches synced"/, { timeoutMs: 15_000 });
     startupMs += Date.now() - spawned;
-    await sleep(50 + killRng() * 1450);
-    current.child.kill("SIGKILL");
-    const code = await current.exited;
+    const k = 1 + Math.floor(killRng() * 3);
+    const delay = Math.floor(killRng() * 150);
+    if (synced) await proc.waitForLine(WRITE, { count: k, timeoutMs: 5_000 });
+    await sleep(delay);
+    const writesSeen = proc.lines.filter((l) => WRITE.test(l)).length;
+    proc.child.kill("SIGKILL");
+    const code = await proc.exited;
     assert.equal(code, null, "killed by the signal");
     kills++;
-    if (current.lines.some((l) => l.includes('"caches synced"'))) killsAfterSync++;
-    if (current.lines.some((l) => /"msg":"(applied|generated credentials|pruned)"/.test(l)))
+    if (proc.lines.some((l) => l.includes('"msg":"caches synced"'))) killsAfterSync++;
+    // Lines seen before the kill was sent: a line still in the pipe when the
+    // process died was printed before, but does not count here.
+    if (writesSeen > 0) {
       killsAfterWrites++;
+      writesBeforeKills += writesSeen;
+      killDelays.push(delay);
+    }
   }
   driving = false;
   await driver;
+  t.diagnostic(
+    `seed ${SEED}: ${kills} SIGKILLs, ${killsAfterSync} after caches synced, ${killsAfterWrites} mid-reconcile (0-150 ms after the 1st-3rd write of that process; ${writesBeforeKills} writes logged before those kills, median delay ${median(killDelays)} ms); mean start-up to synced ${Math.round(startupMs / kills)} ms; driver: ${counts.create} creates, ${counts.change} changes, ${counts.delete} deletes, ${counts.skipped} skipped (terminating), ${counts.raced} raced`,
+  );
 
   // One more operator, left running: everything must converge.
   const started = Date.now();
@@ -332,7 +471,11 @@ test("an operator SIGKILLed 20 times at random points while Architectures are cr
           o.kind !== "Secret" &&
           o.kind !== "PersistentVolumeClaim",
       );
-      return stale.length === 0 ? all : undefined;
+      if (stale.length === 0) return all;
+      // Named in the timeout's message.
+      throw new Error(
+        `still there: ${stale.map((o) => `${o.kind}/${o.metadata.name} (owners ${JSON.stringify(o.metadata.ownerReferences ?? [])}${o.metadata.deletionTimestamp ? ", deleting" : ""})`).join(", ")}`,
+      );
     },
     120_000,
   );
@@ -387,12 +530,12 @@ test("an operator SIGKILLed 20 times at random points while Architectures are cr
   const withoutData = deleted.filter((n) => !secretNames.has(`${n}-cache-credentials`));
 
   t.diagnostic(
-    `seed ${SEED}: ${kills} SIGKILLs (${killsAfterSync} after caches synced, ${killsAfterWrites} after the operator had written; mean start-up to synced ${Math.round(startupMs / kills)} ms); driver: ${counts.create} creates, ${counts.change} changes, ${counts.delete} deletes, ${counts.skipped} skipped (terminating), ${counts.raced} raced`,
-  );
-  t.diagnostic(
     `converged ${convergeMs} ms after the last start: ${final.length} live Architectures Ready, ${checked} owned children checked, ${deleted.length} deleted (${keptSecrets} kept Secrets, ${keptClaims} kept claims, ${withoutData.length} deleted before their credentials were made)`,
   );
-  assert.ok(kills === 20);
+  assert.ok(
+    killsAfterWrites >= kills / 2,
+    `only ${killsAfterWrites} of ${kills} kills came after the process had begun writing`,
+  );
   assert.ok(counts.create + counts.change + counts.delete > 10, "the driver did little");
 });
 
@@ -500,6 +643,110 @@ test("API server and etcd restarted under a running operator: watches resume, an
   );
 });
 
+test("apply --wait rides out an API server blip: exit 0, and its plain output says once that it lost contact and once that the API server answers again", async (t) => {
+  if (!cluster.local) {
+    t.skip("needs the local cluster (restarts its API server)");
+    return;
+  }
+  const ns = await cluster.namespace(t, { prefix: "fault-blip" });
+  const client = clientFor(cluster);
+  await startOperator(t, cluster, ns);
+  // A gate, so that the CLI is still waiting when the API server goes: the pod
+  // needs a GPU node labelled for this test, and the label comes after the blip.
+  const gpu = (await cluster.gpuNodes())[0];
+  assert.ok(gpu, "no GPU node in the cluster");
+  const GATE = "archctl.io/blip-gate";
+  t.after(async () => {
+    await cluster.kubectl(["label", "node", gpu, `${GATE}-`], { reject: false });
+  });
+  const file = join(tempDir(), "blip.yaml");
+  writeFileSync(
+    file,
+    `apiVersion: archctl.io/v1alpha1
+kind: Architecture
+metadata:
+  name: blip
+spec:
+  components:
+    - name: api
+      type: service
+      image: ghcr.io/example/api:1
+      replicas: 1
+      gpu: { pool: gated, count: 1 }
+  gpuPools:
+    - name: gated
+      nodeSelector: { ${GATE}: ${ns} }
+  monitoring: { serviceMonitors: false, dashboard: false }
+`,
+  );
+  const started = Date.now();
+  const cli = spawn(
+    process.execPath,
+    [MAIN, "--kubeconfig", cluster.kubeconfig, "-n", ns, "apply", "-f", file, "--wait"],
+    {
+      env: { ...process.env, NO_COLOR: "1", ARCHCTL_DEBUG: "", CI: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 240_000,
+      killSignal: "SIGKILL",
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  cli.stdout.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  cli.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((r) => cli.once("exit", (code) => r(code)));
+  t.after(() => cli.kill("SIGKILL"));
+
+  // The CLI is following a reconciled, not yet Ready Architecture.
+  await cluster.eventually(
+    "blip reconciled and the CLI following it",
+    async () => {
+      const a = await getArchitecture(client, ns, "blip");
+      return (
+        a?.status?.observedGeneration === a?.metadata.generation &&
+        a?.status?.phase !== "Ready" &&
+        /^\d{4}-\d\d-\d\dT\S+Z /m.test(stderr)
+      );
+    },
+    60_000,
+  );
+  // Down for 4 s (connections to its port reset meanwhile): longer than the
+  // CLI's 1 s between reads, so that it must notice.
+  const down = Date.now();
+  await restartControlPlane(cluster.local.name, ["kube-apiserver"], 4_000);
+  await cluster.eventually(
+    "the API server answers again",
+    async () =>
+      (await cluster.kubectl(["get", "--raw=/readyz"], { reject: false, timeoutMs: 5_000 }))
+        .exitCode === 0,
+    120_000,
+  );
+  const downMs = Date.now() - down;
+  await cluster.kubectl(["label", "node", gpu, `${GATE}=${ns}`, "--overwrite"]);
+  const code = await exited;
+  const tookMs = Date.now() - started;
+
+  const lines = stderr.split("\n");
+  const lost = lines.filter((l) => /^\S+Z lost contact with the API server \(/.test(l));
+  const back = lines.filter((l) => /^\S+Z the API server answers again$/.test(l));
+  t.diagnostic(
+    `API server down ${downMs} ms (SIGKILL -> /readyz ok) while apply --wait ran; apply --wait exit ${code} after ${tookMs} ms; ${lost.length} 'lost contact' line(s), ${back.length} 'answers again' line(s): ${[...lost, ...back].map((l) => JSON.stringify(l.slice(0, 140))).join(" / ")}`,
+  );
+  assert.equal(code, 0, `${stdout}\n${stderr}`);
+  assert.match(stdout, /✓ blip is Ready \(1\/1 components\)/);
+  assert.equal(lost.length, 1, stderr);
+  assert.equal(back.length, 1, stderr);
+  assert.ok(
+    stderr.indexOf(lost[0] as string) < stderr.indexOf(back[0] as string),
+    "'answers again' before 'lost contact'",
+  );
+  assert.ok(!stderr.includes("\u001b["), "escape codes in the plain output");
+});
+
 test("another field manager's edits to fields the operator owns are taken back; fields it does not own are left alone", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "fault-intruder" });
   const client = clientFor(cluster);
@@ -508,75 +755,207 @@ test("another field manager's edits to fields the operator owns are taken back; 
   await converged(cluster, client, ns, "shop", 60_000);
   await settle(op);
 
-  const intrude = (body: object) =>
-    cluster.kubectl(
-      [
-        "apply",
-        "--server-side",
-        "--force-conflicts",
-        "--field-manager=intruder",
-        "-n",
-        ns,
-        "-f",
-        "-",
-      ],
-      { input: JSON.stringify(body) },
-    );
-  const started = Date.now();
-  await intrude({
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: "shop-api", annotations: { "team.io/note": "owned by the team" } },
+  type Deployment = Obj & {
     spec: {
-      replicas: 7,
-      selector: {
-        matchLabels: { "app.kubernetes.io/instance": "shop-api", [ARCHITECTURE_LABEL]: "shop" },
-      },
+      replicas?: number;
+      revisionHistoryLimit?: number;
+      progressDeadlineSeconds?: number;
       template: {
-        metadata: {
-          labels: { "app.kubernetes.io/instance": "shop-api", [ARCHITECTURE_LABEL]: "shop" },
-        },
-        spec: { containers: [{ name: "api", env: [{ name: "VERSION", value: "hacked" }] }] },
-      },
-    },
-  });
-  const back = await cluster.eventually(
-    "replicas and env taken back",
-    async () => {
-      const d = await client.get<Obj>(DEPLOYMENTS, ns, "shop-api");
-      const spec = d.spec as {
-        replicas: number;
-        template: {
-          spec: { containers: { name: string; env?: { name: string; value?: string }[] }[] };
+        metadata?: { annotations?: Record<string, string> };
+        spec: {
+          dnsPolicy?: string;
+          containers: {
+            name: string;
+            image?: string;
+            env?: { name: string; value?: string }[];
+            securityContext?: { readOnlyRootFilesystem?: boolean };
+          }[];
         };
       };
-      const env = spec.template.spec.containers.find((c) => c.name === "api")?.env ?? [];
-      return spec.replicas === 1 && env.find((e) => e.name === "VERSION")?.value === "2"
-        ? d
-        : undefined;
+    };
+  };
+  const api = (d: Deployment) => d.spec.template.spec.containers.find((c) => c.name === "api");
+  // Each field: how to read it, what the intruder writes, and (for the
+  // operator's) what the operator wants; `owner` is its managedFields path.
+  const K_API = 'k:{"name":"api"}';
+  const CONTAINER = ["f:spec", "f:template", "f:spec", "f:containers", K_API];
+  const operatorOwned = [
+    {
+      field: "spec.replicas",
+      read: (d: Deployment) => d.spec.replicas,
+      intruder: 7,
+      desired: 1,
+      owner: ["f:spec", "f:replicas"],
+    },
+    {
+      field: "spec.revisionHistoryLimit",
+      read: (d: Deployment) => d.spec.revisionHistoryLimit,
+      intruder: 50,
+      desired: 5,
+      owner: ["f:spec", "f:revisionHistoryLimit"],
+    },
+    {
+      field: "metadata.labels[app.kubernetes.io/part-of]",
+      read: (d: Deployment) => d.metadata.labels?.["app.kubernetes.io/part-of"],
+      intruder: "intruder",
+      desired: "archctl",
+      owner: ["f:metadata", "f:labels", "f:app.kubernetes.io/part-of"],
+    },
+    {
+      field: "containers[api].image",
+      read: (d: Deployment) => api(d)?.image,
+      intruder: "ghcr.io/evil/api:6",
+      desired: "ghcr.io/example/api:1",
+      owner: [...CONTAINER, "f:image"],
+    },
+    {
+      field: "containers[api].env[VERSION]",
+      read: (d: Deployment) => api(d)?.env?.find((e) => e.name === "VERSION")?.value,
+      intruder: "hacked",
+      desired: "2",
+      owner: [...CONTAINER, "f:env", 'k:{"name":"VERSION"}', "f:value"],
+    },
+    {
+      field: "containers[api].securityContext.readOnlyRootFilesystem",
+      read: (d: Deployment) => api(d)?.securityContext?.readOnlyRootFilesystem,
+      intruder: false,
+      desired: true,
+      owner: [...CONTAINER, "f:securityContext", "f:readOnlyRootFilesystem"],
+    },
+  ];
+  const intruderOwned = [
+    {
+      field: "metadata.annotations[team.io/note]",
+      read: (d: Deployment) => d.metadata.annotations?.["team.io/note"],
+      intruder: "owned by the team",
+      owner: ["f:metadata", "f:annotations", "f:team.io/note"],
+    },
+    {
+      field: "metadata.labels[team.io/owner]",
+      read: (d: Deployment) => d.metadata.labels?.["team.io/owner"],
+      intruder: "payments",
+      owner: ["f:metadata", "f:labels", "f:team.io/owner"],
+    },
+    {
+      field: "spec.template.spec.dnsPolicy",
+      read: (d: Deployment) => d.spec.template.spec.dnsPolicy,
+      intruder: "Default",
+      owner: ["f:spec", "f:template", "f:spec", "f:dnsPolicy"],
+    },
+    {
+      field: "spec.progressDeadlineSeconds",
+      read: (d: Deployment) => d.spec.progressDeadlineSeconds,
+      intruder: 300,
+      owner: ["f:spec", "f:progressDeadlineSeconds"],
+    },
+    {
+      field: "spec.template.metadata.annotations[team.io/scrape]",
+      read: (d: Deployment) => d.spec.template.metadata?.annotations?.["team.io/scrape"],
+      intruder: "true",
+      owner: ["f:spec", "f:template", "f:metadata", "f:annotations", "f:team.io/scrape"],
+    },
+  ];
+  const before = await client.get<Deployment>(DEPLOYMENTS, ns, "shop-api");
+  for (const f of operatorOwned) assert.equal(f.read(before), f.desired, `${f.field} before`);
+
+  const selector = { "app.kubernetes.io/instance": "shop-api", [ARCHITECTURE_LABEL]: "shop" };
+  const started = Date.now();
+  const intruded = await cluster.kubectl(
+    [
+      "apply",
+      "--server-side",
+      "--force-conflicts",
+      "--field-manager=intruder",
+      "-o",
+      "json",
+      "-n",
+      ns,
+      "-f",
+      "-",
+    ],
+    {
+      input: JSON.stringify({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: {
+          name: "shop-api",
+          annotations: { "team.io/note": "owned by the team" },
+          labels: { "team.io/owner": "payments", "app.kubernetes.io/part-of": "intruder" },
+        },
+        spec: {
+          replicas: 7,
+          revisionHistoryLimit: 50,
+          progressDeadlineSeconds: 300,
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels: selector, annotations: { "team.io/scrape": "true" } },
+            spec: {
+              dnsPolicy: "Default",
+              containers: [
+                {
+                  name: "api",
+                  image: "ghcr.io/evil/api:6",
+                  env: [{ name: "VERSION", value: "hacked" }],
+                  securityContext: { readOnlyRootFilesystem: false },
+                },
+              ],
+            },
+          },
+        },
+      }),
+    },
+  );
+  // The intrusion landed in full (the API server's answer to it), so what
+  // follows is the operator's doing.
+  const hit = JSON.parse(intruded.stdout) as Deployment;
+  for (const f of [...operatorOwned, ...intruderOwned])
+    assert.equal(f.read(hit), f.intruder, `the intruder's ${f.field} did not land`);
+
+  const back = await cluster.eventually(
+    "every operator-owned field taken back",
+    async () => {
+      const d = await client.get<Deployment>(DEPLOYMENTS, ns, "shop-api");
+      return operatorOwned.every((f) => f.read(d) === f.desired) ? d : undefined;
     },
     60_000,
   );
   const restoredMs = Date.now() - started;
-  assert.equal(back.metadata.annotations?.["team.io/note"], "owned by the team", "annotation kept");
   const managers = back.metadata.managedFields ?? [];
   const intruder = managers.find((m) => m.manager === "intruder");
-  assert.ok(
-    JSON.stringify(intruder?.fieldsV1 ?? {}).includes("team.io/note"),
-    "the intruder still owns its annotation",
-  );
   const operator = managers.find(
     (m) => m.manager === "archctl-operator" && m.operation === "Apply",
   );
-  assert.ok(
-    JSON.stringify(operator?.fieldsV1 ?? {}).includes('"f:replicas"'),
-    "operator owns replicas again",
-  );
+  const owns = (fields: unknown, path: string[]) =>
+    path.reduce<unknown>(
+      (node, key) =>
+        node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined,
+      fields,
+    ) !== undefined;
+  const takenBack: string[] = [];
+  for (const f of operatorOwned) {
+    assert.ok(owns(operator?.fieldsV1, f.owner), `the operator does not own ${f.field}`);
+    assert.ok(!owns(intruder?.fieldsV1, f.owner), `the intruder still owns ${f.field}`);
+    takenBack.push(f.field);
+  }
+  const leftAlone: string[] = [];
+  for (const f of intruderOwned) {
+    assert.equal(f.read(back), f.intruder, `${f.field} was changed`);
+    assert.ok(owns(intruder?.fieldsV1, f.owner), `the intruder lost ${f.field}`);
+    assert.ok(!owns(operator?.fieldsV1, f.owner), `the operator took ${f.field}`);
+    leftAlone.push(f.field);
+  }
   await settle(op);
-  // Not a fight: after taking them back, nothing moves.
-  const quiet = op.writes;
+  // Not a fight: after taking them back, the operator writes no object again
+  // (its status may still follow the rollout the intrusion started).
+  const objectWrites = async () =>
+    (await op.metrics.apiWrites.get()).values
+      .filter((v) => v.labels.verb !== "status")
+      .reduce((n, v) => n + v.value, 0);
+  const quiet = await objectWrites();
   await sleep(3000);
-  assert.equal(op.writes, quiet, "the operator kept writing");
+  assert.equal(await objectWrites(), quiet, "the operator kept writing");
+  const still = await client.get<Deployment>(DEPLOYMENTS, ns, "shop-api");
+  for (const f of intruderOwned) assert.equal(f.read(still), f.intruder, `${f.field} later`);
   const events = JSON.parse(
     (await cluster.kubectl(["get", "events", "-n", ns, "-o", "json"])).stdout,
   ) as {
@@ -587,13 +966,57 @@ test("another field manager's edits to fields the operator owns are taken back; 
     "a Restored event",
   );
   t.diagnostic(
-    `the intruder's replicas and env were taken back in ${restoredMs} ms; team.io/note kept`,
+    `fields taken back: ${takenBack.length} of ${operatorOwned.length} operator-owned fields the intruder changed (${takenBack.join(", ")}) in ${restoredMs} ms; fields left alone: ${leftAlone.length} of ${intruderOwned.length} the intruder added (${leftAlone.join(", ")}); object writes by the operator in the 3 s after settling: ${(await objectWrites()) - quiet}`,
   );
 });
 
-test("two operator processes with leader election: only the leader writes; after SIGKILL of the leader the follower takes over once the lease expires", async (t) => {
+type AuditEvent = {
+  stage: string;
+  verb: string;
+  userAgent?: string;
+  requestReceivedTimestamp: string;
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number };
+};
+const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
+
+/** The audit events written to the cluster's audit log since byte `from`, one per request. */
+function auditSince(file: string, from: number): AuditEvent[] {
+  const text = readFileSync(file).subarray(from).toString("utf8");
+  const out: AuditEvent[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const e = JSON.parse(line) as AuditEvent;
+      if (e.stage === "ResponseComplete") out.push(e);
+    } catch {} // the last line may be half written
+  }
+  return out;
+}
+
+const what = (e: AuditEvent) =>
+  `${e.verb} ${e.objectRef?.resource ?? "?"}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ""} ${e.objectRef?.name ?? ""} -> ${e.responseStatus?.code}`;
+
+function tally(events: AuditEvent[]): string {
+  const by = new Map<string, number>();
+  for (const e of events) {
+    const k = `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ""}`;
+    by.set(k, (by.get(k) ?? 0) + 1);
+  }
+  return [...by].map(([k, n]) => `${n} ${k}`).join(", ");
+}
+
+test("two operator processes with leader election: only the leader writes (as the API server's audit log shows); after SIGKILL of the leader the follower takes over once the lease expires", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "fault-leader" });
   const client = clientFor(cluster);
+  // The API server's record of who wrote what (test/support/rel-cluster.ts sets the policy).
+  const auditFile = cluster.local ? auditLogPath(cluster.local.name) : undefined;
+  if (auditFile)
+    assert.ok(
+      existsSync(auditFile),
+      `no audit log at ${auditFile}: cluster ${cluster.local?.name} was created without the audit policy of test/support/rel-cluster.ts (delete it: npm run cluster:down -- --name ${cluster.local?.name})`,
+    );
+  const auditFrom = auditFile ? statSync(auditFile).size : 0;
   const ports = [await freePort(), await freePort()];
   const args = ["--leader-elect", "--lease-namespace", ns];
   const ops = ports.map((p) => runOperator(ns, args, p));
@@ -622,6 +1045,12 @@ test("two operator processes with leader election: only the leader writes; after
     lease.spec.holderIdentity.endsWith(`-${leader.child.pid}`),
     "the Lease names the leader",
   );
+  // Each process tells the API server who it is: `archctl/<version> (<identity>)`,
+  // the identity it campaigns with (operator/kube/rest.ts).
+  const leaderIdentity = lease.spec.holderIdentity;
+  const followerIdentity = leaderIdentity.replace(/-\d+$/, `-${follower.child.pid}`);
+  const isFrom = (identity: string) => (e: AuditEvent) =>
+    e.userAgent?.startsWith("archctl/") === true && e.userAgent.endsWith(` (${identity})`);
 
   await applyArch(small("shop", ns, 1, false));
   await cluster.eventually(
@@ -672,7 +1101,80 @@ test("two operator processes with leader election: only the leader writes; after
   assert.ok(failoverMs >= 10_000, `failover after ${failoverMs} ms: sooner than the lease allows`);
   assert.ok(failoverMs < 30_000, `failover took ${failoverMs} ms`);
   t.diagnostic(
-    `leader wrote ${leaderWrites} times, follower 0; failover after SIGKILL of the leader: ${failoverMs} ms (lease 15 s, retry 2 s); the new leader wrote ${newWrites} times; leaseTransitions ${lease.spec.leaseTransitions ?? 0} -> ${after.spec.leaseTransitions ?? 0}`,
+    `metrics: leader wrote ${leaderWrites} times, follower 0; failover after SIGKILL of the leader: ${failoverMs} ms (lease 15 s, retry 2 s); the new leader wrote ${newWrites} times; leaseTransitions ${lease.spec.leaseTransitions ?? 0} -> ${after.spec.leaseTransitions ?? 0}`,
+  );
+
+  if (!auditFile) {
+    t.diagnostic("audit: not checked (an existing cluster: its audit log is not ours to read)");
+    return;
+  }
+  // The API server's side. The follower is a follower until its first accepted
+  // write of the Lease (the takeover); until then the only write it may have
+  // sent is the create of the Lease it lost to the leader at start-up (409).
+  const audit = await cluster.eventually(
+    "the new leader's writes in the audit log",
+    async () => {
+      const events = auditSince(auditFile, auditFrom);
+      const applied = events.some(
+        (e) =>
+          isFrom(followerIdentity)(e) &&
+          e.verb === "patch" &&
+          e.objectRef?.resource === "deployments" &&
+          e.objectRef.namespace === ns,
+      );
+      return applied ? events : undefined;
+    },
+    30_000,
+  );
+  const fromLeader = audit.filter(isFrom(leaderIdentity));
+  const fromFollower = audit.filter(isFrom(followerIdentity));
+  const followerWritesAudit = fromFollower.filter((e) => WRITE_VERBS.has(e.verb));
+  const takeover = followerWritesAudit.find(
+    (e) =>
+      e.objectRef?.resource === "leases" &&
+      e.verb === "update" &&
+      (e.responseStatus?.code ?? 0) < 300,
+  );
+  assert.ok(takeover, "no accepted Lease update by the follower in the audit log");
+  const takeoverAt = Date.parse(takeover.requestReceivedTimestamp);
+  assert.ok(takeoverAt >= killedAt, "the follower took the Lease before the leader was killed");
+  const asFollower = fromFollower.filter(
+    (e) => Date.parse(e.requestReceivedTimestamp) < takeoverAt,
+  );
+  const lostRace = (e: AuditEvent) =>
+    e.verb === "create" && e.objectRef?.resource === "leases" && e.responseStatus?.code === 409;
+  const followerWritesWhileFollowing = asFollower.filter(
+    (e) => WRITE_VERBS.has(e.verb) && !lostRace(e),
+  );
+  const followerReads = asFollower.filter((e) => !WRITE_VERBS.has(e.verb)).length;
+  const racesLost = asFollower.filter(lostRace).length;
+  const leaderWritesAudit = fromLeader.filter((e) => WRITE_VERBS.has(e.verb));
+  const leaderObjectWrites = leaderWritesAudit.filter(
+    (e) => e.objectRef?.resource !== "leases" && e.objectRef?.resource !== "events",
+  );
+  const newLeaderWrites = followerWritesAudit.filter(
+    (e) => Date.parse(e.requestReceivedTimestamp) >= takeoverAt,
+  );
+  t.diagnostic(
+    `audit log (${audit.length} events in this test): leader ${leaderIdentity}: ${leaderWritesAudit.length} writes (${tally(leaderWritesAudit)}); follower ${followerIdentity} while following: ${followerWritesWhileFollowing.length} writes, ${racesLost} refused Lease create (the start-up race), ${followerReads} Lease reads; after its takeover: ${newLeaderWrites.length} writes (${tally(newLeaderWrites)})`,
+  );
+  assert.ok(
+    followerReads > 0,
+    "the follower's Lease reads are not in the audit log: wrong user agent?",
+  );
+  assert.deepEqual(followerWritesWhileFollowing.map(what), [], "the follower wrote");
+  assert.ok(racesLost <= 1, `${racesLost} Lease creates by the follower`);
+  assert.ok(
+    leaderObjectWrites.some((e) => e.verb === "patch" && e.objectRef?.resource === "deployments"),
+    `the leader's applies are not in the audit log: ${tally(leaderWritesAudit)}`,
+  );
+  assert.ok(
+    leaderObjectWrites.length >= leaderWrites,
+    `the audit log shows ${leaderObjectWrites.length} object writes by the leader, its metric ${leaderWrites}`,
+  );
+  assert.ok(
+    newLeaderWrites.some((e) => e.verb === "patch" && e.objectRef?.resource === "deployments"),
+    "the new leader's applies are not in the audit log",
   );
 });
 

@@ -1,8 +1,10 @@
 // Data safety and least privilege on the whole local cluster (kwok tier):
 // generated credentials never change and never leak (operator stderr, events,
-// status, every non-Secret object, archctl's own output), and every pod the
-// five reference blueprints produce is admitted under the `restricted` Pod
-// Security Standard.
+// status, every non-Secret object, archctl's own output, `apply --wait`'s
+// progress lines included), and every pod the five reference blueprints
+// produce, in their dev and prod environments, is admitted under the
+// `restricted` Pod Security Standard: Deployments, StatefulSets, Jobs, and a
+// run of every CronJob (backups and cron components).
 // First: the cluster names, before test/support/cluster.ts is evaluated.
 import "../support/rel-cluster.ts";
 import assert from "node:assert/strict";
@@ -118,15 +120,22 @@ test("generated credentials survive operator restarts and reconciles unchanged, 
   }
   assert.ok(secretValues.length >= 3, `${secretValues.length} generated values`);
 
-  // Restarts (clean and SIGKILL) and reconciles (spec changes, a touched Secret) change nothing.
+  // Restarts (clean and SIGKILL) and reconciles (spec changes, a touched Secret)
+  // change nothing. Each change is applied with --wait (plain lines: not a
+  // terminal), whose progress output is searched below too.
+  const waited: string[] = [];
   for (const [i, signal] of (["SIGTERM", "SIGKILL", "SIGTERM"] as const).entries()) {
     op.child.kill(signal);
     await op.exited;
     logs += op.stderr();
     op = runOperator(ns);
     writeFileSync(file, BLUEPRINT(2 + i));
-    const r = await cli(["apply", "-f", file]);
-    assert.equal(r.code, 0, r.stderr);
+    const r = await cli(["apply", "-f", file, "--wait", "--timeout", "50s"]);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /✓ vault is Ready/);
+    assert.match(r.stderr, /^\d{4}-\d\d-\d\dT\S+Z /m, "no plain progress lines");
+    assert.ok(!r.stderr.includes("\u001b["), "not the plain output");
+    waited.push(r.stdout + r.stderr);
     await converged(cluster, client, ns, "vault", 60_000);
     await cluster.eventually(
       "api scaled",
@@ -156,6 +165,8 @@ test("generated credentials survive operator restarts and reconciles unchanged, 
   // Where a value could leak.
   const outputs: [string, string][] = [];
   outputs.push(["archctl apply", applied.stdout + applied.stderr]);
+  for (const [i, text] of waited.entries())
+    outputs.push([`archctl apply --wait (after restart ${i + 1})`, text]);
   for (const args of [
     ["get"],
     ["get", "-o", "wide"],
@@ -163,6 +174,7 @@ test("generated credentials survive operator restarts and reconciles unchanged, 
     ["get", "vault", "-o", "json"],
     ["status", "vault"],
     ["status", "vault", "-o", "json"],
+    ["status", "vault", "-o", "yaml"],
     ["plan", "-f", file, "-v"],
     ["plan", "-f", file, "-o", "json"],
     ["render", "-f", file, "--objects"],
@@ -216,40 +228,46 @@ type Event = {
   involvedObject: { kind: string; name: string };
 };
 
-test("every pod of the five blueprints is admitted under the restricted Pod Security Standard; a privileged pod is refused", async (t) => {
-  const ns = await cluster.namespace(t, { prefix: "sec-restricted" });
-  await cluster.kubectl([
-    "label",
-    "namespace",
-    ns,
-    "pod-security.kubernetes.io/enforce=restricted",
-    "pod-security.kubernetes.io/enforce-version=latest",
-  ]);
+test("every pod of the five blueprints (dev and prod, CronJob pods included) is admitted under the restricted Pod Security Standard; a privileged pod is refused", async (t) => {
+  const ENVS = ["dev", "prod"] as const;
+  const nsOf: Record<(typeof ENVS)[number], string> = {
+    dev: await cluster.namespace(t, { prefix: "sec-restricted-dev" }),
+    prod: await cluster.namespace(t, { prefix: "sec-restricted-prod" }),
+  };
+  for (const ns of Object.values(nsOf))
+    await cluster.kubectl([
+      "label",
+      "namespace",
+      ns,
+      "pod-security.kubernetes.io/enforce=restricted",
+      "pod-security.kubernetes.io/enforce-version=latest",
+    ]);
   const client = clientFor(cluster);
-  await startOperator(t, cluster, ns, { workers: 2 });
+  await startOperator(t, cluster, nsOf.dev, { workers: 2, namespaces: Object.values(nsOf) });
   const names = ["post", "task-queue", "chat", "trading", "rag"];
-  const archs: Architecture[] = [];
-  for (const name of names) {
-    const text = readFileSync(join(REPO_ROOT, "blueprints", `${name}.yaml`), "utf8");
-    const loaded = loadBlueprint(text, { file: `${name}.yaml`, env: "dev" });
-    assert.ok(loaded.architecture, name);
-    const arch = {
-      ...loaded.architecture,
-      metadata: { ...loaded.architecture.metadata, namespace: ns },
-    };
-    archs.push(arch);
-    await client.apply(arch as unknown as KubeObject, {
-      fieldManager: "archctl-test",
-      force: true,
-    });
-  }
+  const archs: { env: (typeof ENVS)[number]; arch: Architecture }[] = [];
+  for (const env of ENVS)
+    for (const name of names) {
+      const text = readFileSync(join(REPO_ROOT, "blueprints", `${name}.yaml`), "utf8");
+      const loaded = loadBlueprint(text, { file: `${name}.yaml`, env });
+      assert.ok(loaded.architecture, `${name} (${env})`);
+      const arch = {
+        ...loaded.architecture,
+        metadata: { ...loaded.architecture.metadata, namespace: nsOf[env] },
+      };
+      archs.push({ env, arch });
+      await client.apply(arch as unknown as KubeObject, {
+        fieldManager: "archctl-test",
+        force: true,
+      });
+    }
 
   // Negative controls: a privileged pod is refused at admission, and a Deployment
   // of one gets FailedCreate events naming PodSecurity (what the check below looks for).
   const privileged = {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name: "control-privileged", namespace: ns },
+    metadata: { name: "control-privileged", namespace: nsOf.dev },
     spec: {
       containers: [{ name: "c", image: "busybox:1.36", securityContext: { privileged: true } }],
     },
@@ -268,7 +286,7 @@ test("every pod of the five blueprints is admitted under the restricted Pod Secu
     input: stringify({
       apiVersion: "apps/v1",
       kind: "Deployment",
-      metadata: { name: "control-privileged", namespace: ns },
+      metadata: { name: "control-privileged", namespace: nsOf.dev },
       spec: {
         replicas: 1,
         selector: { matchLabels: { app: "control" } },
@@ -277,13 +295,18 @@ test("every pod of the five blueprints is admitted under the restricted Pod Secu
     }),
   });
 
-  const events = async () =>
-    (
-      JSON.parse((await cluster.kubectl(["get", "events", "-n", ns, "-o", "json"])).stdout) as {
-        items: Event[];
-      }
-    ).items;
-  const podSecurityFailures = (list: Event[]) =>
+  const events = async () => {
+    const out: (Event & { namespace: string })[] = [];
+    for (const ns of Object.values(nsOf))
+      for (const e of (
+        JSON.parse((await cluster.kubectl(["get", "events", "-n", ns, "-o", "json"])).stdout) as {
+          items: Event[];
+        }
+      ).items)
+        out.push({ ...e, namespace: ns });
+    return out;
+  };
+  const podSecurityFailures = <E extends Event>(list: E[]) =>
     list.filter((e) => e.reason === "FailedCreate" && /PodSecurity/.test(e.message));
   await cluster.eventually(
     "the control Deployment's FailedCreate event",
@@ -294,35 +317,88 @@ test("every pod of the five blueprints is admitted under the restricted Pod Secu
     60_000,
   );
 
-  // Every workload the operator creates gets its pods.
+  // CronJobs (backups, cron components) make pods only on their schedule: run
+  // each one now, as `kubectl create job --from=cronjob/...` does, so that the
+  // pods of its jobTemplate go through admission like the others.
+  const rendered = archs.map(({ env, arch }) => ({
+    env,
+    ns: arch.metadata.namespace as string,
+    objects: render(arch, { keda: false, serviceMonitors: false }).objects,
+  }));
+  const cronJobs = rendered.flatMap((r) =>
+    r.objects.filter((o) => o.kind === "CronJob").map((o) => ({ ...r, cron: o })),
+  );
+  const manualJobs: { ns: string; name: string; cron: string }[] = [];
+  for (const [i, c] of cronJobs.entries()) {
+    await cluster.eventually(
+      `CronJob ${c.cron.metadata.name} (${c.env})`,
+      async () => client.find<Obj>(resourceFor("batch/v1", "CronJob"), c.ns, c.cron.metadata.name),
+      120_000,
+    );
+    const name = `manual-${i}`;
+    await cluster.kubectl([
+      "create",
+      "job",
+      name,
+      `--from=cronjob/${c.cron.metadata.name}`,
+      "-n",
+      c.ns,
+    ]);
+    manualJobs.push({ ns: c.ns, name, cron: `${c.env}/${c.cron.metadata.name}` });
+  }
+  // Both kinds: datastore backups (prod only) and cron components.
+  const isBackup = (c: (typeof cronJobs)[number]) => /-backup$/.test(c.cron.metadata.name);
+  assert.ok(
+    cronJobs.some((c) => c.env === "prod" && isBackup(c)) && cronJobs.some((c) => !isBackup(c)),
+    `CronJobs: ${manualJobs.map((j) => j.cron)}`,
+  );
+
+  // Every workload the operator creates, and every manual Job, gets its pods.
+  // A dev workload must have all its replicas; a prod one at least its first
+  // pod (prod asks for more CPU, memory and GPUs than the simulated nodes have,
+  // so a StatefulSet may wait on an unschedulable pod 0; admission is per pod
+  // template, and every replica has the same one).
   type Workload = Obj & {
     kind: string;
     spec: { replicas?: number };
     status?: { replicas?: number; active?: number; succeeded?: number; failed?: number };
   };
-  const expected = archs.flatMap((a) =>
-    render(a, { keda: false, serviceMonitors: false }).objects.filter((o) =>
-      ["Deployment", "StatefulSet", "Job"].includes(o.kind),
+  const expected = [
+    ...rendered.flatMap((r) =>
+      r.objects
+        .filter((o) => ["Deployment", "StatefulSet", "Job"].includes(o.kind))
+        .map((o) => ({
+          env: r.env,
+          ns: r.ns,
+          kind: o.kind,
+          apiVersion: o.apiVersion,
+          name: o.metadata.name,
+          want: (o.spec as { replicas?: number }).replicas ?? 1,
+        })),
     ),
-  );
+    ...manualJobs.map((j) => ({
+      env: "manual",
+      ns: j.ns,
+      kind: "Job",
+      apiVersion: "batch/v1",
+      name: j.name,
+      want: 1,
+    })),
+  ];
   const started = Date.now();
   const workloads = await cluster.eventually(
     "every Deployment, StatefulSet and Job has its pods",
     async () => {
       const out: Workload[] = [];
       for (const o of expected) {
-        const w = await client.find<Workload>(
-          resourceFor(o.apiVersion, o.kind),
-          ns,
-          o.metadata.name,
-        );
+        const w = await client.find<Workload>(resourceFor(o.apiVersion, o.kind), o.ns, o.name);
         if (!w) return undefined;
-        const want = (o.spec as { replicas?: number }).replicas ?? 1;
         const have =
           o.kind === "Job"
             ? (w.status?.active ?? 0) + (w.status?.succeeded ?? 0) + (w.status?.failed ?? 0)
             : (w.status?.replicas ?? 0);
-        if (have < Math.min(want, 1) || (o.kind !== "Job" && have < want)) return undefined;
+        const need = o.kind === "Job" || o.env === "prod" ? Math.min(o.want, 1) : o.want;
+        if (have < need) return undefined;
         out.push({ ...w, kind: o.kind });
       }
       return out;
@@ -330,25 +406,34 @@ test("every pod of the five blueprints is admitted under the restricted Pod Secu
     300_000,
   );
   const podsMs = Date.now() - started;
-  const pods = JSON.parse(
-    (await cluster.kubectl(["get", "pods", "-n", ns, "-l", ARCHITECTURE_LABEL, "-o", "json"]))
-      .stdout,
-  ) as { items: { metadata: { name: string } }[] };
+  let podCount = 0;
+  for (const ns of Object.values(nsOf))
+    podCount += (
+      JSON.parse((await cluster.kubectl(["get", "pods", "-n", ns, "-o", "json"])).stdout) as {
+        items: unknown[];
+      }
+    ).items.length;
   const failures = podSecurityFailures(await events()).filter(
     (e) => !e.involvedObject.name.startsWith("control-privileged"),
   );
   assert.deepEqual(
     failures.map(
-      (e) => `${e.involvedObject.kind}/${e.involvedObject.name}: ${e.message.slice(0, 200)}`,
+      (e) =>
+        `${e.namespace} ${e.involvedObject.kind}/${e.involvedObject.name}: ${e.message.slice(0, 200)}`,
     ),
     [],
   );
   // The operator has not marked anything Degraded for an admission reason either.
-  for (const a of archs) {
-    const stored = await client.get<Obj>(ARCHITECTURES, ns, a.metadata.name);
+  for (const { arch } of archs) {
+    const stored = await client.get<Obj>(
+      ARCHITECTURES,
+      arch.metadata.namespace as string,
+      arch.metadata.name,
+    );
     assert.doesNotMatch(JSON.stringify(stored.status ?? {}), /PodSecurity|forbidden/);
   }
+  const per = (env: string) => workloads.filter((_, i) => expected[i]?.env === env).length;
   t.diagnostic(
-    `restricted namespace: ${workloads.length} workloads of 5 blueprints (dev) created ${pods.items.length} pods in ${podsMs} ms, 0 PodSecurity refusals; control: privileged pod refused, privileged Deployment got FailedCreate`,
+    `restricted namespaces: ${workloads.length} workloads with pods (dev ${per("dev")}, prod ${per("prod")}, ${per("manual")} Jobs run from the ${cronJobs.length} CronJobs: ${manualJobs.map((j) => j.cron).join(", ")}), ${podCount} pods in ${podsMs} ms, 0 PodSecurity refusals; control: privileged pod refused, privileged Deployment got FailedCreate`,
   );
 });

@@ -4,15 +4,24 @@
 // five reference blueprints, random --set and --env). Every call must return
 // (never throw) within 2 s: either a valid result or problems that name a
 // line and column. Whatever validates must render, deterministically, into
-// objects with unique, valid names. A smaller sample goes through the CLI
-// (`archctl validate -f`), which must exit 2 without a stack trace.
+// objects with unique, valid names. A sample of the invalid inputs, a quota
+// from every generator, goes through the CLI (`archctl validate -f`), which
+// must exit 2 without a stack trace.
+//
+// No hang goes unnoticed: the calls run in a worker thread that marks each
+// call's start in shared memory, and the test (main thread) terminates the
+// worker and fails, naming the input, when one call has not returned after
+// HANG_MS. (A node:test `timeout` alone cannot do this: a synchronous loop
+// blocks the timer that would fire it.) Each CLI run is killed after CLI_KILL_MS.
 //
 // Repeatable: the seed is fixed (ARCHCTL_FUZZ_SEED overrides it) and printed;
 // ARCHCTL_FUZZ_SCALE=N multiplies the number of runs.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import fc from "fast-check";
 import { parse, stringify } from "yaml";
 import type { LoadedBlueprint } from "../../operator/api/blueprint.ts";
@@ -22,11 +31,19 @@ import type { ValidationResult } from "../../operator/api/validate.ts";
 import { validateArchitecture } from "../../operator/api/validate.ts";
 import type { Capabilities, RenderResult } from "../../operator/render/index.ts";
 import { render } from "../../operator/render/index.ts";
-import { archctl, ROOT, tempDir } from "./cli/helpers.ts";
+import { MAIN, ROOT, tempDir } from "./cli/helpers.ts";
 
 const SEED = Number(process.env.ARCHCTL_FUZZ_SEED ?? 20_260_917);
 const SCALE = Number(process.env.ARCHCTL_FUZZ_SCALE ?? 1);
 const MAX_CASE_MS = 2_000;
+/** A call still running after this long is a hang: the worker is terminated. */
+const HANG_MS = 15_000;
+/** Each `archctl validate` is SIGKILLed after this long (and counts as a failure). */
+const CLI_KILL_MS = 30_000;
+/** The CLI refuses a blueprint file larger than this before parsing it (cli/input.ts). */
+const CLI_MAX_BYTES = 1024 * 1024;
+/** Invalid inputs of each generator that go through the CLI. */
+const CLI_QUOTA = 4;
 const BLUEPRINTS = ["post", "task-queue", "chat", "trading", "rag"] as const;
 const TEXTS = BLUEPRINTS.map((b) => readFileSync(join(ROOT, "blueprints", `${b}.yaml`), "utf8"));
 
@@ -43,10 +60,31 @@ const stats = {
   slowestWhat: "",
 };
 
+/**
+ * Shared with the main thread (the watchdog): [0] = Date.now() when the
+ * current call started, 0 between calls; then the call's label (UTF-8).
+ */
+type Watch = { startedAt: Float64Array; labelLength: Int32Array; label: Uint8Array };
+const LABEL_BYTES = 512;
+function watchOn(buffer: SharedArrayBuffer): Watch {
+  return {
+    startedAt: new Float64Array(buffer, 0, 1),
+    labelLength: new Int32Array(buffer, 8, 1),
+    label: new Uint8Array(buffer, 16, LABEL_BYTES),
+  };
+}
+let watch: Watch | undefined;
+const encoder = new TextEncoder();
+
 function timed<T>(what: string, fn: () => T): T {
+  if (watch) {
+    watch.labelLength[0] = encoder.encodeInto(what.slice(0, LABEL_BYTES / 4), watch.label).written;
+    watch.startedAt[0] = Date.now();
+  }
   const t0 = performance.now();
   const out = fn();
   const ms = performance.now() - t0;
+  if (watch) watch.startedAt[0] = 0;
   if (ms > stats.slowestMs) {
     stats.slowestMs = ms;
     stats.slowestWhat = what;
@@ -141,15 +179,15 @@ function runText(text: string, opts: { env?: string; set?: string[] }, label: st
   return true;
 }
 
-function runValue(value: unknown, label: string): void {
+function runValue(value: unknown, label: string): boolean {
   stats.cases++;
   stats.validateCalls++;
   const v = timed(`validateArchitecture(${label})`, () => validateArchitecture(value));
   checkValidation(v, label);
-  if (v.architecture) {
-    stats.valid++;
-    checkRender(v.architecture, label);
-  }
+  if (!v.architecture) return false;
+  stats.valid++;
+  checkRender(v.architecture, label);
+  return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -558,26 +596,103 @@ const fcOpts = (n: number, salt: number) => ({
   seed: SEED + salt,
   endOnFailure: true,
 });
-const invalidForCli: { text: string; why: string }[] = [];
-const keepForCli = (text: string, why: string) => {
-  if (invalidForCli.length < 400) invalidForCli.push({ text, why });
+
+/** mulberry32: the seeded choice of which invalid inputs go through the CLI. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Sample = { text: string; label: string };
+type GeneratorStats = {
+  name: string;
+  cases: number;
+  valid: number;
+  /** Invalid inputs offered for the CLI sample (reservoir sampling: each as likely). */
+  offered: number;
+  sample: Sample[];
+};
+type FuzzResult = {
+  stats: typeof stats;
+  generators: GeneratorStats[];
+  seconds: number;
 };
 
-test("fuzz: loadBlueprint, validateArchitecture and render never throw and stay under 2 s per call", (t) => {
+/** Every generator below, in order; each gets CLI_QUOTA inputs in the CLI sample. */
+const GENERATORS = [
+  "random bytes",
+  "random text",
+  "random YAML",
+  "text mutations",
+  "structural mutations",
+  "alias bombs",
+  "deep nesting",
+  "huge strings",
+  "duplicate keys",
+  "arbitrary values",
+  "mutated Architectures",
+  "grammar-built Architectures",
+] as const;
+type GeneratorName = (typeof GENERATORS)[number];
+
+/** Runs every generator (in the worker thread) and returns the counts and the CLI sample. */
+function fuzz(): FuzzResult {
   const started = performance.now();
+  const pick = prng(SEED);
+  const gens = new Map<GeneratorName, GeneratorStats>(
+    GENERATORS.map((name) => [name, { name, cases: 0, valid: 0, offered: 0, sample: [] }]),
+  );
+  const gen = (name: GeneratorName) => gens.get(name) as GeneratorStats;
+  /** Counts one case of a generator; an invalid one is offered for the CLI sample. */
+  const count = (name: GeneratorName, valid: boolean, cli?: () => string | undefined) => {
+    const g = gen(name);
+    g.cases++;
+    if (valid) {
+      g.valid++;
+      return;
+    }
+    if (!cli) return;
+    g.offered++;
+    let slot = g.sample.length;
+    if (slot >= CLI_QUOTA) {
+      slot = Math.floor(pick() * g.offered);
+      if (slot >= CLI_QUOTA) return;
+    }
+    const text = cli();
+    if (text !== undefined) g.sample[slot] = { text, label: name };
+  };
+  /** A value as a blueprint file, if it is still invalid as one (the CLI must exit 2). */
+  const asFile = (value: unknown, label: string) => () => {
+    let text: string;
+    try {
+      text = stringify(value);
+    } catch {
+      return undefined;
+    }
+    const r = timed(`loadBlueprint(${label} as YAML)`, () =>
+      loadBlueprint(text, { file: "fuzz.yaml" }),
+    );
+    return r.architecture ? undefined : text;
+  };
   const parsed = TEXTS.map((tx) => parse(tx) as unknown);
 
   // 1. Random bytes and random text.
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => {
       const text = Buffer.from(bytes).toString("utf8");
-      if (!runText(text, {}, "random bytes")) keepForCli(text, "random bytes");
+      count("random bytes", runText(text, {}, "random bytes"), () => text);
     }),
     fcOpts(1500, 1),
   );
   fc.assert(
     fc.property(fc.string({ unit: "binary", maxLength: 512 }), (text) => {
-      runText(text, {}, "random text");
+      count("random text", runText(text, {}, "random text"), () => text);
     }),
     fcOpts(1000, 2),
   );
@@ -586,7 +701,7 @@ test("fuzz: loadBlueprint, validateArchitecture and render never throw and stay 
   fc.assert(
     fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
       const text = stringify(value);
-      if (!runText(text, {}, "random YAML")) keepForCli(text, "random YAML");
+      count("random YAML", runText(text, {}, "random YAML"), () => text);
     }),
     fcOpts(1000, 3),
   );
@@ -605,8 +720,8 @@ test("fuzz: loadBlueprint, validateArchitecture and render never throw and stay 
           { ...(env !== undefined ? { env } : {}), set },
           `${BLUEPRINTS[which]} text-mutated`,
         );
-        if (!ok && set.length === 0 && env === undefined)
-          keepForCli(text, `${BLUEPRINTS[which]} text-mutated`);
+        // The CLI gets the file alone: only inputs invalid without --env/--set.
+        count("text mutations", ok, set.length === 0 && env === undefined ? () => text : undefined);
       },
     ),
     fcOpts(1800, 4),
@@ -621,7 +736,7 @@ test("fuzz: loadBlueprint, validateArchitecture and render never throw and stay 
       (which, m, env) => {
         const text = stringify(mutateStruct(parsed[which], m), { aliasDuplicateObjects: false });
         const ok = runText(text, env ? { env } : {}, `${BLUEPRINTS[which]} ${m.op}`);
-        if (!ok && !env) keepForCli(text, `${BLUEPRINTS[which]} ${m.op}`);
+        count("structural mutations", ok, env ? undefined : () => text);
       },
     ),
     fcOpts(1200, 5),
@@ -634,29 +749,31 @@ test("fuzz: loadBlueprint, validateArchitecture and render never throw and stay 
       fc.integer({ min: 1, max: 12 }),
       (levels, width) => {
         const text = aliasBomb(levels, width);
-        runText(text, {}, `alias bomb ${levels}x${width}`);
-        keepForCli(text, "alias bomb");
+        count("alias bombs", runText(text, {}, `alias bomb ${levels}x${width}`), () => text);
       },
     ),
     fcOpts(150, 6),
   );
   fc.assert(
     fc.property(fc.nat(), fc.integer({ min: 1, max: 5_000 }), (kind, depth) => {
-      runText(deepNesting(kind, depth), {}, `deep nesting ${kind % 4}/${depth}`);
+      const text = deepNesting(kind, depth);
+      count("deep nesting", runText(text, {}, `deep nesting ${kind % 4}/${depth}`), () => text);
     }),
     fcOpts(200, 7),
   );
   fc.assert(
     fc.property(fc.integer({ min: 1_000, max: 2_000_000 }), fc.nat(), (size, where) => {
-      runText(hugeString(size, where), {}, `huge string ${size}`);
+      const text = hugeString(size, where);
+      count("huge strings", runText(text, {}, `huge string ${size}`), () => text);
     }),
     fcOpts(60, 8),
   );
   fc.assert(
     fc.property(fc.nat(), fc.nat(), (n, where) => {
       const text = duplicateKeys(n, where);
-      assert.equal(runText(text, {}, "duplicate key"), false, "a duplicate key was accepted");
-      keepForCli(text, "duplicate key");
+      const ok = runText(text, {}, "duplicate key");
+      assert.equal(ok, false, "a duplicate key was accepted");
+      count("duplicate keys", ok, () => text);
     }),
     fcOpts(300, 9),
   );
@@ -664,7 +781,7 @@ test("fuzz: loadBlueprint, validateArchitecture and render never throw and stay 
   // 6. validateArchitecture on arbitrary values and on mutated valid Architectures.
   fc.assert(
     fc.property(fc.anything({ maxDepth: 4, withNullPrototype: true, withMap: true }), (v) => {
-      runValue(v, "anything");
+      count("arbitrary values", runValue(v, "anything"), asFile(v, "anything"));
     }),
     fcOpts(1000, 10),
   );
@@ -677,65 +794,221 @@ test("fuzz: loadBlueprint, validateArchitecture and render never throw and stay 
   );
   fc.assert(
     fc.property(fc.nat({ max: resolved.length - 1 }), structMutation, (which, m) => {
-      runValue(mutateStruct(resolved[which], m), `architecture ${m.op}`);
+      const value = mutateStruct(resolved[which], m);
+      const label = `architecture ${m.op}`;
+      count("mutated Architectures", runValue(value, label), asFile(value, label));
     }),
     fcOpts(1500, 11),
   );
 
   // 7. Grammar-built Architectures: whatever validates renders with unique names.
-  let grammarValid = 0;
   fc.assert(
     fc.property(architectureArb, (a) => {
-      const before = stats.valid;
-      runValue(
-        a,
-        `grammar ${a.metadata.name}: ${(a.spec.components as { name: string; type: string }[]).map((c) => `${c.name}:${c.type}`).join(",")}`,
-      );
-      if (stats.valid > before) grammarValid++;
+      const label = `grammar ${a.metadata.name}: ${(a.spec.components as { name: string; type: string }[]).map((c) => `${c.name}:${c.type}`).join(",")}`;
+      count("grammar-built Architectures", runValue(a, label), asFile(a, label));
     }),
     fcOpts(2500, 12),
   );
-  t.diagnostic(`grammar-built Architectures: ${grammarValid} of ${runs(2500)} valid and rendered`);
 
-  const seconds = (performance.now() - started) / 1000;
-  t.diagnostic(
-    `seed ${SEED}: ${stats.cases} cases in ${seconds.toFixed(1)} s ` +
-      `(loadBlueprint ${stats.loadCalls}, validateArchitecture ${stats.validateCalls}, render ${stats.renderCalls}; ${stats.valid} valid)`,
-  );
-  t.diagnostic(`slowest call: ${stats.slowestMs.toFixed(1)} ms (${stats.slowestWhat})`);
-  assert.ok(stats.cases >= 10_000 * Math.min(1, SCALE), `only ${stats.cases} cases`);
-});
-
-test("fuzz through the CLI: archctl validate -f exits 2 with a message, never a stack trace", async (t) => {
-  assert.ok(invalidForCli.length >= 50, `only ${invalidForCli.length} invalid samples kept`);
-  const dir = tempDir();
-  // Every 8th sample, so each generator is represented.
-  const step = Math.max(1, Math.floor(invalidForCli.length / 50));
-  const sample = invalidForCli.filter((_, i) => i % step === 0).slice(0, 50);
-  const started = performance.now();
-  let next = 0;
-  const failures: string[] = [];
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      const c = sample[i];
-      if (!c) return;
-      const file = join(dir, `case-${i}.yaml`);
-      writeFileSync(file, c.text);
-      const r = await archctl(["validate", "-f", file]);
-      const where = `case ${i} (${c.why})`;
-      if (r.code !== 2) failures.push(`${where}: exit ${r.code}: ${r.stderr.slice(0, 300)}`);
-      if (/\n\s+at .+:\d+:\d+\)?\n/.test(r.stderr) || /internal error/.test(r.stderr))
-        failures.push(`${where}: stack trace or internal error: ${r.stderr.slice(0, 300)}`);
-      if (!/invalid/.test(r.stderr))
-        failures.push(`${where}: no verdict: ${r.stderr.slice(0, 200)}`);
-      if (!/:\d+:\d+/.test(r.stdout + r.stderr))
-        failures.push(`${where}: no file:line:col in the output`);
-    }
+  return {
+    stats: { ...stats },
+    generators: [...gens.values()],
+    seconds: (performance.now() - started) / 1000,
   };
-  await Promise.all([worker(), worker()]);
-  t.diagnostic(
-    `${sample.length} CLI runs in ${((performance.now() - started) / 1000).toFixed(1)} s, ${failures.length} failures`,
-  );
-  assert.deepEqual(failures, []);
-});
+}
+
+// ---------------------------------------------------------------------------
+// The worker thread runs fuzz(); the main thread watches it and runs the tests.
+
+type WorkerMessage =
+  | { type: "done"; result: FuzzResult }
+  | { type: "failed"; message: string; stack?: string };
+
+const role = isMainThread ? undefined : (workerData as { role?: string } | null)?.role;
+if (role === "fuzz" || role === "hang") {
+  watch = watchOn((workerData as { buffer: SharedArrayBuffer }).buffer);
+  let message: WorkerMessage;
+  try {
+    // "hang": the watchdog's own check, a call that never returns.
+    if (role === "hang")
+      timed("an endless loop (the watchdog's self-check)", () => {
+        for (;;);
+      });
+    message = { type: "done", result: fuzz() };
+  } catch (err) {
+    const e = err as Error;
+    message = {
+      type: "failed",
+      message: e.message ?? String(err),
+      ...(e.stack ? { stack: e.stack } : {}),
+    };
+  }
+  parentPort?.postMessage(message);
+}
+
+/** fuzz() in a worker thread, terminated (and failed) when one call hangs. */
+function fuzzInWorker(
+  signal: AbortSignal,
+  opts: { role?: "fuzz" | "hang"; hangMs?: number } = {},
+): Promise<FuzzResult> {
+  const hangMs = opts.hangMs ?? HANG_MS;
+  const buffer = new SharedArrayBuffer(16 + LABEL_BYTES);
+  const w = watchOn(buffer);
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { role: opts.role ?? "fuzz", buffer },
+  });
+  return new Promise<FuzzResult>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: Error | undefined, result?: FuzzResult) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(watchdog);
+      signal.removeEventListener("abort", cancel);
+      void worker.terminate();
+      if (err) reject(err);
+      else resolve(result as FuzzResult);
+    };
+    const watchdog = setInterval(() => {
+      const at = w.startedAt[0] ?? 0;
+      if (at > 0 && Date.now() - at > hangMs) {
+        const label = new TextDecoder().decode(w.label.slice(0, w.labelLength[0]));
+        finish(
+          new Error(
+            `a hang: ${label} has not returned after ${((Date.now() - at) / 1000).toFixed(0)} s (seed ${SEED}; the worker was terminated)`,
+          ),
+        );
+      }
+    }, 250);
+    const cancel = () => finish(new Error("cancelled (test timeout)"));
+    signal.addEventListener("abort", cancel);
+    worker.on("message", (m: WorkerMessage) => {
+      if (m.type === "done") finish(undefined, m.result);
+      else finish(Object.assign(new Error(m.message), m.stack ? { stack: m.stack } : {}));
+    });
+    worker.on("error", (err) => finish(err));
+    worker.on("exit", (code) =>
+      finish(new Error(`the fuzz worker exited (${code}) without a result`)),
+    );
+  });
+}
+
+/** `archctl validate -f file`, SIGKILLed after CLI_KILL_MS. */
+function validateWithCli(
+  file: string,
+): Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      NO_COLOR: "1",
+      ARCHCTL_DEBUG: "",
+    };
+    delete env.FORCE_COLOR;
+    const child = spawn(process.execPath, [MAIN, "validate", "-f", file], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: CLI_KILL_MS,
+      killSignal: "SIGKILL",
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+let result: FuzzResult | undefined;
+
+if (isMainThread) {
+  test("the hang watchdog terminates a worker stuck in a call and names the call", {
+    timeout: 60_000,
+  }, async (t) => {
+    const started = Date.now();
+    await assert.rejects(
+      fuzzInWorker(t.signal, { role: "hang", hangMs: 1_000 }),
+      /a hang: an endless loop \(the watchdog's self-check\) has not returned after \d+ s/,
+    );
+    t.diagnostic(`stuck call detected and its worker terminated after ${Date.now() - started} ms`);
+  });
+
+  test("fuzz: loadBlueprint, validateArchitecture and render never throw, never hang, and stay under 2 s per call", {
+    timeout: 15 * 60_000 * Math.max(1, SCALE),
+  }, async (t) => {
+    result = await fuzzInWorker(t.signal);
+    const s = result.stats;
+    for (const g of result.generators)
+      t.diagnostic(
+        `${g.name}: ${g.cases} cases (${g.valid} valid, ${g.cases - g.valid} invalid), ${g.sample.length} to the CLI`,
+      );
+    t.diagnostic(
+      `seed ${SEED}: ${s.cases} cases in ${result.seconds.toFixed(1)} s ` +
+        `(loadBlueprint ${s.loadCalls}, validateArchitecture ${s.validateCalls}, render ${s.renderCalls}; ${s.valid} valid)`,
+    );
+    t.diagnostic(`slowest call: ${s.slowestMs.toFixed(1)} ms (${s.slowestWhat})`);
+    assert.equal(
+      result.generators.reduce((n, g) => n + g.cases, 0),
+      s.cases,
+      "a case not counted by its generator",
+    );
+    assert.ok(s.cases >= 10_000 * Math.min(1, SCALE), `only ${s.cases} cases`);
+  });
+
+  test("fuzz through the CLI: archctl validate -f exits 2 with a message, never a stack trace, never a hang; every generator represented", {
+    timeout: 10 * 60_000,
+  }, async (t) => {
+    assert.ok(result, "no samples: the in-process fuzz did not finish");
+    const short = result.generators.filter((g) => g.sample.length < CLI_QUOTA);
+    assert.deepEqual(
+      short.map((g) => `${g.name}: ${g.sample.length} of ${CLI_QUOTA}`),
+      [],
+      "generators with too few invalid inputs for the CLI",
+    );
+    const sample = result.generators.flatMap((g) => g.sample);
+    const dir = tempDir();
+    const started = performance.now();
+    let next = 0;
+    const failures: string[] = [];
+    const perGenerator = new Map<string, number>();
+    let tooBig = 0;
+    const worker = async () => {
+      for (;;) {
+        const i = next++;
+        const c = sample[i];
+        if (!c) return;
+        const file = join(dir, `case-${i}.yaml`);
+        writeFileSync(file, c.text);
+        const r = await validateWithCli(file);
+        perGenerator.set(c.label, (perGenerator.get(c.label) ?? 0) + 1);
+        const where = `case ${i} (${c.label}, ${file})`;
+        if (r.signal)
+          failures.push(`${where}: killed after ${CLI_KILL_MS} ms (${r.signal}): a hang`);
+        else if (r.code !== 2) failures.push(`${where}: exit ${r.code}: ${r.stderr.slice(0, 300)}`);
+        if (/\n\s+at .+:\d+:\d+\)?\n/.test(r.stderr) || /internal error/.test(r.stderr))
+          failures.push(`${where}: stack trace or internal error: ${r.stderr.slice(0, 300)}`);
+        if (Buffer.byteLength(c.text) > CLI_MAX_BYTES) {
+          // Refused before it is parsed, in one line.
+          tooBig++;
+          if (!/is more than the 1 MiB a blueprint may have\n$/.test(r.stderr))
+            failures.push(`${where}: too big, but: ${r.stderr.slice(0, 200)}`);
+          continue;
+        }
+        if (!/invalid/.test(r.stderr))
+          failures.push(`${where}: no verdict: ${r.stderr.slice(0, 200)}`);
+        if (!/:\d+:\d+/.test(r.stdout + r.stderr))
+          failures.push(`${where}: no file:line:col in the output`);
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    t.diagnostic(
+      `${sample.length} CLI runs in ${((performance.now() - started) / 1000).toFixed(1)} s (${tooBig} over 1 MiB, refused unread), ${failures.length} failures; per generator: ${[...perGenerator].map(([g, n]) => `${g} ${n}`).join(", ")}`,
+    );
+    assert.equal(sample.length, GENERATORS.length * CLI_QUOTA);
+    assert.deepEqual(failures, []);
+  });
+}
