@@ -350,6 +350,32 @@ test("a leader whose connection hangs steps down at the renew deadline, before a
   await a.stop();
 });
 
+test("operator run exits 1 as soon as it can no longer renew its lease (client-go's choice), within the renew deadline", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "rt-lost-exit" });
+  const proxy = await tcpProxy(apiServerAddress());
+  t.after(() => proxy.close());
+  const leaseName = "archctl-lost";
+  const holders = await watchLease(t, ns, leaseName);
+  const a = runOperatorProcess(kubeconfigFor(t, proxy.url), ns, {
+    extra: ["--leader-elect", "--lease-namespace", ns, "--lease-name", leaseName],
+  });
+  t.after(() => a.child.kill("SIGKILL"));
+  await cluster.eventually("a leads", async () => holders.at(-1)?.holder === identityOf(a), 30_000);
+  proxy.freeze();
+  const frozenAt = Date.now();
+  const code = await exitWithin(a, 20_000);
+  const exitedMs = Date.now() - frozenAt;
+  assert.equal(code, 1, `exit code; output:\n${a.output().slice(-2000)}`);
+  // Renew deadline: 10 s from the start of the last successful renew (at most
+  // the freeze itself); a successor could take over 15 s after it.
+  assert.ok(exitedMs < 12_000, `exited ${exitedMs} ms after its connection froze`);
+  assert.match(
+    a.output(),
+    /"msg":"lost leadership; exiting so that a restart rejoins as a follower"/,
+  );
+  t.diagnostic(`exited 1 ${exitedMs} ms after its connection froze (renew deadline 10 s)`);
+});
+
 test("KEDA installed while the operator runs: ScaledObject replaces the CPU HPA and KedaMissing clears; removed again, the HPA returns", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "rt-keda" });
   const client = clientFor(cluster);
