@@ -7,6 +7,7 @@ import { COMMANDS } from "./commands/index.ts";
 import { UserError } from "./context.ts";
 import { EXIT_CODES_HELP, ExitCode } from "./exit-codes.ts";
 import { packageVersion } from "./input.ts";
+import { installDefaultInterrupt } from "./signals.ts";
 
 export function buildProgram(): Command {
   const program = new Command("archctl")
@@ -76,9 +77,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.on("SIGINT", () => {
-  process.exit(ExitCode.INTERRUPTED);
-});
+// Ctrl-C exits 130 at once, unless the running command shuts down in order
+// by itself (operator run): see signals.ts.
+installDefaultInterrupt();
 // Writing to a closed pipe (archctl render | head) is not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(ExitCode.OK);

@@ -1,110 +1,210 @@
 // archctl operator run: the operator in the foreground, against the current
 // kubeconfig (for development) or in-cluster (the container's command).
 import type { Command } from "commander";
-import { Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+import type { Operator, OperatorOptions } from "../../operator/manager.ts";
 import type { LogLevel } from "../../operator/runtime/logger.ts";
+import type { GlobalOptions } from "../context.ts";
 import { contextOf, UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { connectionError } from "../kube-errors.ts";
+import { takeOverShutdownSignals } from "../signals.ts";
 
-interface RunOptions {
+/** What commander hands the action. */
+export interface RunFlags {
   watchNamespaces?: string;
   workers: string;
   resync: string;
   metricsAddress: string;
-  leaderElect: boolean;
+  /** A string only when it came from ARCHCTL_LEADER_ELECT (checked in the action, not at start-up). */
+  leaderElect: boolean | string;
   leaseNamespace?: string;
+  leaseName: string;
   logLevel: LogLevel;
 }
 
-const env = (name: string, fallback: string): string => process.env[name] ?? fallback;
+/** true/false as flags and environment variables spell them; undefined for anything else. */
+export function parseBool(value: string): boolean | undefined {
+  const v = value.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(v)) return true;
+  if (["false", "0", "no", "off"].includes(v)) return false;
+  return undefined;
+}
 
-export function register(program: Command): void {
-  const operator = program.command("operator").description("run the archctl operator");
-  operator
-    .command("run")
-    .description("run the operator in the foreground until SIGTERM/SIGINT")
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The flags of `operator run`, with defaults from `env`. */
+export function addRunOptions(cmd: Command, env: NodeJS.ProcessEnv = process.env): Command {
+  const fromEnv = (name: string, fallback: string): string => env[name] ?? fallback;
+  return cmd
     .option(
       "--watch-namespaces <list>",
       "comma-separated namespaces to watch (default: all; env ARCHCTL_WATCH_NAMESPACES)",
-      process.env.ARCHCTL_WATCH_NAMESPACES,
+      env.ARCHCTL_WATCH_NAMESPACES,
     )
     .option(
       "--workers <n>",
       "concurrent reconciles (env ARCHCTL_WORKERS)",
-      env("ARCHCTL_WORKERS", "4"),
+      fromEnv("ARCHCTL_WORKERS", "4"),
     )
     .option(
       "--resync <seconds>",
       "reconcile everything this often (env ARCHCTL_RESYNC_SECONDS)",
-      env("ARCHCTL_RESYNC_SECONDS", "300"),
+      fromEnv("ARCHCTL_RESYNC_SECONDS", "300"),
     )
     .option(
       "--metrics-address <host:port>",
       "serve /metrics, /healthz, /readyz here; empty disables (env ARCHCTL_METRICS_ADDRESS)",
-      env("ARCHCTL_METRICS_ADDRESS", "127.0.0.1:8080"),
+      fromEnv("ARCHCTL_METRICS_ADDRESS", "127.0.0.1:8080"),
     )
-    .option(
-      "--leader-elect",
-      "hold a Lease so that only one replica writes (env ARCHCTL_LEADER_ELECT=true)",
-      env("ARCHCTL_LEADER_ELECT", "false") === "true",
+    .addOption(
+      new Option(
+        "--leader-elect [bool]",
+        "hold a Lease so that only one replica writes; --leader-elect=false or --no-leader-elect turns it off (env ARCHCTL_LEADER_ELECT)",
+      )
+        .argParser((value: string) => {
+          const b = parseBool(value);
+          if (b === undefined) throw new InvalidArgumentError("use true or false.");
+          return b;
+        })
+        .default(fromEnv("ARCHCTL_LEADER_ELECT", "false")),
     )
+    .addOption(new Option("--no-leader-elect", "do not take part in leader election"))
     .option(
       "--lease-namespace <ns>",
       "namespace of the leader Lease (env POD_NAMESPACE)",
-      process.env.POD_NAMESPACE,
+      env.POD_NAMESPACE,
+    )
+    .option(
+      "--lease-name <name>",
+      "name of the leader Lease; the chart's RBAC allows only archctl-operator (env ARCHCTL_LEASE_NAME)",
+      fromEnv("ARCHCTL_LEASE_NAME", "archctl-operator"),
     )
     .addOption(
       new Option("--log-level <level>", "debug, info, warn or error (env ARCHCTL_LOG_LEVEL)")
         .choices(["debug", "info", "warn", "error"])
-        .default(env("ARCHCTL_LOG_LEVEL", "info")),
-    )
+        .default(fromEnv("ARCHCTL_LOG_LEVEL", "info")),
+    );
+}
+
+/** Checks the flags and turns them into the operator's options. Throws UserError (exit 2). */
+export function operatorOptionsFrom(
+  flags: RunFlags,
+  globals: Pick<GlobalOptions, "kubeconfig" | "context" | "namespace">,
+): OperatorOptions {
+  const workers = Number(flags.workers);
+  const resync = Number(flags.resync);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new UserError(`--workers must be a positive whole number, not '${flags.workers}'`);
+  if (!Number.isFinite(resync) || resync < 1)
+    throw new UserError(`--resync must be a number of seconds, not '${flags.resync}'`);
+  const leaderElection =
+    typeof flags.leaderElect === "boolean" ? flags.leaderElect : parseBool(flags.leaderElect);
+  if (leaderElection === undefined)
+    throw new UserError(
+      `ARCHCTL_LEADER_ELECT must be true or false, not '${flags.leaderElect}' (or pass --leader-elect=true|false)`,
+    );
+  if (flags.leaseName.length > 253 || !DNS_SUBDOMAIN.test(flags.leaseName))
+    throw new UserError(
+      `--lease-name must be a DNS subdomain (lower-case letters, digits, '-' and '.'), not '${flags.leaseName}'`,
+    );
+  return {
+    ...(globals.kubeconfig ? { kubeconfig: globals.kubeconfig } : {}),
+    ...(globals.context ? { context: globals.context } : {}),
+    namespaces: (flags.watchNamespaces ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    workers,
+    resyncSeconds: resync,
+    metricsAddress: flags.metricsAddress,
+    leaderElection,
+    leaseNamespace: flags.leaseNamespace ?? globals.namespace ?? "default",
+    leaseName: flags.leaseName,
+    logLevel: flags.logLevel,
+  };
+}
+
+export function register(program: Command): void {
+  const operator = program.command("operator").description("run the archctl operator");
+  addRunOptions(
+    operator.command("run").description("run the operator in the foreground until SIGTERM/SIGINT"),
+  )
     .addHelpText(
       "after",
       `
+SIGTERM or Ctrl-C (SIGINT): take no new work, finish the reconciles in flight,
+release the lease, exit 0. A second signal exits at once (130). A leader that
+loses its lease exits 1 at once, so that its restart rejoins as a follower.
+
 Examples:
   archctl operator run                                 all namespaces, current kubeconfig
   archctl operator run --watch-namespaces team-a,team-b --workers 8
   archctl operator run --leader-elect --lease-namespace archctl-system`,
     )
-    .action(async (opts: RunOptions, cmd: Command) => {
+    .action(async (flags: RunFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const workers = Number(opts.workers);
-      const resync = Number(opts.resync);
-      if (!Number.isInteger(workers) || workers < 1)
-        throw new UserError(`--workers must be a positive whole number, not '${opts.workers}'`);
-      if (!Number.isFinite(resync) || resync < 1)
-        throw new UserError(`--resync must be a number of seconds, not '${opts.resync}'`);
-      // Loaded here, not at start-up: every other command would pay for the kube client.
-      const { Operator } = await import("../../operator/manager.ts");
-      const op = new Operator({
-        ...(ctx.globals.kubeconfig ? { kubeconfig: ctx.globals.kubeconfig } : {}),
-        ...(ctx.globals.context ? { context: ctx.globals.context } : {}),
-        namespaces: (opts.watchNamespaces ?? "")
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean),
-        workers,
-        resyncSeconds: resync,
-        metricsAddress: opts.metricsAddress,
-        leaderElection: opts.leaderElect,
-        leaseNamespace: opts.leaseNamespace ?? ctx.globals.namespace ?? "default",
-        logLevel: opts.logLevel,
+      await runOperator(operatorOptionsFrom(flags, ctx.globals));
+    });
+}
+
+async function runOperator(options: OperatorOptions): Promise<void> {
+  let op: Operator | undefined;
+  let signalled: NodeJS.Signals | undefined;
+  let finish!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => {
+    finish = resolve;
+  });
+  // From the first moment, not after start-up: a SIGTERM while the caches sync
+  // (a rolling update, a scale-down) must take the orderly path too.
+  const release = takeOverShutdownSignals((signal) => {
+    if (signalled) {
+      process.stderr.write(`archctl: second ${signal}: exiting without a clean shutdown\n`);
+      process.exit(ExitCode.INTERRUPTED);
+    }
+    signalled = signal;
+    if (!op) {
+      finish(ExitCode.OK);
+      return;
+    }
+    op.log.info("signal received; shutting down", { signal });
+    op.stop().then(
+      () => finish(ExitCode.OK),
+      (err) => {
+        op?.log.error("shutdown failed", { err });
+        finish(ExitCode.FAILURE);
+      },
+    );
+  });
+  try {
+    // Loaded here, not at start-up: every other command would pay for the kube client.
+    const { Operator } = await import("../../operator/manager.ts");
+    if (!signalled) {
+      const running = new Operator({
+        ...options,
+        onLostLeadership: (why) => {
+          // As client-go does: exit at once, so that nothing written by a
+          // reconcile still in flight lands after the new leader took over.
+          running.log.error("lost leadership; exiting so that a restart rejoins as a follower", {
+            why,
+          });
+          process.exit(ExitCode.FAILURE);
+        },
       });
+      op = running;
       try {
-        await op.start();
+        await running.start();
       } catch (err) {
+        if (err instanceof Error && err.name === "ListenError")
+          throw new UserError(err.message, ExitCode.FAILURE);
         throw connectionError(err);
       }
-      await new Promise<void>((resolve) => {
-        const shutdown = () => {
-          process.off("SIGTERM", shutdown);
-          process.off("SIGINT", shutdown);
-          op.stop().then(resolve, resolve);
-        };
-        process.on("SIGTERM", shutdown);
-        process.on("SIGINT", shutdown);
-      });
-      process.exitCode = ExitCode.OK;
-    });
+    }
+    process.exitCode = await finished;
+  } finally {
+    release();
+  }
+  // All work is done and the lease released; a request the signal cut short
+  // (an API server that does not answer) must not hold the process open.
+  setTimeout(() => process.exit(), 500).unref();
 }

@@ -51,3 +51,29 @@ export function createEventRecorder(
     },
   };
 }
+
+/**
+ * At most one Event per key (an Architecture) per window. A failing reconcile
+ * is retried with backoff from milliseconds up, and Events are writes: without
+ * this, one broken Architecture would write an Event per retry. Pure: the
+ * clock is passed in.
+ */
+export class EventRateLimiter {
+  private readonly windowMs: number;
+  private readonly last = new Map<string, number>();
+
+  constructor(windowMs = 60_000) {
+    this.windowMs = windowMs;
+  }
+
+  /** True (and the window starts) when `key` has had no Event in the last window. */
+  allow(key: string, now: number): boolean {
+    const at = this.last.get(key);
+    if (at !== undefined && now - at < this.windowMs) return false;
+    this.last.set(key, now);
+    // Forget keys whose window is over, so deleted Architectures do not pile up.
+    if (this.last.size > 1024)
+      for (const [k, t] of this.last) if (now - t >= this.windowMs) this.last.delete(k);
+    return true;
+  }
+}

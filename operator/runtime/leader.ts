@@ -3,9 +3,17 @@
 // holder's record has not changed for a whole lease duration, measured on the
 // candidate's own clock (so clock skew between nodes does not matter). Every
 // write is guarded by resourceVersion, so two candidates cannot both win.
+//
+// Safety of the holder: a candidate may take over one lease duration after it
+// last saw the record change, so the holder must stop acting as leader before
+// that. It does so at the renew deadline (shorter than the lease duration),
+// measured from the start of its last successful renew, on a timer of its own:
+// a renew request that hangs cannot keep it leading. Each lease request is
+// bounded by the retry period, so one attempt never outlives the next.
 import { isConflict, isNotFound } from "../kube/errors.ts";
 import type { ObjectClient } from "../kube/objects.ts";
-import { LEASES } from "../kube/resources.ts";
+import { LEASES, resourcePath } from "../kube/resources.ts";
+import type { Verb } from "../kube/rest.ts";
 import type { KubeObject } from "../render/types.ts";
 import type { Logger } from "./logger.ts";
 
@@ -17,11 +25,14 @@ export interface LeaderOptions {
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
   onStartedLeading: () => void;
-  onStoppedLeading: () => void;
+  /** Called when a lease this instance held is lost (not when stop() releases it). */
+  onStoppedLeading: (why: string) => void;
   log: Logger;
+  /** Milliseconds since the epoch; injected by tests. */
+  now?: () => number;
 }
 
-interface Lease extends KubeObject {
+export interface Lease extends KubeObject {
   metadata: KubeObject["metadata"] & { resourceVersion?: string };
   spec?: {
     holderIdentity?: string | null;
@@ -32,46 +43,160 @@ interface Lease extends KubeObject {
   };
 }
 
-const microTime = (d = new Date()) => d.toISOString().replace("Z", "000Z");
+/** When this instance first saw the current lease record (holder, renewTime, duration). */
+export interface Observed {
+  record: string;
+  at: number;
+}
+
+export type LeaseDecision =
+  | { action: "create"; lease: Lease }
+  | { action: "update"; lease: Lease; takingOver: boolean }
+  | { action: "wait"; holder: string };
+
+export const DEFAULT_TIMING = {
+  leaseDurationSeconds: 15,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2_000,
+};
+
+const microTime = (ms: number) => new Date(ms).toISOString().replace("Z", "000Z");
+
+/** The record a candidate times: it changes on every renew of the holder. */
+export function observe(previous: Observed | undefined, current: Lease, now: number): Observed {
+  const s = current.spec ?? {};
+  const record = JSON.stringify([s.holderIdentity, s.renewTime, s.leaseDurationSeconds]);
+  return previous?.record === record ? previous : { record, at: now };
+}
+
+/**
+ * What a candidate (or the holder) does with the lease it just read. Pure: the
+ * record's age comes from `observed`, taken on this instance's clock.
+ */
+export function decideLease(
+  current: Lease | undefined,
+  observed: Observed | undefined,
+  me: { namespace: string; name: string; identity: string; leaseDurationSeconds: number },
+  now: number,
+): LeaseDecision {
+  const { namespace, name, identity, leaseDurationSeconds } = me;
+  if (!current) {
+    return {
+      action: "create",
+      lease: {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name, namespace },
+        spec: {
+          holderIdentity: identity,
+          leaseDurationSeconds,
+          acquireTime: microTime(now),
+          renewTime: microTime(now),
+          leaseTransitions: 0,
+        },
+      },
+    };
+  }
+  const spec = current.spec ?? {};
+  const holder = spec.holderIdentity ?? "";
+  const duration = (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
+  const expired = observed === undefined || now - observed.at > duration;
+  if (holder && holder !== identity && !expired) return { action: "wait", holder };
+  const takingOver = holder !== identity;
+  return {
+    action: "update",
+    takingOver,
+    lease: {
+      ...current,
+      spec: {
+        ...spec,
+        holderIdentity: identity,
+        leaseDurationSeconds,
+        renewTime: microTime(now),
+        acquireTime: takingOver ? microTime(now) : (spec.acquireTime ?? microTime(now)),
+        leaseTransitions: (spec.leaseTransitions ?? 0) + (takingOver && holder ? 1 : 0),
+      },
+    },
+  };
+}
+
+/** A holder whose last successful renew began at `renewedAt` may act as leader until the deadline. */
+export function withinRenewDeadline(
+  renewedAt: number,
+  now: number,
+  renewDeadlineMs: number,
+): boolean {
+  return now - renewedAt < renewDeadlineMs;
+}
+
+/** Refuses timings under which a holder could still act after a successor took over. */
+export function checkTiming(t: typeof DEFAULT_TIMING): void {
+  if (!(t.leaseDurationSeconds * 1000 > t.renewDeadlineMs))
+    throw new Error(
+      `leader election: the lease duration (${t.leaseDurationSeconds} s) must be longer than the renew deadline (${t.renewDeadlineMs} ms)`,
+    );
+  if (!(t.renewDeadlineMs > t.retryPeriodMs))
+    throw new Error(
+      `leader election: the renew deadline (${t.renewDeadlineMs} ms) must be longer than the retry period (${t.retryPeriodMs} ms)`,
+    );
+}
 
 export class LeaderElector {
   private readonly objects: ObjectClient;
-  private readonly opts: Required<Omit<LeaderOptions, "log">> & { log: Logger };
+  private readonly opts: Required<Omit<LeaderOptions, "log" | "now">> & { log: Logger };
+  private readonly now: () => number;
   private leading = false;
-  private stopped = false;
+  private stopped = true;
   private timer?: NodeJS.Timeout;
-  private observed?: { record: string; at: number };
-  private lastRenew = 0;
+  private watchdog?: NodeJS.Timeout;
+  private attempt?: Promise<void>;
+  private observed?: Observed;
+  private renewedAt = 0;
 
   constructor(objects: ObjectClient, opts: LeaderOptions) {
     this.objects = objects;
+    const { now, ...rest } = opts;
+    this.now = now ?? Date.now;
     this.opts = {
-      leaseDurationSeconds: 15,
-      renewDeadlineMs: 10_000,
-      retryPeriodMs: 2_000,
-      ...opts,
-    };
+      ...DEFAULT_TIMING,
+      ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
+    } as typeof this.opts;
+    checkTiming(this.opts);
   }
 
+  /**
+   * True only while the lease is held and its last renew is younger than the
+   * renew deadline: read on every write, so even a stalled event loop (whose
+   * timers fire late) cannot let a deposed leader write.
+   */
   get isLeader(): boolean {
-    return this.leading;
+    return (
+      this.leading && withinRenewDeadline(this.renewedAt, this.now(), this.opts.renewDeadlineMs)
+    );
   }
 
   start(): void {
     this.stopped = false;
-    void this.tick();
+    this.tick();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tick(), this.opts.retryPeriodMs);
+  private tick(): void {
+    this.attempt = this.attemptOnce().finally(() => {
+      this.attempt = undefined;
+      if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.opts.retryPeriodMs);
+    });
   }
 
-  private async tick(): Promise<void> {
+  private async attemptOnce(): Promise<void> {
+    const startedAt = this.now();
     try {
-      const ok = await this.tryAcquireOrRenew();
+      const ok = await this.tryAcquireOrRenew(startedAt);
+      if (this.stopped) return;
       if (ok) {
-        this.lastRenew = Date.now();
+        // Timed from before the request: the record the API server stored is
+        // no older than this, so a successor's clock starts no earlier.
+        this.renewedAt = startedAt;
+        this.armWatchdog();
         if (!this.leading) {
           this.leading = true;
           this.opts.log.info("became leader", {
@@ -84,73 +209,76 @@ export class LeaderElector {
         this.lose("another instance holds the lease");
       }
     } catch (err) {
-      this.opts.log.warn("lease update failed", { err });
-      if (this.leading && Date.now() - this.lastRenew > this.opts.renewDeadlineMs)
-        this.lose("could not renew the lease in time");
+      this.opts.log.warn("lease update failed", {
+        lease: `${this.opts.namespace}/${this.opts.name}`,
+        err,
+      });
+      if (this.leading && !this.isLeader) this.lose(this.deadlineMessage());
     }
-    this.schedule();
+  }
+
+  // Independent of any request in flight: fires at the renew deadline unless a
+  // renew succeeded in the meantime (which re-arms it).
+  private armWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    const delay = this.renewedAt + this.opts.renewDeadlineMs - this.now();
+    this.watchdog = setTimeout(
+      () => {
+        this.watchdog = undefined;
+        if (this.leading && !this.isLeader && !this.stopped) this.lose(this.deadlineMessage());
+        else if (this.leading && !this.stopped) this.armWatchdog();
+      },
+      Math.max(0, delay),
+    );
+  }
+
+  private deadlineMessage(): string {
+    return `the lease was not renewed within the renew deadline (${this.opts.renewDeadlineMs} ms)`;
   }
 
   private lose(why: string): void {
     this.leading = false;
-    this.opts.log.warn("lost leadership", { why });
-    this.opts.onStoppedLeading();
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    this.opts.log.warn("lost leadership", {
+      lease: `${this.opts.namespace}/${this.opts.name}`,
+      why,
+    });
+    this.opts.onStoppedLeading(why);
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
-    const { namespace, name, identity, leaseDurationSeconds } = this.opts;
-    const now = new Date();
-    const current = await this.objects.find<Lease>(LEASES, namespace, name);
-    if (!current) {
-      try {
-        await this.objects.create(
-          {
-            apiVersion: "coordination.k8s.io/v1",
-            kind: "Lease",
-            metadata: { name, namespace },
-            spec: {
-              holderIdentity: identity,
-              leaseDurationSeconds,
-              acquireTime: microTime(now),
-              renewTime: microTime(now),
-              leaseTransitions: 0,
-            },
-          },
-          "archctl-operator",
-        );
-        return true;
-      } catch (err) {
-        if (isConflict(err)) return false;
-        throw err;
-      }
-    }
-    const spec = current.spec ?? {};
-    const record = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.leaseDurationSeconds]);
-    if (this.observed?.record !== record) this.observed = { record, at: Date.now() };
-    const holder = spec.holderIdentity ?? "";
-    const duration = (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
-    const expired = Date.now() - this.observed.at > duration;
-    if (holder && holder !== identity && !expired) return false;
+  private request<T>(verb: Verb, body: Lease | undefined, deadline: number): Promise<T> {
+    const { namespace, name } = this.opts;
+    const path =
+      verb === "POST" ? resourcePath(LEASES, namespace) : resourcePath(LEASES, namespace, name);
+    return this.objects.rest.request<T>(verb, path, {
+      ...(body ? { body } : {}),
+      // What is left of this attempt's budget (at least 1 ms: 0 would mean no timeout).
+      timeoutMs: Math.max(1, deadline - this.now()),
+    });
+  }
 
-    const takingOver = holder !== identity;
-    const next: Lease = {
-      ...current,
-      spec: {
-        ...spec,
-        holderIdentity: identity,
-        leaseDurationSeconds,
-        renewTime: microTime(now),
-        acquireTime: takingOver ? microTime(now) : (spec.acquireTime ?? microTime(now)),
-        leaseTransitions: (spec.leaseTransitions ?? 0) + (takingOver && holder ? 1 : 0),
-      },
-    };
+  private async read(deadline: number): Promise<Lease | undefined> {
     try {
-      // PUT carries metadata.resourceVersion: a concurrent writer makes this a 409.
-      await this.objects.rest.request("PUT", this.objects.path(next), { body: next });
+      return await this.request<Lease>("GET", undefined, deadline);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async tryAcquireOrRenew(startedAt: number): Promise<boolean> {
+    const deadline = startedAt + this.opts.retryPeriodMs;
+    const current = await this.read(deadline);
+    if (current) this.observed = observe(this.observed, current, this.now());
+    const decision = decideLease(current, this.observed, this.opts, this.now());
+    if (decision.action === "wait") return false;
+    try {
+      // A PUT carries metadata.resourceVersion: a concurrent writer makes this a 409.
+      await this.request(decision.action === "create" ? "POST" : "PUT", decision.lease, deadline);
       return true;
     } catch (err) {
-      if (isConflict(err)) return false;
-      if (isNotFound(err)) return false;
+      if (isConflict(err) || isNotFound(err)) return false;
       throw err;
     }
   }
@@ -159,10 +287,14 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.watchdog) clearTimeout(this.watchdog);
+    // A renew in flight would race the release below (and win the resourceVersion).
+    await this.attempt?.catch(() => {});
     if (!this.leading) return;
     this.leading = false;
     try {
-      const current = await this.objects.find<Lease>(LEASES, this.opts.namespace, this.opts.name);
+      const deadline = this.now() + this.opts.retryPeriodMs;
+      const current = await this.read(deadline);
       if (current?.spec?.holderIdentity === this.opts.identity) {
         const released: Lease = {
           ...current,
@@ -170,14 +302,19 @@ export class LeaderElector {
             ...current.spec,
             holderIdentity: null,
             leaseDurationSeconds: 1,
-            renewTime: microTime(),
+            renewTime: microTime(this.now()),
           },
         };
-        await this.objects.rest.request("PUT", this.objects.path(released), { body: released });
-        this.opts.log.info("released the lease");
+        await this.request("PUT", released, this.now() + this.opts.retryPeriodMs);
+        this.opts.log.info("released the lease", {
+          lease: `${this.opts.namespace}/${this.opts.name}`,
+        });
       }
     } catch (err) {
-      this.opts.log.warn("could not release the lease", { err });
+      this.opts.log.warn("could not release the lease; a successor takes over when it expires", {
+        lease: `${this.opts.namespace}/${this.opts.name}`,
+        err,
+      });
     }
   }
 }

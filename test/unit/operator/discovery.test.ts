@@ -1,0 +1,36 @@
+// Which optional integrations discovery finds (pure: discovery documents in, capabilities out).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { capabilitiesFrom } from "../../../operator/manager.ts";
+
+const served =
+  (groups: Record<string, string[]>) =>
+  (gv: string): string[] | undefined =>
+    groups[gv];
+
+test("no optional groups: neither KEDA nor ServiceMonitors", () => {
+  assert.deepEqual(capabilitiesFrom(served({})), { keda: false, serviceMonitors: false });
+});
+
+test("KEDA needs both kinds the renderer emits; a ScaledObject CRD alone is not enough", () => {
+  assert.deepEqual(capabilitiesFrom(served({ "keda.sh/v1alpha1": ["scaledobjects"] })), {
+    keda: false,
+    serviceMonitors: false,
+  });
+  assert.deepEqual(
+    capabilitiesFrom(
+      served({
+        "keda.sh/v1alpha1": ["scaledobjects", "scaledobjects/status", "triggerauthentications"],
+        "monitoring.coreos.com/v1": ["servicemonitors", "podmonitors"],
+      }),
+    ),
+    { keda: true, serviceMonitors: true },
+  );
+});
+
+test("a group that is served without the kind (another version's CRD) does not count", () => {
+  assert.deepEqual(capabilitiesFrom(served({ "monitoring.coreos.com/v1": ["prometheusrules"] })), {
+    keda: false,
+    serviceMonitors: false,
+  });
+});
