@@ -3,7 +3,12 @@
 // running), applying an Architecture, and which failures a wait may retry.
 // Imports the kube client, so commands load this module with `await import()`.
 import { contextNamespace, loadKubeConfig } from "../operator/kube/config.ts";
-import { ClusterUnreachableError, isNotFound, KubeApiError } from "../operator/kube/errors.ts";
+import {
+  ClusterUnreachableError,
+  isNotFound,
+  KubeApiError,
+  NOT_INSTALLED_MESSAGE,
+} from "../operator/kube/errors.ts";
 import { ObjectClient } from "../operator/kube/objects.ts";
 import { ARCHITECTURES, LEASES } from "../operator/kube/resources.ts";
 import { KubeRest } from "../operator/kube/rest.ts";
@@ -66,8 +71,7 @@ export async function kube<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export const NOT_INSTALLED =
-  "archctl is not installed in this cluster (no Architecture CRD): run archctl install";
+export const NOT_INSTALLED = NOT_INSTALLED_MESSAGE;
 
 /** Discovery of archctl.io/v1alpha1: 404 means the CRD is missing. */
 export async function requireInstalled(conn: Connection): Promise<void> {
