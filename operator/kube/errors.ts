@@ -137,7 +137,7 @@ function resourceOf(path: string): string {
 }
 
 /** What RBAC said: `User "jane" cannot patch resource "architectures" in API group "archctl.io" in the namespace "team"`. */
-function rbacDenial(
+export function deniedBy(
   message: string,
 ): { user: string; verb: string; resource: string; group: string; namespace?: string } | undefined {
   const m =
@@ -165,7 +165,7 @@ export function explainKubeError(err: unknown): string {
     case 401:
       return `the cluster did not accept your credentials (401 Unauthorized) to ${verb} ${where}: log in again or refresh the credentials of your kubeconfig user (kubectl config current-context shows which), or choose another with --context NAME.`;
     case 403: {
-      const denied = rbacDenial(err.message);
+      const denied = deniedBy(err.message);
       if (!denied)
         return `the API server refused to ${verb} ${where} (403 Forbidden): ${err.message}. Fix what it names, or ask your cluster admin.`;
       const res = denied.group ? `${denied.resource}.${denied.group}` : denied.resource;
