@@ -132,6 +132,22 @@ export function getArch(
   return conn.objects.find<StoredArch>(ARCHITECTURES, namespace, name);
 }
 
+/**
+ * The Architecture, or exit 5. A 404 means either that it does not exist or
+ * that archctl is not installed (no CRD): discovery tells which, so the message
+ * is the right one.
+ */
+export async function requireArch(
+  conn: Connection,
+  namespace: string,
+  name: string,
+): Promise<StoredArch> {
+  const arch = await kube(() => getArch(conn, namespace, name));
+  if (arch) return arch;
+  await requireInstalled(conn);
+  throw notFound(name, namespace);
+}
+
 export function notFound(name: string, namespace: string): UserError {
   return new UserError(
     `architecture ${name} not found in namespace ${namespace} (list them with: archctl get -A)`,
