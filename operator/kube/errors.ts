@@ -176,10 +176,10 @@ export function explainKubeError(err: unknown): string {
       return `forbidden: user ${denied.user} may not ${denied.verb} ${res} ${scope}. Ask your cluster admin for ${role} allowing '${denied.verb}' on '${denied.resource}' in API group '${denied.group}'${denied.namespace ? ` in ${denied.namespace}` : ""} (check with: kubectl auth can-i ${denied.verb} ${res}${denied.namespace ? ` -n ${denied.namespace}` : ""}), or use another --context.`;
     }
     case 404: {
-      if (
-        /^\/apis\/archctl\.io(\/|$)/.test(err.path) &&
-        /the server could not find the requested resource/.test(err.message)
-      )
+      // archctl.io is not served: discovery says "the server could not find the
+      // requested resource", a path under it "404 page not found". A missing
+      // object comes as a Status naming it.
+      if (/^\/apis\/archctl\.io(\/|$)/.test(err.path) && !err.body.details?.name)
         return NOT_INSTALLED_MESSAGE;
       const kind = err.body.details?.kind;
       const name = err.body.details?.name;

@@ -93,6 +93,24 @@ const cases: { name: string; err: unknown; code: number; says: RegExp[] }[] = [
     ],
   },
   {
+    name: "404 under the archctl.io group when it is not served (a plain-text 404 page)",
+    err: api("GET", "/apis/archctl.io/v1alpha1/namespaces/team/architectures", 404, {
+      message: "404 page not found\n",
+    }),
+    code: ExitCode.NOT_FOUND,
+    says: [/^archctl is not installed in this cluster \(no Architecture CRD\)/],
+  },
+  {
+    name: "404 of one Architecture is not 'not installed'",
+    err: api("GET", ARCH, 404, {
+      reason: "NotFound",
+      message: 'architectures.archctl.io "post" not found',
+      details: { name: "post", group: "archctl.io", kind: "architectures" },
+    }),
+    code: ExitCode.NOT_FOUND,
+    says: [/^architectures post not found in namespace team/],
+  },
+  {
     name: "404 of a missing namespace: create it",
     err: api("PATCH", "/apis/archctl.io/v1alpha1/namespaces/nope/architectures/post", 404, {
       reason: "NotFound",
