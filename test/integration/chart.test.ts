@@ -4,9 +4,18 @@
 // (impersonating its ServiceAccount) reconciles an Architecture and is refused
 // outside its role, and install/uninstall behave on a live cluster.
 //
-// Runs on its own apiserver cluster (archctl-test-chart unless set), because it
-// installs and deletes cluster-wide objects (ClusterRoles, the CRD).
-process.env.ARCHCTL_TEST_APISERVER_NAME ||= "archctl-test-chart";
+// Runs on its own apiserver cluster (archctl-test-chart-<checkout> unless
+// ARCHCTL_TEST_APISERVER_NAME is set), because it installs and deletes
+// cluster-wide objects (ClusterRoles, the CRD). Per checkout, like the shared
+// test clusters, so that two checkouts on one machine never share (or restart)
+// each other's cluster.
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+
+process.env.ARCHCTL_TEST_APISERVER_NAME ||= `archctl-test-chart-${createHash("sha256")
+  .update(fileURLToPath(new URL("../../", import.meta.url)))
+  .digest("hex")
+  .slice(0, 6)}`;
 
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
