@@ -3,7 +3,12 @@
 // running), applying an Architecture, and which failures a wait may retry.
 // Imports the kube client, so commands load this module with `await import()`.
 import { contextNamespace, loadKubeConfig } from "../operator/kube/config.ts";
-import { ClusterUnreachableError, isNotFound, KubeApiError } from "../operator/kube/errors.ts";
+import {
+  ClusterUnreachableError,
+  isNotFound,
+  KubeApiError,
+  NOT_INSTALLED_MESSAGE,
+} from "../operator/kube/errors.ts";
 import { ObjectClient } from "../operator/kube/objects.ts";
 import { ARCHITECTURES, LEASES } from "../operator/kube/resources.ts";
 import { KubeRest } from "../operator/kube/rest.ts";
@@ -66,8 +71,7 @@ export async function kube<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export const NOT_INSTALLED =
-  "archctl is not installed in this cluster (no Architecture CRD): run archctl install";
+export const NOT_INSTALLED = NOT_INSTALLED_MESSAGE;
 
 /** Discovery of archctl.io/v1alpha1: 404 means the CRD is missing. */
 export async function requireInstalled(conn: Connection): Promise<void> {
@@ -126,6 +130,22 @@ export function getArch(
   name: string,
 ): Promise<StoredArch | undefined> {
   return conn.objects.find<StoredArch>(ARCHITECTURES, namespace, name);
+}
+
+/**
+ * The Architecture, or exit 5. A 404 means either that it does not exist or
+ * that archctl is not installed (no CRD): discovery tells which, so the message
+ * is the right one.
+ */
+export async function requireArch(
+  conn: Connection,
+  namespace: string,
+  name: string,
+): Promise<StoredArch> {
+  const arch = await kube(() => getArch(conn, namespace, name));
+  if (arch) return arch;
+  await requireInstalled(conn);
+  throw notFound(name, namespace);
 }
 
 export function notFound(name: string, namespace: string): UserError {

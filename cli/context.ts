@@ -14,6 +14,12 @@ export class UserError extends Error {
   }
 }
 
+/** ARCHCTL_DEBUG set to anything but "", 0 or false: internal errors show their stack trace. */
+export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.ARCHCTL_DEBUG;
+  return v !== undefined && v !== "" && v !== "0" && v !== "false";
+}
+
 /** Options every command accepts (declared once on the program). */
 export interface GlobalOptions {
   color: boolean;

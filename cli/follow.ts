@@ -1,6 +1,7 @@
 // Following an Architecture on screen: the ink view on a terminal, plain
 // timestamped lines (only on change, no colour, no spinner) anywhere else.
 import type { CliContext } from "./context.ts";
+import { colorEnabled } from "./context.ts";
 import type { ArchView } from "./views/status.ts";
 import { changeLines } from "./views/status.ts";
 import type { WaitOptions, WaitOutcome } from "./wait.ts";
@@ -19,13 +20,19 @@ export interface FollowOptions {
   warnNoOperator?: string;
   /** Where plain progress lines go: stdout (status -w) or stderr (apply --wait). */
   progress: "out" | "info";
+  /** The terminal the live view draws on (default: process.stdout). */
+  stdout?: NodeJS.WriteStream;
 }
 
 /** A live terminal view: stdout is a TTY, not CI, not --quiet, TERM is not dumb. */
-export function interactive(ctx: CliContext, env: NodeJS.ProcessEnv = process.env): boolean {
+export function interactive(
+  ctx: CliContext,
+  env: NodeJS.ProcessEnv = process.env,
+  stdout: { isTTY?: boolean } = process.stdout,
+): boolean {
   if (ctx.globals.quiet) return false;
   if (env.CI !== undefined && env.CI !== "" && env.CI !== "false" && env.CI !== "0") return false;
-  return process.stdout.isTTY === true && env.TERM !== "dumb";
+  return stdout.isTTY === true && env.TERM !== "dumb";
 }
 
 export async function follow(ctx: CliContext, opts: FollowOptions): Promise<WaitOutcome> {
@@ -42,7 +49,8 @@ export async function follow(ctx: CliContext, opts: FollowOptions): Promise<Wait
     isTransient: opts.isTransient,
     describeError: opts.describeError,
   };
-  if (!interactive(ctx)) {
+  const stdout = opts.stdout ?? process.stdout;
+  if (!interactive(ctx, process.env, stdout)) {
     let prev: ArchView | undefined;
     const emit = (line: string) => (opts.progress === "out" ? ctx.out(line) : ctx.info(line));
     const stamp = () => new Date().toISOString().replace(/\.[0-9]{3}Z$/, "Z");
@@ -67,15 +75,18 @@ export async function follow(ctx: CliContext, opts: FollowOptions): Promise<Wait
   ]);
   let arch: ArchView | undefined;
   const notes: string[] = [];
+  // --no-color / NO_COLOR decide here: ink's own detection ignores NO_COLOR.
+  const color = colorEnabled(ctx.globals.color, stdout, process.env);
   const props = () => ({
     name: opts.name,
     arch,
     elapsedMs: Date.now() - start,
     notes: [...notes],
+    color,
     ...(opts.goal ? { goal: opts.goal } : {}),
   });
   const app = render(React.createElement(StatusView, props()), {
-    stdout: process.stdout,
+    stdout,
     exitOnCtrlC: false,
     patchConsole: false,
   });

@@ -61,8 +61,7 @@ Examples:
         const { ARCHITECTURE_LABEL } = await import("../../operator/api/names.ts");
         const conn = c.connect(ctx);
         const ns = conn.namespace;
-        const arch = await c.kube(() => c.getArch(conn, ns, name));
-        if (!arch) throw c.notFound(name, ns);
+        const arch = await c.requireArch(conn, ns, name);
         const selector = `${ARCHITECTURE_LABEL}=${name}`;
         const pvcs = await c.kube(() =>
           conn.objects.list(resourceFor("v1", "PersistentVolumeClaim"), ns, selector),

@@ -69,6 +69,17 @@ export function register(program: Command): void {
     .command("env")
     .description(
       "ephemeral environments for CI: a namespace and an Architecture that expire together",
+    )
+    .addHelpText(
+      "after",
+      `
+Environment NAME is the namespace ${ENV_PREFIX}NAME, labelled ${ENV_LABEL}=NAME,
+with one Architecture whose ttl deletes the whole namespace when it passes.
+
+Examples:
+  archctl env create pr-1234 -f post.yaml --env dev --ttl 2h --wait
+  archctl env list
+  archctl env destroy pr-1234 --wait`,
     );
 
   addWaitOptions(
@@ -163,6 +174,16 @@ Examples:
     .command("list")
     .description("environments: their namespace, Architecture phase and expiry")
     .option("-o, --output <format>", "table or json", "table")
+    .addHelpText(
+      "after",
+      `
+Lists the namespaces labelled ${ENV_LABEL} (cluster-wide: needs list on
+namespaces) with their Architecture's phase, readiness and expiry.
+
+Examples:
+  archctl env list
+  archctl env list -o json | jq -r '.[] | select(.architectures[0].phase == "Ready") | .name'`,
+    )
     .action(async (opts: { output?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const format = outputFormat(opts.output, ["table", "json"] as const, "table");
@@ -220,6 +241,16 @@ Examples:
     .argument("<name>", "environment name")
     .option("--wait", "wait until the namespace is gone")
     .option("--timeout <duration>", "how long --wait waits", "5m")
+    .addHelpText(
+      "after",
+      `
+Deletes the namespace ${ENV_PREFIX}NAME and everything in it, data volumes
+included; it refuses a namespace that is not labelled as that environment.
+
+Examples:
+  archctl env destroy pr-1234
+  archctl env destroy pr-1234 --wait --timeout 10m`,
+    )
     .action(async (name: string, opts: { wait?: boolean; timeout: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const ns = envNamespace(name);

@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { stringify } from "yaml";
+import type { ApplyAction } from "../../operator/install/installer.ts";
 import type { InstallOptions, InstallScope } from "../../operator/install/manifests.ts";
 import {
   checkInstallOptions,
@@ -18,9 +19,11 @@ import { contextOf, outputFormat, UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { packageVersion } from "../input.ts";
 import { connectionError } from "../kube-errors.ts";
+import { timeoutMs as parseTimeout } from "./apply.ts";
 
 interface InstallFlags {
   scope: string;
+  skipCrd?: boolean;
   watchNamespaces?: string;
   image?: string;
   replicas: string;
@@ -38,13 +41,6 @@ export function splitList(value: string | undefined): string[] {
         .filter(Boolean),
     ),
   ];
-}
-
-/** "60s", "2m", "90" (seconds) -> milliseconds. */
-export function parseDuration(value: string, flag: string): number {
-  const m = /^([0-9]+)(s|m)?$/.exec(value.trim());
-  if (!m) throw new UserError(`${flag} must be a duration like 60s or 2m, not '${value}'`);
-  return Number(m[1]) * (m[2] === "m" ? 60_000 : 1000);
 }
 
 export function dryRunMode(value: string | boolean | undefined): "client" | "server" | undefined {
@@ -70,6 +66,7 @@ export function installOptionsFrom(
     image: flags.image ?? defaultImage(version),
     replicas,
     version,
+    ...(flags.skipCrd ? { skipCrd: true } : {}),
   };
   const problems = checkInstallOptions(opts);
   if (problems.length) throw new UserError(problems.join("; "));
@@ -100,6 +97,10 @@ export function register(program: Command): void {
       "--watch-namespaces <list>",
       "comma-separated namespaces the operator watches (default: all)",
     )
+    .option(
+      "--skip-crd",
+      "do not install the CRD (a cluster admin installs it once; like helm install --skip-crds)",
+    )
     .option("--image <ref>", "operator image (default: ghcr.io/archctl/archctl:<version>)")
     .option("--replicas <n>", "operator replicas (leader election picks one)", "2")
     .option(
@@ -107,7 +108,11 @@ export function register(program: Command): void {
       "client: print the objects, change nothing; server: let the API server check them, change nothing",
     )
     .option("-o, --output <format>", "print the objects as yaml or json")
-    .option("--timeout <duration>", "how long to wait for the CRD to be served", "60s")
+    .option(
+      "--timeout <duration>",
+      "how long to wait for the CRD to be served (e.g. 90s, 10m, 1h)",
+      "60s",
+    )
     .addHelpText(
       "after",
       `
@@ -116,11 +121,18 @@ server-side applied with the field manager archctl-cli; running it again
 updates them. The same objects come from the Helm chart:
   helm install archctl charts/archctl -n ${DEFAULT_NAMESPACE} --create-namespace
 
+--scope cluster (the default) creates the namespace when it is missing (an
+existing one is left as it is) and a ClusterRole. --scope namespace writes
+only into the namespaces named: they must exist, and with --skip-crd nothing
+cluster-wide is written, so a team with admin rights in its namespaces can
+install the operator once a cluster admin has installed the CRD
+(archctl crd | kubectl apply --server-side -f -).
+
 Examples:
   archctl install
   archctl install --dry-run -o yaml > archctl.yaml
   archctl install --dry-run=server
-  archctl install -n team-ops --scope namespace --watch-namespaces team-a,team-b
+  archctl install -n team-ops --scope namespace --watch-namespaces team-a,team-b --skip-crd
   archctl install --image registry.example.com/archctl:0.1.0 --replicas 3`,
     )
     .action(async (flags: InstallFlags, cmd: Command) => {
@@ -130,7 +142,7 @@ Examples:
         ? outputFormat(flags.output, ["yaml", "json"] as const, "yaml")
         : undefined;
       const opts = installOptionsFrom(flags, ctx.globals.namespace);
-      const timeoutMs = parseDuration(flags.timeout, "--timeout");
+      const timeoutMs = parseTimeout(flags.timeout);
       const objects = installManifests(opts);
       if (mode === "client") {
         process.stdout.write(printObjects(objects, format ?? "yaml"));
@@ -138,16 +150,33 @@ Examples:
       }
       const { loadKubeConfig } = await import("../../operator/kube/config.ts");
       const { KubeRest } = await import("../../operator/kube/rest.ts");
-      const { applyInstall, CrdTimeoutError } = await import("../../operator/install/installer.ts");
+      const inst = await import("../../operator/install/installer.ts");
       const suffix = mode === "server" ? " (server dry run)" : "";
       try {
         const rest = new KubeRest(loadKubeConfig(ctx.globals));
-        const results = await applyInstall(rest, objects, {
+        if (opts.scope === "namespace") {
+          const absent = await inst.absentNamespaces(rest, [
+            opts.namespace,
+            ...opts.watchNamespaces,
+          ]);
+          if (absent.length)
+            throw new UserError(
+              `namespace${absent.length > 1 ? "s" : ""} ${absent.join(", ")} not found: create ${absent.length > 1 ? "them" : "it"}: ${absent.map((n) => `kubectl create namespace ${n}`).join(" && ")} (--scope namespace never creates namespaces: that needs cluster rights), then run install again`,
+              ExitCode.NOT_FOUND,
+            );
+        }
+        if (opts.skipCrd && !(await inst.crdServed(rest)))
+          ctx.err(
+            ctx.errStyle.yellow(
+              "warning: --skip-crd, and the Architecture CRD is not installed: the operator cannot work until a cluster admin installs it (archctl crd | kubectl apply --server-side -f -)",
+            ),
+          );
+        const results = await inst.applyInstall(rest, objects, {
           dryRun: mode === "server",
           crdTimeoutMs: timeoutMs,
           onApplied: (r) =>
             ctx.info(
-              `${r.kind.padEnd(26)} ${(r.namespace ? `${r.namespace}/` : "") + r.name}: ${r.action}${suffix}`,
+              `${r.kind.padEnd(26)} ${(r.namespace ? `${r.namespace}/` : "") + r.name}: ${describeAction(r.action, r.namespace)}${r.action === "unchecked" ? "" : suffix}`,
             ),
         });
         if (format)
@@ -157,19 +186,39 @@ Examples:
               format,
             ),
           );
-        const changed = results.filter((r) => r.action !== "unchanged").length;
+        const changed = results.filter(
+          (r) => r.action === "created" || r.action === "configured",
+        ).length;
         ctx.info(
           mode === "server"
-            ? `\nThe API server accepted all ${results.length} objects; nothing was changed.`
-            : `\narchctl ${opts.version} ${changed ? "installed" : "is already installed"} in namespace ${opts.namespace} (${changed} of ${results.length} objects changed; scope ${opts.scope}${opts.watchNamespaces.length ? `, watching ${opts.watchNamespaces.join(", ")}` : ", watching all namespaces"}).
+            ? `\n${dryRunSummary(results)}`
+            : `\narchctl ${opts.version} ${changed ? "installed" : "is already installed"} in namespace ${opts.namespace} (${changed} of ${results.length} objects changed; scope ${opts.scope}${opts.watchNamespaces.length ? `, watching ${opts.watchNamespaces.join(", ")}` : ", watching all namespaces"}${opts.skipCrd ? "; CRD skipped" : ""}).
 Next:
   kubectl -n ${opts.namespace} rollout status deployment/${INSTALL_NAME}
   archctl init post my-posts.yaml && archctl apply -f my-posts.yaml --wait
   kubectl get architectures -A`,
         );
       } catch (err) {
-        if (err instanceof CrdTimeoutError) throw new UserError(err.message, ExitCode.TIMEOUT);
+        if (err instanceof inst.CrdTimeoutError) throw new UserError(err.message, ExitCode.TIMEOUT);
+        if (err instanceof inst.ClusterScopeForbiddenError)
+          throw new UserError(err.message, ExitCode.REFUSED);
         throw connectionError(err);
       }
     });
+}
+
+function describeAction(action: ApplyAction, namespace: string | undefined): string {
+  if (action === "exists") return "exists (left as it is)";
+  if (action === "unchecked")
+    return `not checked: namespace ${namespace} does not exist yet (a dry run creates nothing)`;
+  return action;
+}
+
+/** What a server dry run checked, and what it could not. */
+export function dryRunSummary(results: { action: ApplyAction; namespace?: string }[]): string {
+  const unchecked = results.filter((r) => r.action === "unchecked");
+  const sent = results.filter((r) => r.action !== "unchecked" && r.action !== "exists").length;
+  if (!unchecked.length) return `The API server accepted all ${sent} objects; nothing was changed.`;
+  const namespaces = [...new Set(unchecked.map((r) => r.namespace))].join(", ");
+  return `The API server accepted ${sent} of ${sent + unchecked.length} objects; the other ${unchecked.length} were not checked: they go into namespace ${namespaces}, which does not exist yet, and a dry run creates nothing (run install, or create the namespace and dry-run again, to check them). Nothing was changed.`;
 }

@@ -4,7 +4,7 @@
 // ones through the operator's own drift rules) — with data risks on top.
 import type { Command } from "commander";
 import type { KubeObject } from "../../operator/render/types.ts";
-import { contextOf, outputFormat, UserError } from "../context.ts";
+import { contextOf, debugEnabled, outputFormat, UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { ttlSet } from "./apply.ts";
 import type { BlueprintFlags } from "./shared.ts";
@@ -31,135 +31,153 @@ fields the API server fills in are not reported as changes. Changes that put
 data at risk (a StatefulSet volume change the operator refuses, a datastore
 removed, deletionPolicy Delete, a ttl) are listed first, in a box.
 
-Exit codes (like kubectl diff / terraform plan -detailed-exitcode):
+Exit codes (like kubectl diff: 0 no changes, 1 changes, more than 1 an error):
   0  no changes     1  changes     2  invalid input
   4  cluster unreachable     5  archctl not installed     6  refused
+  7  any other failure (an API server error, an internal error): never 1
 
 Examples:
   archctl plan -f post.yaml --env prod
   archctl diff -f post.yaml --set apiMaxReplicas=40
   archctl plan -f post.yaml -o json | jq '.objects[] | select(.action != "unchanged")'`,
     )
-    .action(
-      async (
-        opts: BlueprintFlags & {
-          ttl?: string;
-          forceConflicts?: boolean;
-          verbose?: boolean;
-          output?: string;
-        },
-        cmd: Command,
-      ) => {
-        const ctx = contextOf(cmd);
-        const format = outputFormat(opts.output, ["text", "json"] as const, "text");
-        const set = [...(opts.set ?? []), ...ttlSet(opts.ttl)];
-        const { architecture } = loadArchitecture(ctx, { ...opts, set }, "plan");
-        const c = await import("../cluster.ts");
-        const { validateArchitecture, formatPath } = await import("../../operator/api/validate.ts");
-        const { render } = await import("../../operator/render/index.ts");
-        const { computePlan, formatPlan, hasChanges } = await import("../plan/plan.ts");
-        const { OWNED, resourcePath } = await import("../../operator/kube/resources.ts");
-        const { isNotFound } = await import("../../operator/kube/errors.ts");
-        const { ARCHITECTURE_LABEL } = await import("../../operator/api/names.ts");
+    .action(async (opts: PlanFlags, cmd: Command) => {
+      try {
+        await runPlan(opts, cmd);
+      } catch (err) {
+        throw planError(err);
+      }
+    });
+}
 
-        const conn = c.connect(ctx);
-        const local = structuredClone(architecture) as unknown as KubeObject;
-        local.metadata.namespace ??= conn.namespace;
-        const ns = local.metadata.namespace as string;
-        const name = local.metadata.name;
-        await c.requireInstalled(conn);
-        const stored = await c.kube(() => c.getArch(conn, ns, name));
-        const notes: string[] = [];
+/**
+ * Any failure of plan as an error whose exit code is never 1, since 1 means
+ * "there are changes" (kubectl diff's contract): failures that other commands
+ * report with 1 (a 5xx, an internal error) exit 7.
+ */
+export function planError(err: unknown, debug = debugEnabled()): UserError {
+  if (err instanceof UserError)
+    return err.exitCode === ExitCode.FAILURE
+      ? new UserError(err.message, ExitCode.PLAN_FAILED)
+      : err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (debug) process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  return new UserError(
+    `internal error: ${message}${debug ? "" : "\nrerun with ARCHCTL_DEBUG=1 for details"}`,
+    ExitCode.PLAN_FAILED,
+  );
+}
 
-        let applied: KubeObject & { spec?: unknown } = local;
-        if (stored) {
-          try {
-            applied = await c.applyArch(conn, local, {
-              dryRun: true,
-              ...(opts.forceConflicts ? { force: true } : {}),
-            });
-          } catch (err) {
-            if (!(err instanceof UserError) || !/fields set by another tool/.test(err.message))
-              throw err;
-            notes.push(`apply would fail without --force-conflicts: ${err.message}`);
-            applied = await c.applyArch(conn, local, { dryRun: true, force: true });
-          }
-        }
-        const capabilities = {
-          keda: await hasApi(conn, "keda.sh/v1alpha1"),
-          serviceMonitors: await hasApi(conn, "monitoring.coreos.com/v1"),
-        };
-        const renderFrom = (obj: KubeObject & { spec?: unknown }, meta: KubeObject["metadata"]) => {
-          const { status: _s, ...rest } = obj as KubeObject & { status?: unknown };
-          const v = validateArchitecture({
-            ...rest,
-            metadata: { name: meta.name, namespace: meta.namespace },
-          });
-          if (!v.architecture)
-            return { problems: v.issues.map((i) => `${formatPath(i.path)}: ${i.message}`) };
-          return { result: render({ ...v.architecture, metadata: meta as never }, capabilities) };
-        };
-        const meta = (stored?.metadata ?? local.metadata) as KubeObject["metadata"];
-        const next = renderFrom(applied, meta);
-        if (!next.result)
-          throw new UserError(
-            `the Architecture after apply would be invalid: ${next.problems?.join("; ")}`,
-            ExitCode.INVALID,
-          );
-        const old = stored ? renderFrom(stored, meta) : undefined;
-        if (old && !old.result)
-          notes.push("the stored Architecture is invalid; comparing with the live objects only");
+type PlanFlags = BlueprintFlags & {
+  ttl?: string;
+  forceConflicts?: boolean;
+  verbose?: boolean;
+  output?: string;
+};
 
-        const selector = `${ARCHITECTURE_LABEL}=${name}`;
-        const live: KubeObject[] = [];
-        for (const r of OWNED) {
-          if (
-            r.optional &&
-            !(r.apiVersion.startsWith("keda") ? capabilities.keda : capabilities.serviceMonitors)
-          )
-            continue;
-          try {
-            const list = await conn.rest.get<{ items: KubeObject[] }>(resourcePath(r, ns), {
-              query: { labelSelector: selector },
-            });
-            for (const o of list.items) live.push({ ...o, apiVersion: r.apiVersion, kind: r.kind });
-          } catch (err) {
-            if (isNotFound(err) && r.optional) continue;
-            throw (await import("../kube-errors.ts")).connectionError(err);
-          }
-        }
-        const storedMeta = stored?.metadata as
-          | { uid?: string; creationTimestamp?: string }
-          | undefined;
-        const plan = computePlan({
-          name,
-          namespace: ns,
-          ...(stored ? { storedSpec: stored.spec } : {}),
-          appliedSpec: applied.spec,
-          ...(storedMeta?.uid ? { storedUid: storedMeta.uid } : {}),
-          ...(storedMeta?.creationTimestamp
-            ? { creationTimestamp: storedMeta.creationTimestamp }
-            : {}),
-          ...(old?.result ? { oldObjects: old.result.objects } : {}),
-          newObjects: next.result.objects,
-          secrets: next.result.secrets.map((s) => s.name),
-          live,
-          now: new Date(),
-        });
-        plan.notes.push(...notes);
-        for (const n of next.result.notices)
-          plan.notes.push(`${n.component ? `${n.component}: ` : ""}${n.message}`);
-        if (format === "json")
-          ctx.out(JSON.stringify({ ...plan, changes: hasChanges(plan) }, null, 2));
-        else
-          for (const l of formatPlan(plan, {
-            style: ctx.style,
-            ...(opts.verbose ? { verbose: true } : {}),
-          }))
-            ctx.out(l);
-        process.exitCode = hasChanges(plan) ? 1 : ExitCode.OK;
-      },
+async function runPlan(opts: PlanFlags, cmd: Command): Promise<void> {
+  const ctx = contextOf(cmd);
+  const format = outputFormat(opts.output, ["text", "json"] as const, "text");
+  const set = [...(opts.set ?? []), ...ttlSet(opts.ttl)];
+  const { architecture } = loadArchitecture(ctx, { ...opts, set }, "plan");
+  const c = await import("../cluster.ts");
+  const { validateArchitecture, formatPath } = await import("../../operator/api/validate.ts");
+  const { render } = await import("../../operator/render/index.ts");
+  const { computePlan, formatPlan, hasChanges } = await import("../plan/plan.ts");
+  const { OWNED, resourcePath } = await import("../../operator/kube/resources.ts");
+  const { isNotFound } = await import("../../operator/kube/errors.ts");
+  const { ARCHITECTURE_LABEL } = await import("../../operator/api/names.ts");
+
+  const conn = c.connect(ctx);
+  const local = structuredClone(architecture) as unknown as KubeObject;
+  local.metadata.namespace ??= conn.namespace;
+  const ns = local.metadata.namespace as string;
+  const name = local.metadata.name;
+  await c.requireInstalled(conn);
+  const stored = await c.kube(() => c.getArch(conn, ns, name));
+  const notes: string[] = [];
+
+  let applied: KubeObject & { spec?: unknown } = local;
+  if (stored) {
+    try {
+      applied = await c.applyArch(conn, local, {
+        dryRun: true,
+        ...(opts.forceConflicts ? { force: true } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof UserError) || !/fields set by another tool/.test(err.message)) throw err;
+      notes.push(`apply would fail without --force-conflicts: ${err.message}`);
+      applied = await c.applyArch(conn, local, { dryRun: true, force: true });
+    }
+  }
+  const capabilities = {
+    keda: await hasApi(conn, "keda.sh/v1alpha1"),
+    serviceMonitors: await hasApi(conn, "monitoring.coreos.com/v1"),
+  };
+  const renderFrom = (obj: KubeObject & { spec?: unknown }, meta: KubeObject["metadata"]) => {
+    const { status: _s, ...rest } = obj as KubeObject & { status?: unknown };
+    const v = validateArchitecture({
+      ...rest,
+      metadata: { name: meta.name, namespace: meta.namespace },
+    });
+    if (!v.architecture)
+      return { problems: v.issues.map((i) => `${formatPath(i.path)}: ${i.message}`) };
+    return { result: render({ ...v.architecture, metadata: meta as never }, capabilities) };
+  };
+  const meta = (stored?.metadata ?? local.metadata) as KubeObject["metadata"];
+  const next = renderFrom(applied, meta);
+  if (!next.result)
+    throw new UserError(
+      `the Architecture after apply would be invalid: ${next.problems?.join("; ")}`,
+      ExitCode.INVALID,
     );
+  const old = stored ? renderFrom(stored, meta) : undefined;
+  if (old && !old.result)
+    notes.push("the stored Architecture is invalid; comparing with the live objects only");
+
+  const selector = `${ARCHITECTURE_LABEL}=${name}`;
+  const live: KubeObject[] = [];
+  for (const r of OWNED) {
+    if (
+      r.optional &&
+      !(r.apiVersion.startsWith("keda") ? capabilities.keda : capabilities.serviceMonitors)
+    )
+      continue;
+    try {
+      const list = await conn.rest.get<{ items: KubeObject[] }>(resourcePath(r, ns), {
+        query: { labelSelector: selector },
+      });
+      for (const o of list.items) live.push({ ...o, apiVersion: r.apiVersion, kind: r.kind });
+    } catch (err) {
+      if (isNotFound(err) && r.optional) continue;
+      throw (await import("../kube-errors.ts")).connectionError(err);
+    }
+  }
+  const storedMeta = stored?.metadata as { uid?: string; creationTimestamp?: string } | undefined;
+  const plan = computePlan({
+    name,
+    namespace: ns,
+    ...(stored ? { storedSpec: stored.spec } : {}),
+    appliedSpec: applied.spec,
+    ...(storedMeta?.uid ? { storedUid: storedMeta.uid } : {}),
+    ...(storedMeta?.creationTimestamp ? { creationTimestamp: storedMeta.creationTimestamp } : {}),
+    ...(old?.result ? { oldObjects: old.result.objects } : {}),
+    newObjects: next.result.objects,
+    secrets: next.result.secrets.map((s) => s.name),
+    live,
+    now: new Date(),
+  });
+  plan.notes.push(...notes);
+  for (const n of next.result.notices)
+    plan.notes.push(`${n.component ? `${n.component}: ` : ""}${n.message}`);
+  if (format === "json") ctx.out(JSON.stringify({ ...plan, changes: hasChanges(plan) }, null, 2));
+  else
+    for (const l of formatPlan(plan, {
+      style: ctx.style,
+      ...(opts.verbose ? { verbose: true } : {}),
+    }))
+      ctx.out(l);
+  process.exitCode = hasChanges(plan) ? ExitCode.CHANGES : ExitCode.OK;
 }
 
 async function hasApi(

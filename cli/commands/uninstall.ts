@@ -4,13 +4,16 @@
 // operator still runs (their finalizers keep or delete data volumes by each
 // Architecture's deletionPolicy), then the operator, then the CRD.
 import type { Command } from "commander";
+import { Option } from "commander";
 import { DEFAULT_NAMESPACE } from "../../operator/install/manifests.ts";
 import { contextOf, UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { connectionError } from "../kube-errors.ts";
-import { parseDuration, splitList } from "./install.ts";
+import { timeoutMs as parseTimeout } from "./apply.ts";
+import { splitList } from "./install.ts";
 
 interface UninstallFlags {
+  scope: string;
   keepCrd?: boolean;
   force?: boolean;
   watchNamespaces?: string;
@@ -33,6 +36,14 @@ export function register(program: Command): void {
   program
     .command("uninstall")
     .description("remove the archctl operator and, unless --keep-crd, the Architecture CRD")
+    .addOption(
+      new Option(
+        "--scope <scope>",
+        "as install --scope: namespace leaves cluster-wide RBAC alone (there is none)",
+      )
+        .choices(["cluster", "namespace"])
+        .default("cluster"),
+    )
     .option(
       "--keep-crd",
       "keep the CRD and every Architecture (they are reconciled again after a reinstall)",
@@ -46,7 +57,11 @@ export function register(program: Command): void {
       "namespaces holding the operator's Roles (default: read from the installed Deployment)",
     )
     .option("--dry-run", "say what would be deleted; delete nothing")
-    .option("--timeout <duration>", "how long --force waits for the Architectures to go", "2m")
+    .option(
+      "--timeout <duration>",
+      "how long --force waits for the Architectures to go (e.g. 90s, 10m, 1h)",
+      "2m",
+    )
     .addHelpText(
       "after",
       `
@@ -57,21 +72,46 @@ uninstall refuses while any exists unless --force (or --keep-crd).
 Examples:
   archctl uninstall --keep-crd        remove the operator only
   archctl uninstall --dry-run
-  archctl uninstall --force           remove Architectures, operator and CRD`,
+  archctl uninstall --force           remove Architectures, operator and CRD
+  archctl uninstall -n team-ops --scope namespace --keep-crd   without cluster rights`,
     )
     .action(async (flags: UninstallFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
       const namespace = ctx.globals.namespace ?? DEFAULT_NAMESPACE;
-      const timeoutMs = parseDuration(flags.timeout, "--timeout");
+      const timeoutMs = parseTimeout(flags.timeout);
       const { loadKubeConfig } = await import("../../operator/kube/config.ts");
       const { KubeRest } = await import("../../operator/kube/rest.ts");
+      const { KubeApiError, explainKubeError: describeKubeError } = await import(
+        "../../operator/kube/errors.ts"
+      );
       const inst = await import("../../operator/install/installer.ts");
       const dry = flags.dryRun === true;
       const suffix = dry ? " (dry run)" : "";
       try {
         const rest = new KubeRest(loadKubeConfig(ctx.globals));
+        const watched = [
+          ...new Set([
+            ...(await inst.installedWatchNamespaces(rest, namespace)),
+            ...splitList(flags.watchNamespaces),
+          ]),
+        ];
+        const refs = inst.uninstallRefs(
+          namespace,
+          watched,
+          flags.keepCrd === true,
+          flags.scope === "namespace" ? "namespace" : "cluster",
+        );
+        // Refused cluster-scoped objects stop uninstall before anything is deleted.
+        await inst.checkClusterScoped(rest, refs);
         if (!flags.keepCrd) {
-          const archs = await inst.listArchitectures(rest);
+          const archs = await inst.listArchitectures(rest).catch((err: unknown) => {
+            if (err instanceof KubeApiError && err.status === 403)
+              throw new UserError(
+                `${describeKubeError(err)} Uninstall lists every Architecture before it deletes the CRD (deleting it deletes them all): without that right, keep the CRD with --keep-crd.`,
+                ExitCode.REFUSED,
+              );
+            throw err;
+          });
           if (archs.length && !flags.force)
             throw new UserError(
               `${summarize(archs)} still exist: deleting the CRD would delete them all, with every object they own. Delete them first (kubectl delete architectures --all -A, while the operator runs), keep them with --keep-crd, or pass --force to delete them now.`,
@@ -87,13 +127,6 @@ Examples:
             ctx.info(`deleted ${archs.length} Architecture(s)${suffix}`);
           }
         }
-        const watched = [
-          ...new Set([
-            ...(await inst.installedWatchNamespaces(rest, namespace)),
-            ...splitList(flags.watchNamespaces),
-          ]),
-        ];
-        const refs = inst.uninstallRefs(namespace, watched, flags.keepCrd === true);
         const results = await inst.deleteRefs(rest, refs, dry, (r) => {
           if (r.deleted) ctx.info(`${inst.describeRef(r.ref)}: deleted${suffix}`);
         });
@@ -108,6 +141,8 @@ Examples:
       } catch (err) {
         if (err instanceof inst.ArchitecturesRemainError)
           throw new UserError(err.message, ExitCode.TIMEOUT);
+        if (err instanceof inst.UninstallForbiddenError)
+          throw new UserError(err.message, ExitCode.REFUSED);
         throw connectionError(err);
       }
     });

@@ -21,6 +21,12 @@ export interface StatusViewProps {
   notes?: string[];
   /** What we wait for, for the header ("Ready", "deletion"). */
   goal?: string;
+  /**
+   * false with --no-color or NO_COLOR: no colour, bold or dim attributes at all.
+   * (ink's chalk only looks at FORCE_COLOR and a --no-color argument, not at
+   * NO_COLOR, so the choice is made here.)
+   */
+  color?: boolean;
 }
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -36,18 +42,27 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + " ".repeat(n - s.length);
 }
 
+type TextStyle = { color?: string | undefined; bold?: boolean; dimColor?: boolean };
+
 export function StatusView(props: StatusViewProps): React.ReactElement {
   const { arch, outcome } = props;
+  const plain = props.color === false;
+  // Text props with the styling dropped when colour is off (wrap and the rest stay).
+  const st = <T extends TextStyle>(p: T): T | Omit<T, keyof TextStyle> => {
+    if (!plain) return p;
+    const { color: _c, bold: _b, dimColor: _d, ...rest } = p;
+    return rest;
+  };
   const phase = arch ? phaseOf(arch) : "Unknown";
   const elapsed = shortDuration(props.elapsedMs);
   const spinner = SPINNER[Math.floor(props.elapsedMs / 100) % SPINNER.length] as string;
   const header = outcome
     ? h(
         Text,
-        {
+        st({
           bold: true,
           color: outcome === "ready" ? "green" : outcome === "degraded" ? "red" : "yellow",
-        },
+        }),
         outcome === "ready"
           ? `✓ ${props.name} is Ready (${arch ? readyText(arch) : "-"}) after ${elapsed}`
           : outcome === "degraded"
@@ -61,13 +76,13 @@ export function StatusView(props: StatusViewProps): React.ReactElement {
     : h(
         Text,
         null,
-        h(Text, { color: "cyan" }, spinner),
+        h(Text, st({ color: "cyan" }), spinner),
         props.goal === "watch"
           ? ` ${props.name}  `
           : ` waiting for ${props.name} to be ${props.goal ?? "Ready"}  `,
-        h(Text, { color: phaseColor(phase) }, phase),
+        h(Text, st({ color: phaseColor(phase) }), phase),
         `  ${arch ? readyText(arch) : "-"} ready  `,
-        h(Text, { dimColor: true }, elapsed),
+        h(Text, st({ dimColor: true }), elapsed),
       );
   const comps = arch?.status?.components ?? [];
   const width = Math.max(9, ...comps.map((c) => c.name.length)) + 2;
@@ -76,13 +91,13 @@ export function StatusView(props: StatusViewProps): React.ReactElement {
       Box,
       { key: c.name },
       h(Text, null, pad(c.name, width)),
-      h(Text, { dimColor: true }, pad(c.type, 10)),
+      h(Text, st({ dimColor: true }), pad(c.type, 10)),
       h(
         Text,
-        { color: c.ready >= c.desired ? "green" : "yellow" },
+        st({ color: c.ready >= c.desired ? "green" : "yellow" }),
         pad(`${c.ready}/${c.desired}`, 7),
       ),
-      h(Text, { dimColor: true, wrap: "truncate-end" }, oneLine(c.message ?? "", 90)),
+      h(Text, st({ dimColor: true, wrap: "truncate-end" as const }), oneLine(c.message ?? "", 90)),
     ),
   );
   const ready = arch ? condition(arch, "Ready") : undefined;
@@ -90,8 +105,8 @@ export function StatusView(props: StatusViewProps): React.ReactElement {
     ready && ready.status !== "True"
       ? h(
           Text,
-          { color: outcome === "degraded" ? "red" : undefined, wrap: "wrap" },
-          h(Text, { bold: true }, `${ready.reason ?? "NotReady"}: `),
+          st({ color: outcome === "degraded" ? "red" : undefined, wrap: "wrap" as const }),
+          h(Text, st({ bold: true }), `${ready.reason ?? "NotReady"}: `),
           oneLine(
             (outcome === "degraded"
               ? condition(arch as ArchView, "Degraded")?.message
@@ -106,17 +121,19 @@ export function StatusView(props: StatusViewProps): React.ReactElement {
     arch && !observed(arch) && !outcome
       ? h(
           Text,
-          { dimColor: true },
+          st({ dimColor: true }),
           `generation ${arch.metadata.generation} not yet observed by the operator`,
         )
       : null;
   const endpoints =
     outcome === "ready"
       ? (arch?.status?.endpoints ?? []).map((e) =>
-          h(Text, { key: e.name }, `  ${e.name}: `, h(Text, { color: "cyan" }, e.url)),
+          h(Text, { key: e.name }, `  ${e.name}: `, h(Text, st({ color: "cyan" }), e.url)),
         )
       : [];
-  const notes = (props.notes ?? []).map((n, i) => h(Text, { key: `n${i}`, color: "yellow" }, n));
+  const notes = (props.notes ?? []).map((n, i) =>
+    h(Text, st({ key: `n${i}`, color: "yellow" }), n),
+  );
   return h(
     Box,
     { flexDirection: "column" },
@@ -128,7 +145,7 @@ export function StatusView(props: StatusViewProps): React.ReactElement {
           { flexDirection: "column", marginLeft: 2 },
           h(
             Text,
-            { dimColor: true },
+            st({ dimColor: true }),
             `${pad("COMPONENT", width)}${pad("TYPE", 10)}${pad("READY", 7)}MESSAGE`,
           ),
           ...rows,

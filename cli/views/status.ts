@@ -161,6 +161,58 @@ export function getTable(items: ArchView[], now: Date, opts: GetTableOptions = {
   return table([header, ...rows]);
 }
 
+/** What `get -w` compares to decide that a row changed (not the clock-driven AGE/EXPIRES text). */
+function rowFingerprint(a: ArchView, wide: boolean): string {
+  const ready = condition(a, "Ready");
+  return JSON.stringify([
+    phaseOf(a),
+    readyText(a),
+    a.status?.expiresAt ?? a.spec?.ttl ?? "",
+    wide ? [ready?.reason, ready?.message] : [],
+  ]);
+}
+
+export interface WatchState {
+  /** namespace/name -> fingerprint of the last row printed. */
+  seen: Map<string, string>;
+  /** The last object seen per key (to print a row for one that went away). */
+  last: Map<string, ArchView>;
+}
+
+/**
+ * `get -w`: the lines to print for a new list of Architectures: the whole
+ * table the first time, then (like kubectl get -w) only the rows of those that
+ * changed or are new, and of those that are gone with phase Deleted. Pure.
+ */
+export function watchLines(
+  state: WatchState | undefined,
+  items: ArchView[],
+  now: Date,
+  opts: GetTableOptions = {},
+): { lines: string[]; state: WatchState } {
+  const key = (a: ArchView) => `${a.metadata.namespace ?? ""}/${a.metadata.name}`;
+  const next: WatchState = { seen: new Map(), last: new Map() };
+  for (const a of items) {
+    next.seen.set(key(a), rowFingerprint(a, opts.wide === true));
+    next.last.set(key(a), a);
+  }
+  if (!state) return { lines: getTable(items, now, opts), state: next };
+  const gone = [...state.last]
+    .filter(([k]) => !next.seen.has(k))
+    .map(([, a]) => {
+      const { deletionTimestamp: _d, ...metadata } = a.metadata;
+      return { ...a, metadata };
+    });
+  const changed = items.filter((a) => state.seen.get(key(a)) !== next.seen.get(key(a)));
+  if (!changed.length && !gone.length) return { lines: [], state: next };
+  const shown = [
+    ...changed,
+    ...gone.map((a) => ({ ...a, status: { ...a.status, phase: "Deleted" } })),
+  ];
+  // Aligned with each other, without the header (printed once, at the start).
+  return { lines: getTable(shown, now, opts).slice(1), state: next };
+}
+
 export function oneLine(text: string, max: number): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;

@@ -4,7 +4,7 @@
 // (and so their data) without being told to.
 import { setTimeout as sleep } from "node:timers/promises";
 import { CRD_NAME } from "../api/crd.ts";
-import { isNotFound, KubeApiError } from "../kube/errors.ts";
+import { deniedBy, isNotFound, KubeApiError } from "../kube/errors.ts";
 import { ObjectClient } from "../kube/objects.ts";
 import type { ResourceType } from "../kube/resources.ts";
 import { ARCHITECTURES, CRDS, resourcePath } from "../kube/resources.ts";
@@ -49,14 +49,20 @@ export function installResource(apiVersion: string, kind: string): ResourceType 
   return r;
 }
 
-export type ApplyAction = "created" | "configured" | "unchanged";
+/**
+ * created / configured / unchanged: what the apply did (or, in a dry run, would do);
+ * exists: a Namespace that was there already and is left as it is;
+ * unchecked: a dry run could not send it, because its namespace does not exist
+ * yet (a dry run creates nothing, so the server would answer "namespace not found").
+ */
+export type ApplyAction = "created" | "configured" | "unchanged" | "exists" | "unchecked";
 
 export interface ApplyResult {
   kind: string;
   name: string;
   namespace?: string;
   action: ApplyAction;
-  /** The object as the API server returned it (managedFields removed). */
+  /** The object as the API server returned it (managedFields removed); as given when unchecked. */
   object: KubeObject;
 }
 
@@ -84,7 +90,44 @@ export interface ApplyOptions {
   onApplied?: (r: ApplyResult) => void;
 }
 
-/** Server-side applies the objects in order; waits for a CRD to be served before going on. */
+/** The API server refused a cluster-scoped object: the message says which flag avoids it. */
+export class ClusterScopeForbiddenError extends Error {
+  override name = "ClusterScopeForbiddenError";
+  readonly kind: string;
+  constructor(kind: string, name: string, err: KubeApiError) {
+    const denied = deniedBy(err.message);
+    const who = denied ? `user ${denied.user}` : "you";
+    const verb = denied?.verb ?? (err.method === "GET" ? "get" : "create or update");
+    const what = `${kind} ${name}`;
+    let next: string;
+    if (kind === "CustomResourceDefinition")
+      next = `The CRD is cluster-wide: ask a cluster admin to install it once (archctl crd | kubectl apply --server-side -f -), then run archctl install again with --skip-crd`;
+    else if (kind === "ClusterRole" || kind === "ClusterRoleBinding")
+      next = `--scope cluster (the default) gives the operator a ClusterRole: without cluster rights use --scope namespace --watch-namespaces NS[,NS...] (a Role in each), with --skip-crd once a cluster admin has installed the CRD`;
+    else if (kind === "Namespace")
+      next = `ask a cluster admin to create it (kubectl create namespace ${name}), or install into a namespace you have with -n NS --scope namespace --watch-namespaces NS --skip-crd`;
+    else next = "ask a cluster admin for that permission";
+    super(`forbidden: ${who} may not ${verb} ${what} (cluster-scoped, 403). ${next}.`);
+    this.kind = kind;
+  }
+}
+
+/** A request about one object; a 403 on a cluster-scoped one says which flag avoids it. */
+async function guarded<T>(r: ResourceType, obj: KubeObject, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!r.namespaced && err instanceof KubeApiError && err.status === 403)
+      throw new ClusterScopeForbiddenError(obj.kind, obj.metadata.name, err);
+    throw err;
+  }
+}
+
+/**
+ * Server-side applies the objects in order; waits for a CRD to be served before
+ * going on. A Namespace that exists is left alone. In a dry run, objects inside
+ * a namespace the dry run would create are reported `unchecked`, not sent.
+ */
 export async function applyInstall(
   rest: KubeRest,
   objects: KubeObject[],
@@ -92,19 +135,35 @@ export async function applyInstall(
 ): Promise<ApplyResult[]> {
   const client = new ObjectClient(rest);
   const results: ApplyResult[] = [];
+  const missingNamespaces = new Set<string>();
+  const report = (result: ApplyResult) => {
+    results.push(result);
+    opts.onApplied?.(result);
+  };
   for (const obj of objects) {
     const r = installResource(obj.apiVersion, obj.kind);
     const ns = r.namespaced ? obj.metadata.namespace : undefined;
-    const before = await client.find<Live>(r, ns, obj.metadata.name);
-    const after = await rest.request<Live>("PATCH", resourcePath(r, ns, obj.metadata.name), {
-      body: obj,
-      contentType: APPLY_PATCH,
-      query: {
-        fieldManager: INSTALL_FIELD_MANAGER,
-        force: true,
-        dryRun: opts.dryRun ? "All" : undefined,
-      },
-    });
+    const id = { kind: obj.kind, name: obj.metadata.name, ...(ns ? { namespace: ns } : {}) };
+    if (ns && missingNamespaces.has(ns)) {
+      report({ ...id, action: "unchecked", object: obj });
+      continue;
+    }
+    const before = await guarded(r, obj, () => client.find<Live>(r, ns, obj.metadata.name));
+    if (obj.kind === "Namespace" && before) {
+      report({ ...id, action: "exists", object: withoutManagedFields(before) });
+      continue;
+    }
+    const after = await guarded(r, obj, () =>
+      rest.request<Live>("PATCH", resourcePath(r, ns, obj.metadata.name), {
+        body: obj,
+        contentType: APPLY_PATCH,
+        query: {
+          fieldManager: INSTALL_FIELD_MANAGER,
+          force: true,
+          dryRun: opts.dryRun ? "All" : undefined,
+        },
+      }),
+    );
     const action: ApplyAction = !before
       ? "created"
       : opts.dryRun
@@ -114,43 +173,42 @@ export async function applyInstall(
         : before.metadata.resourceVersion === after.metadata.resourceVersion
           ? "unchanged"
           : "configured";
-    const result: ApplyResult = {
-      kind: obj.kind,
-      name: obj.metadata.name,
-      ...(ns ? { namespace: ns } : {}),
-      action,
-      object: withoutManagedFields(after),
-    };
-    results.push(result);
-    opts.onApplied?.(result);
+    report({ ...id, action, object: withoutManagedFields(after) });
     if (obj.kind === "CustomResourceDefinition" && !opts.dryRun)
       await waitForCrd(rest, obj.metadata.name, opts.crdTimeoutMs ?? 60_000);
-    if (obj.kind === "Namespace" && opts.dryRun && !before) {
-      // A dry run creates nothing: the objects inside a new namespace cannot be
-      // checked by the server. Say so rather than fail on "namespace not found".
-      return [
-        ...results,
-        ...objects
-          .slice(objects.indexOf(obj) + 1)
-          .filter((o) => o.metadata.namespace === obj.metadata.name)
-          .map((o) => ({
-            kind: o.kind,
-            name: o.metadata.name,
-            ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
-            action: "created" as const,
-            object: o,
-          })),
-        ...(await applyInstall(
-          rest,
-          objects
-            .slice(objects.indexOf(obj) + 1)
-            .filter((o) => o.metadata.namespace !== obj.metadata.name),
-          opts,
-        )),
-      ];
-    }
+    // A dry run creates nothing: what goes into the new namespace cannot be checked.
+    if (obj.kind === "Namespace" && opts.dryRun) missingNamespaces.add(obj.metadata.name);
   }
   return results;
+}
+
+/**
+ * Which of these namespaces do not exist (404). One the user may not read
+ * (403) is not reported: the apply will say what it can.
+ */
+export async function absentNamespaces(rest: KubeRest, names: string[]): Promise<string[]> {
+  const client = new ObjectClient(rest);
+  const absent: string[] = [];
+  for (const name of [...new Set(names)]) {
+    try {
+      if (!(await client.find(installResource("v1", "Namespace"), undefined, name)))
+        absent.push(name);
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.status === 403)) throw err;
+    }
+  }
+  return absent;
+}
+
+/** Whether the Architecture CRD is served (discovery of archctl.io/v1alpha1). */
+export async function crdServed(rest: KubeRest): Promise<boolean> {
+  try {
+    await rest.get(`/apis/${ARCHITECTURES.apiVersion}`, { timeoutMs: 15_000 });
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
 }
 
 interface Crd {
@@ -223,6 +281,7 @@ export function uninstallRefs(
   namespace: string,
   watchNamespaces: string[],
   keepCrd: boolean,
+  scope: "cluster" | "namespace" = "cluster",
 ): ObjectRef[] {
   const rbac = "rbac.authorization.k8s.io/v1";
   const refs: ObjectRef[] = [
@@ -236,9 +295,12 @@ export function uninstallRefs(
     { resource: installResource("v1", "ConfigMap"), name: DASHBOARD_CONFIGMAP, namespace },
     { resource: installResource(rbac, "RoleBinding"), name: LEADER_ROLE, namespace },
     { resource: installResource(rbac, "Role"), name: LEADER_ROLE, namespace },
-    { resource: installResource(rbac, "ClusterRoleBinding"), name: OPERATOR_ROLE },
-    { resource: installResource(rbac, "ClusterRole"), name: OPERATOR_ROLE },
   ];
+  if (scope === "cluster")
+    refs.push(
+      { resource: installResource(rbac, "ClusterRoleBinding"), name: OPERATOR_ROLE },
+      { resource: installResource(rbac, "ClusterRole"), name: OPERATOR_ROLE },
+    );
   for (const ns of [...new Set(watchNamespaces)])
     refs.push(
       { resource: installResource(rbac, "RoleBinding"), name: OPERATOR_ROLE, namespace: ns },
@@ -296,6 +358,43 @@ export async function deleteAllArchitectures(
         left,
       );
     await sleep(500);
+  }
+}
+
+/** uninstall was refused a cluster-scoped object: the message says which flag leaves it alone. */
+export class UninstallForbiddenError extends Error {
+  override name = "UninstallForbiddenError";
+  constructor(ref: ObjectRef, err: KubeApiError) {
+    const denied = deniedBy(err.message);
+    const verb = denied?.verb ?? VERB_OF[err.method] ?? err.method;
+    const next =
+      ref.resource.kind === "CustomResourceDefinition"
+        ? "Keep it with --keep-crd (a cluster admin removes the CRD)"
+        : "If archctl was installed with --scope namespace, uninstall with --scope namespace --keep-crd; otherwise ask a cluster admin";
+    super(
+      `forbidden: ${denied ? `user ${denied.user}` : "you"} may not ${verb} ${describe(ref)} (cluster-scoped, 403). ${next}. Nothing was deleted.`,
+    );
+  }
+}
+
+const VERB_OF: Record<string, string> = { GET: "get", DELETE: "delete" };
+
+/**
+ * Before deleting anything: may we read the cluster-scoped objects? A user
+ * without cluster rights is stopped here, with the flag to use, rather than
+ * halfway through (the namespaced objects go first).
+ */
+export async function checkClusterScoped(rest: KubeRest, refs: ObjectRef[]): Promise<void> {
+  const client = new ObjectClient(rest);
+  for (const ref of refs) {
+    if (ref.resource.namespaced) continue;
+    try {
+      await client.find(ref.resource, undefined, ref.name);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 403)
+        throw new UninstallForbiddenError(ref, err);
+      throw err;
+    }
   }
 }
 

@@ -13,7 +13,7 @@ export type InstallScope = "cluster" | "namespace";
 export interface InstallOptions {
   /** Namespace of the operator (its Deployment, ServiceAccount, Lease). */
   namespace: string;
-  /** cluster: one ClusterRole; namespace: a Role in each watched namespace, nothing cluster-wide but the CRD. */
+  /** cluster: one ClusterRole; namespace: a Role in each watched namespace, nothing cluster-wide but the CRD (none with skipCrd). */
   scope: InstallScope;
   /** Namespaces the operator watches; empty = all (cluster scope only). */
   watchNamespaces: string[];
@@ -22,6 +22,11 @@ export interface InstallOptions {
   replicas: number;
   /** archctl version: the app.kubernetes.io/version label. */
   version: string;
+  /**
+   * Leave the CRD out (like `helm install --skip-crds`): a cluster admin
+   * installs it once, teams without cluster rights install the operator.
+   */
+  skipCrd?: boolean;
 }
 
 /** Names of everything installed; the chart's default release name is `archctl`, so they match. */
@@ -194,36 +199,44 @@ function deployment(o: InstallOptions): KubeObject {
   };
 }
 
-/** Everything `archctl install` applies, in apply order. */
+/**
+ * Everything `archctl install` applies, in apply order: the cluster-scoped
+ * objects first, so that a user without cluster rights is refused before
+ * anything in a namespace is written.
+ *
+ * The Namespace is part of cluster scope only (and the installer creates it
+ * only when it is missing, leaving an existing one as it is); in namespace
+ * scope the namespace must exist, since creating one needs cluster rights.
+ * With skipCrd the CRD is left out; namespace scope with skipCrd writes
+ * nothing cluster-wide.
+ */
 export function installManifests(o: InstallOptions): KubeObject[] {
   const problems = checkInstallOptions(o);
   if (problems.length) throw new Error(problems.join("; "));
   const v = o.version;
-  const objects: KubeObject[] = [
-    buildCrd() as unknown as KubeObject,
-    {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: o.namespace, labels: labels(v) },
-    },
-    {
-      apiVersion: "v1",
-      kind: "ServiceAccount",
-      metadata: { name: INSTALL_NAME, namespace: o.namespace, labels: labels(v) },
-    },
-  ];
-  if (o.scope === "cluster") {
+  const objects: KubeObject[] = [];
+  if (!o.skipCrd) objects.push(buildCrd() as unknown as KubeObject);
+  if (o.scope === "cluster")
     objects.push(
+      {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: o.namespace, labels: labels(v) },
+      },
       role("ClusterRole", OPERATOR_ROLE, undefined, [...operatorRules(), ...discoveryRules()], v),
       binding("ClusterRoleBinding", OPERATOR_ROLE, undefined, o),
     );
-  } else {
+  objects.push({
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: INSTALL_NAME, namespace: o.namespace, labels: labels(v) },
+  });
+  if (o.scope === "namespace")
     for (const ns of o.watchNamespaces)
       objects.push(
         role("Role", OPERATOR_ROLE, ns, operatorRules(), v),
         binding("RoleBinding", OPERATOR_ROLE, ns, o),
       );
-  }
   objects.push(
     role("Role", LEADER_ROLE, o.namespace, leaderElectionRules(), v),
     binding("RoleBinding", LEADER_ROLE, o.namespace, o),

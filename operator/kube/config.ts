@@ -1,7 +1,7 @@
 // Loading a kubeconfig the way kubectl does: --kubeconfig, then $KUBECONFIG,
 // then ~/.kube/config, then the in-cluster service account; --context overrides.
 import { KubeConfig } from "@kubernetes/client-node";
-import { KubeConfigError } from "./errors.ts";
+import { inSourceCheckout, KubeConfigError, noClusterHint } from "./errors.ts";
 
 export interface ConnectionOptions {
   kubeconfig?: string;
@@ -18,7 +18,7 @@ export function loadKubeConfig(opts: ConnectionOptions = {}): KubeConfig {
   } catch (err) {
     const file = opts.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config";
     throw new KubeConfigError(
-      `cannot read kubeconfig ${file}: ${(err as Error).message}. Pass --kubeconfig FILE or set KUBECONFIG.`,
+      `cannot read kubeconfig ${file}: ${(err as Error).message}. Pass --kubeconfig FILE or set KUBECONFIG${inSourceCheckout() ? " (a local cluster from this checkout: archctl dev cluster up)" : ""}.`,
     );
   }
   if (opts.context) {
@@ -31,8 +31,9 @@ export function loadKubeConfig(opts: ConnectionOptions = {}): KubeConfig {
     kc.setCurrentContext(opts.context);
   }
   if (!kc.getCurrentCluster()) {
+    const file = opts.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config";
     throw new KubeConfigError(
-      "no cluster configured: the kubeconfig has no current context. Pass --kubeconfig/--context, or run `archctl dev cluster up`.",
+      `no cluster configured: the kubeconfig (${file}) has no current context. ${noClusterHint()}.`,
     );
   }
   return kc;

@@ -67,8 +67,18 @@ const CASES: Case[] = [
     message: /unknown output format 'toml': use one of table, wide, yaml, json/,
   },
   { args: ["get", "post", "-A"], code: 2, message: /cannot be combined with -A/ },
-  { args: ["status"], code: 2, message: /missing required argument 'name'/ },
   { args: ["status", "post", "-w", "-o", "json"], code: 2, message: /-w shows the text view/ },
+  {
+    args: ["status", "post", "-w", "--timeout", "soon"],
+    code: 2,
+    message: /--timeout must be a duration like 90s, 10m or 1h, not 'soon'/,
+  },
+  { args: ["status", "post", "--timeout", "1m"], code: 2, message: /--timeout limits -w: add -w/ },
+  {
+    args: ["get", "-w", "-o", "json"],
+    code: 2,
+    message: /-w prints the table: drop -o yaml\/json/,
+  },
   {
     args: ["delete", "post", "--delete-data"],
     code: 2,
@@ -98,6 +108,20 @@ const CASES: Case[] = [
     message: /^archctl: no cluster at https:\/\/127\.0\.0\.1:9 \(context dead\)/,
   },
   { args: ["--kubeconfig", DEAD, "get"], code: 4, message: /no cluster at/ },
+  // status without NAME looks the Architecture up (so it needs the cluster).
+  { args: ["--kubeconfig", DEAD, "status"], code: 4, message: /no cluster at/ },
+  { args: ["--kubeconfig", DEAD, "get", "-w"], code: 4, message: /no cluster at/ },
+  // apply's durations everywhere: 1h is a valid --timeout for install and uninstall.
+  {
+    args: ["--kubeconfig", DEAD, "uninstall", "--timeout", "1h"],
+    code: 4,
+    message: /no cluster at/,
+  },
+  {
+    args: ["--kubeconfig", DEAD, "install", "--timeout", "1h30m"],
+    code: 4,
+    message: /no cluster at/,
+  },
   {
     args: ["--kubeconfig", `${dir}/none`, "status", "post"],
     code: 4,
@@ -141,8 +165,15 @@ describe("cluster commands: argument errors", { concurrency: 6 }, () => {
     }
   });
 
-  test("plan documents its exit codes", async () => {
+  test("plan documents its exit codes: 1 only for changes, 7 for other failures", async () => {
     const r = await archctl(["plan", "--help"]);
     assert.match(r.stdout, /0 {2}no changes {5}1 {2}changes {5}2 {2}invalid input/);
+    assert.match(r.stdout, /7 {2}any other failure .*: never 1/);
+    const top = await archctl(["--help"]);
+    assert.match(
+      top.stdout,
+      /1 {4}failure, or the Architecture is Degraded \(plan: there are changes\)/,
+    );
+    assert.match(top.stdout, /7 {4}plan only: plan failed for another reason/);
   });
 });

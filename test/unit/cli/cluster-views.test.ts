@@ -7,10 +7,11 @@ import { describe, test } from "node:test";
 import { Command } from "commander";
 import { renderToString } from "ink";
 import React from "react";
+import { pickArchitecture } from "../../../cli/commands/get.ts";
 import { COMMANDS } from "../../../cli/commands/index.ts";
 import { completionScript } from "../../../cli/completion.ts";
 import type { CliContext } from "../../../cli/context.ts";
-import { makeStyle } from "../../../cli/context.ts";
+import { makeStyle, type UserError } from "../../../cli/context.ts";
 import { follow } from "../../../cli/follow.ts";
 import { diffLines, unifiedDiff } from "../../../cli/plan/diff.ts";
 import { box, computePlan, formatPlan, hasChanges, project } from "../../../cli/plan/plan.ts";
@@ -23,6 +24,7 @@ import {
   readySummary,
   shortDuration,
   statusLines,
+  watchLines,
 } from "../../../cli/views/status.ts";
 import { StatusView } from "../../../cli/views/status-ink.ts";
 import { parseDuration, waitFor } from "../../../cli/wait.ts";
@@ -91,6 +93,52 @@ const READY = arch({
     { name: "api", type: "service", ready: 2, desired: 2, message: "2/2 replicas ready" },
     { name: "mysql", type: "mysql", ready: 1, desired: 1, message: "1/1 replicas ready" },
   ],
+});
+
+describe("get -w and status without a name", () => {
+  test("get -w: the table once, then only rows that changed, new ones, and Deleted for those gone", () => {
+    const blog = arch({}, { name: "blog" });
+    const first = watchLines(undefined, [arch(), blog], NOW);
+    assert.deepEqual(first.lines, getTable([arch(), blog], NOW));
+    // Nothing changed but the clock: nothing printed (AGE is not a change).
+    const later = new Date(NOW.getTime() + 60_000);
+    const same = watchLines(first.state, [arch(), blog], later);
+    assert.deepEqual(same.lines, []);
+    // post becomes Ready: one row, no header.
+    const ready = watchLines(same.state, [READY, blog], later);
+    assert.equal(ready.lines.length, 1, ready.lines.join("\n"));
+    assert.match(ready.lines[0] as string, /^post\s+Ready\s+2\/2\s/);
+    // A new one appears and blog goes away.
+    const chat = arch({ phase: "Pending", ready: "0/2" }, { name: "chat" });
+    const next = watchLines(ready.state, [READY, chat], later);
+    assert.deepEqual(
+      next.lines.map((l) => l.split(/\s+/).slice(0, 2).join(" ")),
+      ["chat Pending", "blog Deleted"],
+    );
+    assert.deepEqual(watchLines(next.state, [READY, chat], later).lines, []);
+  });
+
+  test("status without NAME: the only one; none is exit 5; several is exit 2 and names them", () => {
+    assert.equal(pickArchitecture([READY], "shop"), READY);
+    assert.throws(
+      () => pickArchitecture([], "shop"),
+      (e: UserError) =>
+        e.exitCode === 5 && /no Architectures in namespace shop: .*archctl get -A/.test(e.message),
+    );
+    const printed: string[] = [];
+    assert.throws(
+      () =>
+        pickArchitecture([arch({}, { name: "post" }), arch({}, { name: "blog" })], "shop", {
+          err: (l) => printed.push(l),
+        }),
+      (e: UserError) =>
+        e.exitCode === 2 &&
+        e.message ===
+          "2 Architectures in namespace shop (blog, post): pick one: archctl status blog -n shop",
+    );
+    assert.match(printed[0] as string, /^NAME\s+PHASE/, "the list goes to stderr first");
+    assert.equal(printed.length, 3);
+  });
 });
 
 describe("status views", () => {

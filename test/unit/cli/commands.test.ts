@@ -3,8 +3,52 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import type { Command } from "commander";
 import { parseAllDocuments } from "yaml";
-import { archctl, tempDir } from "./helpers.ts";
+import { archctl, MAIN, ROOT, tempDir } from "./helpers.ts";
+
+/**
+ * archctl's whole command tree, from the real buildProgram(). cli/main.ts runs
+ * the CLI when it is imported, so it is imported with an argv that does
+ * nothing visible (validate a good blueprint, --quiet) and the process state it
+ * sets is put back.
+ */
+async function programTree(): Promise<Command> {
+  const argv = process.argv;
+  const exitCode = process.exitCode;
+  process.argv = [
+    process.execPath,
+    MAIN,
+    "-q",
+    "validate",
+    "-f",
+    join(ROOT, "blueprints/post.yaml"),
+  ];
+  try {
+    const { buildProgram } = await import("../../../cli/main.ts");
+    return buildProgram();
+  } finally {
+    process.argv = argv;
+    process.exitCode = exitCode;
+  }
+}
+
+/** The full --help text of a command, with the text added before and after. */
+function helpOf(cmd: Command): string {
+  let text = "";
+  cmd.configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) });
+  cmd.outputHelp();
+  return text;
+}
+
+function walk(cmd: Command, path: string[] = []): { path: string[]; cmd: Command }[] {
+  return [{ path, cmd }, ...cmd.commands.flatMap((c) => walk(c, [...path, c.name()]))];
+}
+
+// Owned by others and still without examples (see the report of the wt-cli
+// branch): skipped by name, with every command under them. Remove an entry
+// once its file has examples, and the test checks it too.
+const SKIP_WITHOUT_EXAMPLES = new Set(["dev", "operator"]);
 
 const COMMANDS = ["blueprints", "init", "validate", "render", "graph", "estimate", "crd"];
 
@@ -27,8 +71,26 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
     assert.match(r.stdout, /Exit codes:/);
   });
 
+  test("every command and sub-command has --help with at least one example", async () => {
+    const tree = walk(await programTree());
+    const names = tree.map((n) => n.path.join(" "));
+    // The walk reaches the nested commands (a missed level would pass vacuously).
+    for (const want of ["", "env", "env create", "env list", "env destroy", "install", "status"])
+      assert.ok(names.includes(want), `${want || "archctl"} in ${names.join(", ")}`);
+    const missing: string[] = [];
+    for (const { path, cmd } of tree) {
+      if (SKIP_WITHOUT_EXAMPLES.has(path[0] ?? "")) continue;
+      const help = helpOf(cmd);
+      assert.match(help, new RegExp(`^Usage: archctl${path.map((p) => ` ${p}`).join("")}\\b`));
+      // An "Examples:" heading followed by at least one `archctl ...` line.
+      if (!/\nExamples:\n(?: {2}.*\n)*? {2}archctl /.test(help))
+        missing.push(path.join(" ") || "archctl");
+    }
+    assert.deepEqual(missing, [], "commands whose --help has no example");
+  });
+
   for (const c of COMMANDS) {
-    test(`${c} --help has examples`, async () => {
+    test(`${c} --help runs`, async () => {
       const r = await archctl([c, "--help"]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /Usage: archctl/);

@@ -83,9 +83,9 @@ test("cluster scope: one ClusterRole with discovery, a leader Role in the operat
     [
       "CustomResourceDefinition",
       "Namespace",
-      "ServiceAccount",
       "ClusterRole",
       "ClusterRoleBinding",
+      "ServiceAccount",
       "Role",
       "RoleBinding",
       "ConfigMap",
@@ -97,14 +97,26 @@ test("cluster scope: one ClusterRole with discovery, a leader Role in the operat
 });
 
 test("namespace scope: a Role and RoleBinding per watched namespace, nothing cluster-wide but the CRD", () => {
-  const objs = installManifests({
+  const team = {
     ...base,
     namespace: "team-ops",
-    scope: "namespace",
+    scope: "namespace" as const,
     watchNamespaces: ["team-a", "team-b"],
-  });
+  };
+  const objs = installManifests(team);
   const clusterScoped = objs.filter((o) => !o.metadata.namespace).map((o) => o.kind);
-  assert.deepEqual(clusterScoped, ["CustomResourceDefinition", "Namespace"]);
+  // No Namespace: creating one needs cluster rights, so namespace scope expects it to exist.
+  assert.deepEqual(clusterScoped, ["CustomResourceDefinition"]);
+  // --skip-crd: nothing cluster-wide at all, so a namespace admin can apply every object.
+  const skipped = installManifests({ ...team, skipCrd: true });
+  assert.deepEqual(
+    skipped.filter((o) => !o.metadata.namespace).map((o) => o.kind),
+    [],
+  );
+  assert.deepEqual(
+    skipped.map((o) => o.kind),
+    objs.map((o) => o.kind).filter((k) => k !== "CustomResourceDefinition"),
+  );
   for (const ns of ["team-a", "team-b"]) {
     const [role] = find(objs, "Role", ns);
     assert.deepEqual(role?.rules, operatorRules());
@@ -119,6 +131,23 @@ test("namespace scope: a Role and RoleBinding per watched namespace, nothing clu
   assert.throws(
     () => installManifests({ ...base, scope: "namespace" }),
     /namespace scope needs the namespaces to watch/,
+  );
+});
+
+test("cluster-scoped objects come first (a user without cluster rights is refused before any write in a namespace); --skip-crd drops only the CRD", () => {
+  for (const o of [base, { ...base, skipCrd: true }]) {
+    const objs = installManifests(o);
+    const firstNamespaced = objs.findIndex((x) => x.metadata.namespace);
+    assert.ok(
+      objs.slice(firstNamespaced).every((x) => x.metadata.namespace),
+      objs.map((x) => x.kind).join(),
+    );
+  }
+  const all = installManifests(base);
+  const skipped = installManifests({ ...base, skipCrd: true });
+  assert.deepEqual(
+    skipped.map((o) => o.kind),
+    all.map((o) => o.kind).filter((k) => k !== "CustomResourceDefinition"),
   );
 });
 
@@ -214,6 +243,24 @@ test("archctl install --dry-run prints the objects; bad flags exit 2 with the fi
     list.items.filter((o) => o.kind === "Role").map((o) => o.metadata.namespace),
     ["a", "b", "archctl-system"],
   );
+  // --skip-crd: the same objects without the CRD; --timeout takes apply's durations.
+  const skip = await archctl(["install", "--dry-run", "--skip-crd", "--timeout", "1h30m"]);
+  assert.equal(skip.code, 0, skip.stderr);
+  assert.doesNotMatch(skip.stdout, /kind: CustomResourceDefinition/);
+  assert.match(skip.stdout, /kind: ClusterRole\n/);
+  const team = await archctl([
+    "install",
+    "--dry-run",
+    "-n",
+    "team",
+    "--scope",
+    "namespace",
+    "--watch-namespaces",
+    "team",
+    "--skip-crd",
+  ]);
+  assert.equal(team.code, 0, team.stderr);
+  assert.doesNotMatch(team.stdout, /kind: (CustomResourceDefinition|Namespace|ClusterRole)/);
   for (const [args, message] of [
     [["install", "--scope", "namespace"], /--watch-namespaces a,b/],
     [["install", "--dry-run=maybe"], /--dry-run must be client or server/],
@@ -223,7 +270,11 @@ test("archctl install --dry-run prints the objects; bad flags exit 2 with the fi
       /'Team_A' is not a valid namespace name/,
     ],
     [["install", "--dry-run", "-o", "xml"], /unknown output format 'xml'/],
-    [["uninstall", "--timeout", "soon"], /--timeout must be a duration/],
+    [["uninstall", "--timeout", "soon"], /--timeout must be a duration like 90s, 10m or 1h/],
+    [
+      ["install", "--timeout", "soon", "--dry-run"],
+      /--timeout must be a duration like 90s, 10m or 1h/,
+    ],
   ] as const) {
     const r = await archctl([...args]);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
