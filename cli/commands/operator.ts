@@ -126,7 +126,19 @@ export function operatorOptionsFrom(
 }
 
 export function register(program: Command): void {
-  const operator = program.command("operator").description("run the archctl operator");
+  const operator = program
+    .command("operator")
+    .description("run the archctl operator")
+    .addHelpText(
+      "after",
+      `
+In a cluster the operator runs as the Deployment that archctl install (or the
+Helm chart) creates; run it here to develop against the current kubeconfig.
+
+Examples:
+  archctl operator run                                 reconcile every namespace
+  archctl operator run --log-level debug --workers 1   one reconcile at a time, verbose`,
+    );
   addRunOptions(
     operator.command("run").description("run the operator in the foreground until SIGTERM/SIGINT"),
   )

@@ -45,11 +45,6 @@ function walk(cmd: Command, path: string[] = []): { path: string[]; cmd: Command
   return [{ path, cmd }, ...cmd.commands.flatMap((c) => walk(c, [...path, c.name()]))];
 }
 
-// Owned by others and still without examples (see the report of the wt-cli
-// branch): skipped by name, with every command under them. Remove an entry
-// once its file has examples, and the test checks it too.
-const SKIP_WITHOUT_EXAMPLES = new Set(["dev", "operator"]);
-
 const COMMANDS = ["blueprints", "init", "validate", "render", "graph", "estimate", "crd"];
 
 describe("archctl offline commands", { concurrency: 4 }, () => {
@@ -79,7 +74,6 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
       assert.ok(names.includes(want), `${want || "archctl"} in ${names.join(", ")}`);
     const missing: string[] = [];
     for (const { path, cmd } of tree) {
-      if (SKIP_WITHOUT_EXAMPLES.has(path[0] ?? "")) continue;
       const help = helpOf(cmd);
       assert.match(help, new RegExp(`^Usage: archctl${path.map((p) => ` ${p}`).join("")}\\b`));
       // An "Examples:" heading followed by at least one `archctl ...` line.
