@@ -13,7 +13,7 @@ const PANELS: PanelSpec[] = [
   {
     title: "Reconciles per second by result",
     description:
-      "rate of archctl_reconcile_total: success, requeue (waiting for children or a TTL) and error.",
+      "rate of archctl_reconcile_total by result: success (a scheduled TTL wake-up included) and error.",
     unit: "ops",
     targets: [
       {

@@ -6,7 +6,7 @@ export class OperatorMetrics {
   readonly registry = new Registry();
   readonly reconciles = new Counter({
     name: "archctl_reconcile_total",
-    help: "Reconciles by result (success, error, requeue).",
+    help: "Reconciles by result: success (a TTL wake-up included) or error.",
     labelNames: ["result"] as const,
     registers: [this.registry],
   });
