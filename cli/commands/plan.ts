@@ -1,7 +1,8 @@
 // archctl plan -f FILE (alias diff): what apply would change — the
 // Architecture's spec (server-side dry run against the stored object) and every
 // child object (rendered locally from the stored object, compared with the live
-// ones through the operator's own drift rules) — with data risks on top.
+// ones through the operator's own drift rules, and those to write dry-run on
+// the server) — with data risks and refusals on top.
 import type { Command } from "commander";
 import type { KubeObject } from "../../operator/render/types.ts";
 import { contextOf, debugEnabled, outputFormat, UserError } from "../context.ts";
@@ -27,7 +28,9 @@ export function register(program: Command): void {
 Nothing is changed. The Architecture is compared through a server-side dry-run
 apply (so admission, CEL rules and defaults apply), its children by rendering
 them exactly as the operator would and comparing with the live objects, so
-fields the API server fills in are not reported as changes. Changes that put
+fields the API server fills in are not reported as changes; the children to
+write are dry-run on the server too, so what its validation or admission (Pod
+Security, quotas, webhooks) would refuse shows now. Changes that put
 data at risk (a StatefulSet volume change the operator refuses, a datastore
 removed, deletionPolicy Delete, a ttl) are listed first, in a box.
 
@@ -87,6 +90,8 @@ async function runPlan(opts: PlanFlags, cmd: Command): Promise<void> {
   const { OWNED, resourcePath } = await import("../../operator/kube/resources.ts");
   const { isNotFound } = await import("../../operator/kube/errors.ts");
   const { ARCHITECTURE_LABEL } = await import("../../operator/api/names.ts");
+  const { checkOnServer } = await import("../plan/server-check.ts");
+  const { connectionError } = await import("../kube-errors.ts");
 
   const conn = c.connect(ctx);
   const local = structuredClone(architecture) as unknown as KubeObject;
@@ -150,7 +155,7 @@ async function runPlan(opts: PlanFlags, cmd: Command): Promise<void> {
       for (const o of list.items) live.push({ ...o, apiVersion: r.apiVersion, kind: r.kind });
     } catch (err) {
       if (isNotFound(err) && r.optional) continue;
-      throw (await import("../kube-errors.ts")).connectionError(err);
+      throw connectionError(err);
     }
   }
   const storedMeta = stored?.metadata as { uid?: string; creationTimestamp?: string } | undefined;
@@ -167,6 +172,23 @@ async function runPlan(opts: PlanFlags, cmd: Command): Promise<void> {
     live,
     now: new Date(),
   });
+  // Children the apply would write, dry-run on the server (a recreate is
+  // already flagged: the server refuses it in place by design).
+  const writes = new Set(
+    plan.objects
+      .filter((o) => o.action === "create" || o.action === "change" || o.action === "restore")
+      .map((o) => `${o.kind}/${o.name}`),
+  );
+  const toCheck = next.result.objects.filter((o) => writes.has(`${o.kind}/${o.metadata.name}`));
+  const check = await checkOnServer(conn.objects, toCheck).catch((err: unknown) => {
+    throw connectionError(err);
+  });
+  plan.risks.push(...check.refused.map((r) => `the API server would refuse ${r}`));
+  if (check.skipped) notes.push(`children not checked on the API server: ${check.skipped}`);
+  else if (toCheck.length)
+    notes.push(
+      `the API server accepted ${check.accepted} of ${toCheck.length} objects to write (dry run)`,
+    );
   plan.notes.push(...notes);
   for (const n of next.result.notices)
     plan.notes.push(`${n.component ? `${n.component}: ` : ""}${n.message}`);

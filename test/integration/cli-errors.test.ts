@@ -248,6 +248,94 @@ test("plan exits 1 for changes, and 7 (never 1) when the API server fails (a bro
   );
 });
 
+test("plan dry-runs the children on the server: a quota's refusals on top, the rest counted; no rights on children is a note", async (t) => {
+  await ensureCrd();
+  const ns = await cluster.namespace(t, { prefix: "plan-check" });
+  const clean = await run(["plan", "-f", BP, "--env", "dev"], { ns });
+  assert.equal(clean.code, 1, clean.stderr);
+  // Every object to create but the generated Secrets, which the operator makes.
+  const total = (clean.stdout.match(/^\+ (?!Secret |Architecture )/gm) ?? []).length;
+  assert.ok(total > 10, clean.stdout);
+  assert.match(clean.stdout, new RegExp(`the API server accepted ${total} of ${total} objects`));
+  assert.doesNotMatch(clean.stdout, /would refuse/);
+
+  // No Service may exist in this namespace: admission refuses each one, in a dry run too.
+  await cluster.apply(ns, [
+    {
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: { name: "no-services", namespace: ns },
+      spec: { hard: { services: "0" } },
+    },
+  ]);
+  // This tier runs no quota controller: its status is what admission reads.
+  await cluster.kubectl([
+    "patch",
+    "resourcequota/no-services",
+    "-n",
+    ns,
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    JSON.stringify({ status: { hard: { services: "0" }, used: { services: "0" } } }),
+  ]);
+  const quota = await cluster.eventually("the quota to refuse Services", async () => {
+    const r = await run(["plan", "-f", BP, "--env", "dev"], { ns });
+    return /would refuse Service/.test(r.stdout) ? r : undefined;
+  });
+  assert.equal(quota.code, 1, quota.stderr);
+  const refused = quota.stdout.match(/the API server would refuse Service [a-z0-9-]+/g) ?? [];
+  const services = quota.stdout.match(/^\+ Service /gm) ?? [];
+  assert.ok(services.length >= 3, quota.stdout);
+  assert.equal(refused.length, services.length, quota.stdout);
+  assert.ok(
+    quota.stdout.indexOf("would refuse") < quota.stdout.indexOf("+ Architecture"),
+    "refusals come first, in the box",
+  );
+  assert.match(quota.stdout, /exceeded quota: no-services/);
+  assert.match(
+    quota.stdout,
+    new RegExp(`the API server accepted ${total - services.length} of ${total} objects`),
+  );
+  // Nothing was stored by the dry runs.
+  const left = await cluster.kubectl(["get", "deployments,services", "-n", ns, "-o", "name"]);
+  assert.equal(left.stdout.trim(), "");
+
+  // A user who may plan Architectures but not write their children: a note, not a failure.
+  const user = randomName("planner");
+  await cluster.apply(ns, [
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: user, namespace: ns },
+      rules: [
+        {
+          apiGroups: ["archctl.io"],
+          resources: ["architectures"],
+          verbs: ["get", "list", "patch"],
+        },
+        { apiGroups: ["*"], resources: ["*"], verbs: ["get", "list"] },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: user, namespace: ns },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: user },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+    },
+  ]);
+  const limited = await cluster.eventually("the Role to apply", async () => {
+    const r = await run(["plan", "-f", BP, "--env", "dev"], {
+      ns,
+      kubeconfig: impersonating(user),
+    });
+    return r.code === 1 ? r : undefined;
+  });
+  assert.match(limited.stdout, /children not checked on the API server: you may not patch /);
+  assert.doesNotMatch(limited.stdout, /would refuse/);
+});
+
 test("status without NAME: the only Architecture; several are listed, exit 2; -w --timeout exits 3", async (t) => {
   await ensureCrd();
   const ns = await cluster.namespace(t, { prefix: "status" });
