@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ARCHITECTURE_LABEL, FINALIZER } from "../../operator/api/names.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
+import type { Operator } from "../../operator/manager.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";
@@ -148,6 +149,72 @@ test("a one-field change applies only the affected object; removed components ar
     password,
     "credentials never rotate",
   );
+});
+
+/** The operator's own write counter for one kind and verb. */
+async function writesOf(op: Operator, kind: string, verb: string): Promise<number> {
+  const { values } = await op.metrics.apiWrites.get();
+  return values.find((v) => v.labels.kind === kind && v.labels.verb === verb)?.value ?? 0;
+}
+
+test("a one-field change writes status exactly once, even when a child's watch event re-queues the Architecture mid-reconcile", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "op-onestatus" });
+  const client = clientFor(cluster);
+  const op = await startOperator(t, cluster, ns);
+  const names = Array.from({ length: 20 }, (_, i) => `shop${i}`);
+  const make = (name: string, replicas: number) => ({
+    ...shop(ns, {}, replicas),
+    metadata: { name, namespace: ns },
+  });
+  await Promise.all(names.map((n) => applyArch(cluster, make(n, 2))));
+  await Promise.all(names.map((n) => converged(cluster, client, ns, n)));
+  await settle(op);
+  // Creation too: the finalizer patch's watch event can reach the cache
+  // before the status write's does.
+  assert.equal(
+    await writesOf(op, "Architecture", "status"),
+    names.length,
+    "status writes on create",
+  );
+
+  // Each round: the Architecture's update and then the applied Deployment's
+  // watch event queue the key; the second reconcile often starts before the
+  // watch event of the status write has reached the cache.
+  const rounds = 4;
+  for (let round = 1; round <= rounds; round++) {
+    const statusBefore = await writesOf(op, "Architecture", "status");
+    const appliesBefore = await writesOf(op, "Deployment", "apply");
+    const conditionsBefore = new Map(
+      await Promise.all(
+        names.map(
+          async (n) => [n, (await getArchitecture(client, ns, n))?.status?.conditions] as const,
+        ),
+      ),
+    );
+    await Promise.all(names.map((n) => applyArch(cluster, make(n, 2 + round))));
+    await Promise.all(names.map((n) => converged(cluster, client, ns, n)));
+    await settle(op);
+    assert.equal(
+      (await writesOf(op, "Deployment", "apply")) - appliesBefore,
+      names.length,
+      `round ${round}: one Deployment apply per Architecture`,
+    );
+    assert.equal(
+      (await writesOf(op, "Architecture", "status")) - statusBefore,
+      names.length,
+      `round ${round}: one status write per Architecture`,
+    );
+    for (const n of names) {
+      const a = await getArchitecture(client, ns, n);
+      assert.equal(a?.status?.components?.find((c) => c.name === "api")?.desired, 2 + round);
+      // Nothing flipped (Ready stays False here), so no transition time moves.
+      assert.deepEqual(
+        a?.status?.conditions?.map((c) => [c.type, c.lastTransitionTime]),
+        conditionsBefore.get(n)?.map((c) => [c.type, c.lastTransitionTime]),
+        `${n}: lastTransitionTime changed without a transition`,
+      );
+    }
+  }
 });
 
 test("children deleted or edited by hand are restored", async (t) => {
