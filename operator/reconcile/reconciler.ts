@@ -203,6 +203,7 @@ export class Reconciler {
     // written now is the one the next reconcile computes too.
     const fresh = new Map<string, { applied: Child; before: string | undefined }>();
     const restored: string[] = [];
+    const updated: string[] = [];
     for (const obj of rendered.objects) {
       desiredKeys.add(`${obj.kind}/${obj.metadata.name}`);
       const desired = withHash(obj);
@@ -255,6 +256,7 @@ export class Reconciler {
         log.info("applied", { kind: obj.kind, name: obj.metadata.name, why: decision.reason });
         if (decision.reason === "drifted") restored.push(`${obj.kind}/${obj.metadata.name}`);
         else if (decision.reason === "missing") created.push(`${obj.kind}/${obj.metadata.name}`);
+        else if (decision.reason === "changed") updated.push(`${obj.kind}/${obj.metadata.name}`);
       } catch (err) {
         if (!isInvalid(err)) throw err;
         failures.push({ kind: obj.kind, name: obj.metadata.name, message: explainKubeError(err) });
@@ -270,6 +272,7 @@ export class Reconciler {
 
     const pruned = await this.prune(stored, desiredKeys, log, counter);
     this.summarize(stored, "Created", "Apply", "created", created);
+    this.summarize(stored, "Updated", "Apply", "updated", updated);
     this.summarize(
       stored,
       "Restored",

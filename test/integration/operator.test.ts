@@ -5,7 +5,7 @@ import { before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ARCHITECTURE_LABEL, FINALIZER } from "../../operator/api/names.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
-import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
+import { ARCHITECTURES, EVENTS, resourceFor } from "../../operator/kube/resources.ts";
 import type { Operator } from "../../operator/manager.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import type { TestCluster } from "../support/cluster.ts";
@@ -71,6 +71,26 @@ async function applyArch(cluster: TestCluster, arch: Architecture): Promise<void
   });
 }
 
+type Event = KubeObject & { reason: string; note: string; regarding: { name: string } };
+
+/** The operator's Events about Architecture `name`, with `reason`. */
+async function eventsOf(ns: string, name: string, reason: string): Promise<Event[]> {
+  const list = await clientFor(cluster).list<Event>(EVENTS, ns);
+  return list.items.filter((e) => e.regarding.name === name && e.reason === reason);
+}
+
+/** Waits for exactly one Event with `reason` (Events are written after the reconcile's other writes). */
+async function oneEvent(ns: string, name: string, reason: string): Promise<Event> {
+  await cluster.eventually(
+    `${reason} Event`,
+    async () => (await eventsOf(ns, name, reason)).length,
+  );
+  await sleep(500);
+  const events = await eventsOf(ns, name, reason);
+  assert.equal(events.length, 1, `${reason} Events: ${events.map((e) => e.note).join(" | ")}`);
+  return events[0] as Event;
+}
+
 test("apply creates every child with owner references, labels, credentials and status; a no-op reconcile writes nothing", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "op-apply" });
   const client = clientFor(cluster);
@@ -122,6 +142,8 @@ test("a one-field change applies only the affected object; removed components ar
   await converged(cluster, client, ns, "shop");
   await settle(op);
   const password = (await client.get<Obj>(SECRETS, ns, "shop-cache-credentials")).data?.password;
+  const created = await oneEvent(ns, "shop", "Created");
+  assert.match(created.note, /^created \d+ objects: .*Deployment\/shop-api/);
 
   const applied: string[] = [];
   const lines = logLines(op);
@@ -135,6 +157,10 @@ test("a one-field change applies only the affected object; removed components ar
   }
   assert.deepEqual(applied, ["Deployment/shop-api"]);
   assert.equal((await client.get<Obj>(DEPLOYMENTS, ns, "shop-api")).spec?.replicas, 5);
+  assert.equal(
+    (await oneEvent(ns, "shop", "Updated")).note,
+    "updated 1 object: Deployment/shop-api",
+  );
 
   const spec = shop(ns).spec;
   spec.components = spec.components.filter((c) => c.name !== "worker");
@@ -144,6 +170,13 @@ test("a one-field change applies only the affected object; removed components ar
     "worker pruned",
     async () => (await client.find(DEPLOYMENTS, ns, "shop-worker")) === undefined,
   );
+  const pruned = await oneEvent(ns, "shop", "Pruned");
+  assert.match(
+    pruned.note,
+    /^pruned what is no longer part of the Architecture: (1 object|\d+ objects): /,
+  );
+  assert.match(pruned.note, /Deployment\/shop-worker/);
+  assert.doesNotMatch(pruned.note, /shop-api|shop-cache/, "only the worker's objects");
   assert.equal(
     (await client.get<Obj>(SECRETS, ns, "shop-cache-credentials")).data?.password,
     password,
