@@ -202,7 +202,11 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
 
   const degraded: { reason: string; message: string }[] = [];
   for (const b of input.blocked)
-    degraded.push({ reason: "DestructiveChangeRefused", message: b.message });
+    degraded.push({
+      reason: "DestructiveChangeRefused",
+      // "component: what happened. What to do.", like the component failures below.
+      message: b.component ? `${b.component}: ${b.message}` : b.message,
+    });
   for (const f of input.failures)
     degraded.push({ reason: "ApplyFailed", message: `${f.kind} ${f.name}: ${f.message}` });
   for (const s of states)

@@ -273,13 +273,19 @@ test("children deleted or edited by hand are restored", async (t) => {
   );
 });
 
-test("a destructive datastore change is refused with a Degraded condition", async (t) => {
+test("a destructive datastore change is refused with a Degraded condition that says what to do; nothing is recreated", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "op-immutable" });
   const client = clientFor(cluster);
   const op = await startOperator(t, cluster, ns);
   await applyArch(cluster, shop(ns));
   await converged(cluster, client, ns, "shop");
   await settle(op);
+  type Sts = Obj & {
+    spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] };
+  };
+  const stsBefore = await client.get<Sts>(STATEFULSETS, ns, "shop-cache");
+  const secretBefore = await client.get<Obj>(SECRETS, ns, "shop-cache-credentials");
+  const sizeBefore = stsBefore.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage;
 
   const spec = shop(ns).spec;
   spec.components = spec.components.map((c) =>
@@ -292,16 +298,39 @@ test("a destructive datastore change is refused with a Degraded condition", asyn
   });
   const degraded = arch.status?.conditions?.find((c) => c.type === "Degraded");
   assert.equal(degraded?.reason, "DestructiveChangeRefused");
-  assert.match(degraded?.message ?? "", /shop-cache/);
-  const sts = await client.get<
-    Obj & {
-      spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] };
-    }
-  >(STATEFULSETS, ns, "shop-cache");
-  assert.notEqual(
-    sts.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage,
-    "50Gi",
-    "the StatefulSet was not recreated",
+  // The component first, what changed, then what to do about it.
+  assert.match(
+    degraded?.message ?? "",
+    new RegExp(
+      `^cache: StatefulSet shop-cache: the data volume template changed \\(data=${sizeBefore} -> data=50Gi\\)`,
+    ),
+  );
+  assert.match(degraded?.message ?? "", /Revert the storage change of component cache, or resize/);
+  assert.match(degraded?.message ?? "", /--cascade=orphan/);
+  assert.equal(
+    arch.status?.conditions?.find((c) => c.type === "Ready")?.reason,
+    "DestructiveChangeRefused",
+  );
+  const warning = await oneEvent(ns, "shop", "Degraded");
+  assert.match(warning.note, /^cache: StatefulSet shop-cache/);
+
+  const sts = await client.get<Sts>(STATEFULSETS, ns, "shop-cache");
+  assert.equal(sts.metadata.uid, stsBefore.metadata.uid, "the StatefulSet was recreated");
+  assert.equal(sts.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage, sizeBefore);
+  const secret = await client.get<Obj>(SECRETS, ns, "shop-cache-credentials");
+  assert.equal(secret.metadata.uid, secretBefore.metadata.uid);
+  assert.deepEqual(secret.data, secretBefore.data, "the credentials changed");
+
+  // Reverting clears the refusal; the StatefulSet is still the same one.
+  await applyArch(cluster, shop(ns));
+  const back = await cluster.eventually("no longer Degraded", async () => {
+    const a = await converged(cluster, client, ns, "shop");
+    return a.status?.phase !== "Degraded" ? a : undefined;
+  });
+  assert.equal(back.status?.conditions?.find((c) => c.type === "Degraded")?.status, "False");
+  assert.equal(
+    (await client.get<Sts>(STATEFULSETS, ns, "shop-cache")).metadata.uid,
+    stsBefore.metadata.uid,
   );
 });
 

@@ -113,7 +113,8 @@ test("a stuck rollout or a refused change makes it Degraded with the reason", ()
           kind: "StatefulSet",
           name: "shop-db",
           field: "spec.volumeClaimTemplates",
-          message: "cannot",
+          component: "db",
+          message: "StatefulSet shop-db: cannot. Revert it.",
         },
       ],
     }),
@@ -121,6 +122,11 @@ test("a stuck rollout or a refused change makes it Degraded with the reason", ()
   assert.equal(
     blocked.conditions?.find((c) => c.type === "Ready")?.reason,
     "DestructiveChangeRefused",
+  );
+  // The component comes first, as in a component's own failure.
+  assert.equal(
+    blocked.conditions?.find((c) => c.type === "Degraded")?.message,
+    "db: StatefulSet shop-db: cannot. Revert it.",
   );
 });
 
