@@ -9,7 +9,7 @@ import { ARCHITECTURE_LABEL, FINALIZER, MANAGED_BY } from "../api/names.ts";
 import type { Architecture, ArchitectureStatus } from "../api/schema.ts";
 import { API_VERSION, KIND } from "../api/schema.ts";
 import { formatPath, validateArchitecture } from "../api/validate.ts";
-import { explainKubeError, isAlreadyExists, isInvalid } from "../kube/errors.ts";
+import { explainKubeError, isAlreadyExists, isInvalid, isNotFound } from "../kube/errors.ts";
 import type { ObjectClient } from "../kube/objects.ts";
 import type { ResourceType } from "../kube/resources.ts";
 import { ARCHITECTURES, NAMESPACES, OWNED, resourceFor } from "../kube/resources.ts";
@@ -19,7 +19,7 @@ import type { Capabilities, KubeObject, SecretSpec } from "../render/types.ts";
 import type { EventRecorder } from "../runtime/events.ts";
 import type { Informer } from "../runtime/informer.ts";
 import type { Logger } from "../runtime/logger.ts";
-import { durationSeconds, rollupStatus } from "../status/rollup.ts";
+import { deletingStatus, durationSeconds, rollupStatus } from "../status/rollup.ts";
 import { canonicalJson, decideApply, withHash } from "./drift.ts";
 import type { BlockedChange } from "./immutable.ts";
 import { destructiveChange, needsRecreate } from "./immutable.ts";
@@ -291,7 +291,6 @@ export class Reconciler {
     const status = rollupStatus({
       arch: resolved,
       generation: stored.metadata.generation ?? 0,
-      deleting: false,
       previous: stored.status,
       child: (kind, childName) => {
         const r = OWNED.find((o) => o.kind === kind);
@@ -391,10 +390,22 @@ export class Reconciler {
     const finalizers = stored.metadata.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) return;
     const ns = stored.metadata.namespace ?? "default";
-    const policy = stored.spec.deletionPolicy ?? "Retain";
+    const policy = stored.spec.deletionPolicy === "Delete" ? "Delete" : "Retain";
     const selector = `${ARCHITECTURE_LABEL}=${stored.metadata.name}`;
     const pvcs = resourceFor("v1", "PersistentVolumeClaim");
     const secrets = resourceFor("v1", "Secret");
+    // Our finalizer still holds the object, so it exists: say it is going.
+    // Computed from the previous status alone, so a retried pass writes nothing.
+    try {
+      await this.writeStatus(
+        stored,
+        deletingStatus(stored.status, stored.metadata.generation ?? 0, policy, this.now()),
+        counter,
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      return;
+    }
     if (policy === "Delete") {
       const list = await this.d.objects.list<Child>(pvcs, ns, selector);
       for (const pvc of list.items) {

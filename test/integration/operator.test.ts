@@ -353,22 +353,69 @@ test("an invalid spec that slipped past the CRD becomes a condition, not a hot l
   assert.equal(errors.length, 0);
 });
 
-test("deletion: Retain keeps credentials (orphaned), removes the finalizer; TTL deletes an expired Architecture", async (t) => {
+const HOLD = "test.archctl.io/hold";
+
+/** Another controller's finalizer, so the object outlives the operator's part of the deletion. */
+async function hold(ns: string, name: string): Promise<void> {
+  await clientFor(cluster).jsonPatch(ARCHITECTURES, ns, name, [
+    { op: "add", path: "/metadata/finalizers/-", value: HOLD },
+  ]);
+}
+
+/** Removes one finalizer, as the controller that owns it would. */
+async function release(
+  resource: typeof ARCHITECTURES,
+  ns: string,
+  name: string,
+  finalizer: string,
+): Promise<void> {
+  const client = clientFor(cluster);
+  const finalizers = (await client.get<Obj>(resource, ns, name)).metadata.finalizers ?? [];
+  await client.jsonPatch(resource, ns, name, [
+    { op: "test", path: "/metadata/finalizers", value: finalizers },
+    {
+      op: "replace",
+      path: "/metadata/finalizers",
+      value: finalizers.filter((f) => f !== finalizer),
+    },
+  ]);
+}
+
+test("deletion: phase Deleting is written once; Retain keeps credentials (orphaned), removes the finalizer; TTL deletes an expired Architecture", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "op-delete" });
   const client = clientFor(cluster);
-  await startOperator(t, cluster, ns);
+  const op = await startOperator(t, cluster, ns);
   await applyArch(cluster, shop(ns));
   await converged(cluster, client, ns, "shop");
+  await settle(op);
+  await hold(ns, "shop");
+  const statusBefore = await writesOf(op, "Architecture", "status");
   await client.delete(ARCHITECTURES, ns, "shop");
-  await cluster.eventually(
-    "architecture gone",
-    async () => (await getArchitecture(client, ns, "shop")) === undefined,
+  const going = await cluster.eventually("operator's finalizer removed", async () => {
+    const a = await getArchitecture(client, ns, "shop");
+    return a && !a.metadata.finalizers?.includes(FINALIZER) ? a : undefined;
+  });
+  assert.deepEqual(going.metadata.finalizers, [HOLD]);
+  assert.equal(going.status?.phase, "Deleting");
+  assert.equal(going.status?.observedGeneration, going.metadata.generation);
+  const ready = going.status?.conditions?.find((c) => c.type === "Ready");
+  assert.deepEqual([ready?.status, ready?.reason], ["False", "Deleting"]);
+  assert.match(
+    ready?.message ?? "",
+    /deletionPolicy Retain: its data volumes and credentials are kept/,
   );
+  await settle(op);
+  assert.equal((await writesOf(op, "Architecture", "status")) - statusBefore, 1);
   const secret = await client.get<Obj>(SECRETS, ns, "shop-cache-credentials");
   assert.equal(
     secret.metadata.ownerReferences,
     undefined,
     "kept credentials must not be garbage-collected",
+  );
+  await release(ARCHITECTURES, ns, "shop", HOLD);
+  await cluster.eventually(
+    "architecture gone",
+    async () => (await getArchitecture(client, ns, "shop")) === undefined,
   );
 
   await applyArch(
