@@ -159,8 +159,10 @@ export class Reconciler {
     });
 
     if (stored.metadata.deletionTimestamp) {
-      await this.finalize(stored, log, counter);
-      return { writes: counter.writes };
+      const waitMs = await this.finalize(stored, log, counter);
+      return waitMs === undefined
+        ? { writes: counter.writes }
+        : { writes: counter.writes, requeueAfterMs: waitMs };
     }
     if (!stored.metadata.finalizers?.includes(FINALIZER)) {
       await this.addFinalizer(stored, counter);
@@ -386,9 +388,14 @@ export class Reconciler {
     if (rv) counter.archVersions.push(rv);
   }
 
-  private async finalize(stored: StoredArchitecture, log: Logger, counter: Pass): Promise<void> {
+  /** Returns how long to wait before finishing, when datastores must stop first. */
+  private async finalize(
+    stored: StoredArchitecture,
+    log: Logger,
+    counter: Pass,
+  ): Promise<number | undefined> {
     const finalizers = stored.metadata.finalizers ?? [];
-    if (!finalizers.includes(FINALIZER)) return;
+    if (!finalizers.includes(FINALIZER)) return undefined;
     const ns = stored.metadata.namespace ?? "default";
     const policy = stored.spec.deletionPolicy === "Delete" ? "Delete" : "Retain";
     const selector = `${ARCHITECTURE_LABEL}=${stored.metadata.name}`;
@@ -404,9 +411,36 @@ export class Reconciler {
       );
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      return;
+      return undefined;
     }
     if (policy === "Delete") {
+      // A claim deleted while its pod runs only goes Terminating, and a
+      // StatefulSet alive after that could start a pod on a fresh empty claim.
+      // So: StatefulSets first, in the foreground (each goes only after its
+      // pods), then the claims, which nothing uses any more.
+      const sets = (this.cacheOf("apps/v1", "StatefulSet")?.list(ns) ?? []).filter(
+        (s) => s.metadata.labels?.[ARCHITECTURE_LABEL] === stored.metadata.name,
+      );
+      if (sets.length > 0) {
+        const statefulSets = resourceFor("apps/v1", "StatefulSet");
+        let started = 0;
+        for (const set of sets) {
+          if ((set.metadata as { deletionTimestamp?: string }).deletionTimestamp) continue;
+          await this.d.objects.delete(statefulSets, ns, set.metadata.name, {
+            ...(set.metadata.uid ? { uid: set.metadata.uid } : {}),
+            propagationPolicy: "Foreground",
+          });
+          this.wrote("StatefulSet", "delete", counter);
+          started++;
+        }
+        // Said once; later passes only wait.
+        const waiting = { statefulSets: sets.map((s) => s.metadata.name) };
+        if (started)
+          log.info("waiting for datastores to stop before deleting their volumes", waiting);
+        else log.debug("still waiting for datastores to stop", waiting);
+        // Their delete events wake this key; the requeue is a safety net.
+        return 5000;
+      }
       const list = await this.d.objects.list<Child>(pvcs, ns, selector);
       for (const pvc of list.items) {
         await this.d.objects.delete(
@@ -444,6 +478,7 @@ export class Reconciler {
       },
     ]);
     this.wrote(KIND, "patch", counter);
+    return undefined;
   }
 
   private ownerRef(stored: StoredArchitecture) {

@@ -8,7 +8,7 @@ import { before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadBlueprint } from "../../operator/api/blueprint.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
-import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
+import { ARCHITECTURES, PODS, resourceFor } from "../../operator/kube/resources.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import { REPO_ROOT } from "../cluster/binaries.ts";
 import type { TestCluster } from "../support/cluster.ts";
@@ -26,9 +26,17 @@ const PVCS = resourceFor("v1", "PersistentVolumeClaim");
 const SECRETS = resourceFor("v1", "Secret");
 
 type Obj = KubeObject & {
-  metadata: KubeObject["metadata"] & { uid?: string; ownerReferences?: unknown[] };
+  metadata: KubeObject["metadata"] & {
+    uid?: string;
+    deletionTimestamp?: string;
+    ownerReferences?: unknown[];
+  };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
+};
+type Claim = Obj & { spec: { volumeName?: string }; status: { phase?: string } };
+type Pod = Obj & {
+  spec: { volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[] };
 };
 
 /** A reference blueprint resolved for `env`, placed in `namespace`. */
@@ -113,7 +121,7 @@ test("task-queue: GPU workers land on GPU nodes only; nothing else does", async 
   }
 });
 
-test("data volumes: Retain keeps PVCs and credentials and a re-apply binds the same ones; Delete removes them", async (t) => {
+test("data volumes: a refused storage change leaves the claim bound; Retain keeps PVCs and credentials and a re-apply binds the same ones; Delete removes them", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "e2e-data" });
   const client = clientFor(cluster);
   await startOperator(t, cluster, ns);
@@ -129,12 +137,61 @@ test("data volumes: Retain keeps PVCs and credentials and a re-apply binds the s
       monitoring: { serviceMonitors: false, dashboard: false },
     },
   };
+  const STATEFULSETS = resourceFor("apps/v1", "StatefulSet");
   await apply(arch);
   await waitReady(ns, "notes");
-  const [claim] = (await client.list<Obj>(PVCS, ns)).items;
+  const claims = (await client.list<Claim>(PVCS, ns)).items;
+  assert.equal(claims.length, 1);
+  const claim = claims[0] as Claim;
+  assert.equal(claim.status.phase, "Bound");
+  assert.ok(claim.spec.volumeName, "bound to a volume");
+  const claimName = claim.metadata.name;
+  const firstPod = await client.get<Pod>(PODS, ns, "notes-db-0");
+  const firstSet = await client.get<Obj>(STATEFULSETS, ns, "notes-db");
   const password = (
     await client.get<Obj & { data: Record<string, string> }>(SECRETS, ns, "notes-db-credentials")
   ).data.password;
+
+  // A storage change Kubernetes cannot make in place: refused, nothing moves.
+  const bigger = {
+    ...arch,
+    spec: {
+      ...arch.spec,
+      components: arch.spec.components.map((c) =>
+        c.name === "db" ? { ...c, storage: { size: "50Gi" } } : c,
+      ),
+    },
+  };
+  await apply(bigger);
+  const refused = await cluster.eventually("Degraded", async () => {
+    const a = await getArchitecture(client, ns, "notes");
+    return a?.status?.phase === "Degraded" && a.status.observedGeneration === a.metadata.generation
+      ? a
+      : undefined;
+  });
+  assert.match(
+    refused.status?.conditions?.find((c) => c.type === "Degraded")?.message ?? "",
+    /^db: StatefulSet notes-db: the data volume template changed \(data=1Gi -> data=50Gi\).*Revert the storage change of component db/,
+  );
+  await sleep(2000); // give a wrongful delete or recreate time to show
+  const still = await client.get<Claim>(PVCS, ns, claimName);
+  assert.deepEqual(
+    [
+      still.metadata.uid,
+      still.status.phase,
+      still.spec.volumeName,
+      still.metadata.deletionTimestamp,
+    ],
+    [claim.metadata.uid, "Bound", claim.spec.volumeName, undefined],
+    "the claim is untouched",
+  );
+  assert.equal(
+    (await client.get<Obj>(STATEFULSETS, ns, "notes-db")).metadata.uid,
+    firstSet.metadata.uid,
+  );
+  assert.equal((await client.get<Pod>(PODS, ns, "notes-db-0")).metadata.uid, firstPod.metadata.uid);
+  await apply(arch);
+  await waitReady(ns, "notes");
 
   await client.delete(ARCHITECTURES, ns, "notes");
   await cluster.eventually(
@@ -143,23 +200,32 @@ test("data volumes: Retain keeps PVCs and credentials and a re-apply binds the s
   );
   await cluster.eventually(
     "StatefulSet collected",
-    async () =>
-      (await client.find(resourceFor("apps/v1", "StatefulSet"), ns, "notes-db")) === undefined,
+    async () => (await client.find(STATEFULSETS, ns, "notes-db")) === undefined,
   );
   const kept = (await client.list<Obj>(PVCS, ns)).items;
   assert.deepEqual(
     kept.map((c) => c.metadata.uid),
-    [claim?.metadata.uid],
+    [claim.metadata.uid],
     "the claim is kept",
   );
   assert.ok(await client.find(SECRETS, ns, "notes-db-credentials"), "the credentials are kept");
 
   await apply(arch);
   await waitReady(ns, "notes");
+  const again = (await client.list<Claim>(PVCS, ns)).items;
   assert.deepEqual(
-    (await client.list<Obj>(PVCS, ns)).items.map((c) => c.metadata.uid),
-    [claim?.metadata.uid],
-    "the same claim is bound again",
+    again.map((c) => [c.metadata.uid, c.status.phase, c.spec.volumeName]),
+    [[claim.metadata.uid, "Bound", claim.spec.volumeName]],
+    "the same claim is bound again, to the same volume",
+  );
+  const newPod = await client.get<Pod>(PODS, ns, "notes-db-0");
+  assert.notEqual(newPod.metadata.uid, firstPod.metadata.uid, "a new pod");
+  assert.deepEqual(
+    newPod.spec.volumes
+      ?.filter((v) => v.persistentVolumeClaim)
+      .map((v) => v.persistentVolumeClaim?.claimName),
+    [claimName],
+    "the new pod mounts the kept claim",
   );
   assert.equal(
     (await client.get<Obj & { data: Record<string, string> }>(SECRETS, ns, "notes-db-credentials"))
@@ -171,13 +237,27 @@ test("data volumes: Retain keeps PVCs and credentials and a re-apply binds the s
   await apply({ ...arch, spec: { ...arch.spec, deletionPolicy: "Delete" } });
   await sleep(500);
   await client.delete(ARCHITECTURES, ns, "notes");
-  await cluster.eventually(
-    "claims deleted",
-    async () =>
-      (await client.list<Obj>(PVCS, ns)).items.every(
-        (c) => (c.metadata as { deletionTimestamp?: string }).deletionTimestamp,
-      ) || (await client.list<Obj>(PVCS, ns)).items.length === 0,
-  );
+  // Gone, not just Terminating, and never deleted under a running pod: the
+  // StatefulSet and its pod go first.
+  const deletedUnderPod = new Set<string>();
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const [claimsNow, pods] = await Promise.all([
+      client.list<Obj>(PVCS, ns),
+      client.list<Pod>(PODS, ns),
+    ]);
+    for (const c of claimsNow.items) {
+      if (!c.metadata.deletionTimestamp) continue;
+      for (const p of pods.items)
+        if (p.spec.volumes?.some((v) => v.persistentVolumeClaim?.claimName === c.metadata.name))
+          deletedUnderPod.add(`${c.metadata.name} Terminating while ${p.metadata.name} exists`);
+    }
+    if (claimsNow.items.length === 0) break;
+    assert.ok(Date.now() < deadline, "claims not gone after 90 s");
+    await sleep(25); // the window to catch is a garbage-collector round trip
+  }
+  assert.deepEqual([...deletedUnderPod], []);
+  assert.equal(await getArchitecture(client, ns, "notes"), undefined);
 });
 
 test("an operator killed with SIGKILL mid-reconcile converges after a restart, with nothing duplicated or orphaned", async (t) => {

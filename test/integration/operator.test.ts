@@ -354,6 +354,8 @@ test("an invalid spec that slipped past the CRD becomes a condition, not a hot l
 });
 
 const HOLD = "test.archctl.io/hold";
+const PVCS = resourceFor("v1", "PersistentVolumeClaim");
+type Deletable = Obj & { metadata: { deletionTimestamp?: string } };
 
 /** Another controller's finalizer, so the object outlives the operator's part of the deletion. */
 async function hold(ns: string, name: string): Promise<void> {
@@ -432,6 +434,75 @@ test("deletion: phase Deleting is written once; Retain keeps credentials (orphan
     async () => (await getArchitecture(client, ns, "brief")) === undefined,
     30_000,
   );
+});
+
+test("deletion with deletionPolicy Delete: StatefulSets go first (foreground), the volumes only once they are gone; Deleting is written once while it waits", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "op-delete-data" });
+  const client = clientFor(cluster);
+  const op = await startOperator(t, cluster, ns);
+  await applyArch(cluster, shop(ns, { deletionPolicy: "Delete" }));
+  await converged(cluster, client, ns, "shop");
+  await settle(op);
+  // No StatefulSet controller on this tier: make the claim it would make from
+  // the template (same labels).
+  const sts = await client.get<
+    Obj & { spec: { volumeClaimTemplates: { metadata: { labels: Record<string, string> } }[] } }
+  >(STATEFULSETS, ns, "shop-cache");
+  await client.create(
+    {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: {
+        name: "data-shop-cache-0",
+        namespace: ns,
+        labels: sts.spec.volumeClaimTemplates[0]?.metadata.labels ?? {},
+      },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+    } as KubeObject,
+    "archctl-test",
+  );
+  const statusBefore = await writesOf(op, "Architecture", "status");
+  await client.delete(ARCHITECTURES, ns, "shop");
+  const deleting = await cluster.eventually("StatefulSet deleted in the foreground", async () => {
+    const s = await client.get<Deletable>(STATEFULSETS, ns, "shop-cache");
+    return s.metadata.deletionTimestamp ? s : undefined;
+  });
+  assert.ok(deleting.metadata.finalizers?.includes("foregroundDeletion"), "foreground deletion");
+  assert.equal(deleting.metadata.uid, sts.metadata.uid);
+  // Passes while it waits (a touch, then the 5 s safety requeue) change nothing.
+  await client.mergePatch(ARCHITECTURES, ns, "shop", {
+    metadata: { annotations: { touched: "1" } },
+  });
+  await sleep(6000);
+  await settle(op);
+  const pvc = await client.get<Deletable>(PVCS, ns, "data-shop-cache-0");
+  assert.equal(
+    pvc.metadata.deletionTimestamp,
+    undefined,
+    "claim deleted while its StatefulSet exists",
+  );
+  const arch = await getArchitecture(client, ns, "shop");
+  assert.ok(arch?.metadata.finalizers?.includes(FINALIZER), "released before the volumes went");
+  assert.equal(arch?.status?.phase, "Deleting");
+  const ready = arch?.status?.conditions?.find((c) => c.type === "Ready");
+  assert.equal(ready?.reason, "Deleting");
+  assert.match(ready?.message ?? "", /deletionPolicy Delete/);
+  assert.equal(
+    (await writesOf(op, "Architecture", "status")) - statusBefore,
+    1,
+    "Deleting written once",
+  );
+  assert.ok(logLines(op).some((l) => l.includes("waiting for datastores to stop")));
+
+  // The garbage collector's part, by hand: the pods are gone, so the StatefulSet goes.
+  await release(STATEFULSETS, ns, "shop-cache", "foregroundDeletion");
+  await cluster.eventually(
+    "architecture gone",
+    async () => (await getArchitecture(client, ns, "shop")) === undefined,
+  );
+  // No pvc-protection controller here either: the claim may stay Terminating.
+  const claim = await client.find<Deletable>(PVCS, ns, "data-shop-cache-0");
+  assert.ok(claim === undefined || claim.metadata.deletionTimestamp, "the claim is being deleted");
 });
 
 test("with two operators and leader election exactly one writes, and the other takes over", async (t) => {
