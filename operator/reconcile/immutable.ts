@@ -1,6 +1,7 @@
 // Changes Kubernetes can only carry out by deleting and recreating an object.
 // For a StatefulSet that would orphan or lose its data volumes, so the operator
 // refuses them and says what to do instead. Pure.
+import { COMPONENT_LABEL } from "../api/names.ts";
 import type { KubeObject } from "../render/types.ts";
 import { canonicalJson, containsDesired } from "./drift.ts";
 
@@ -8,6 +9,8 @@ export interface BlockedChange {
   kind: string;
   name: string;
   field: string;
+  /** The component the object belongs to, when its labels say. */
+  component?: string;
   message: string;
 }
 
@@ -40,6 +43,9 @@ export function destructiveChange(
   const want = desired as StatefulSetLike;
   const have = live as StatefulSetLike;
   const name = desired.metadata.name;
+  const component = desired.metadata.labels?.[COMPONENT_LABEL];
+  const of = component ? ` of component ${component}` : "";
+  const where = component ? { component } : {};
   const claimsWant = (want.spec?.volumeClaimTemplates ?? []).map((t) => ({
     name: t.metadata?.name,
     spec: t.spec,
@@ -53,7 +59,8 @@ export function destructiveChange(
       kind: "StatefulSet",
       name,
       field: "spec.volumeClaimTemplates",
-      message: `StatefulSet ${name}: the data volume template changed (${describeClaims(have)} -> ${describeClaims(want)}), which Kubernetes cannot do in place. Revert the storage change, or resize the PVCs directly (if the storage class allows expansion) and then delete the StatefulSet with --cascade=orphan so archctl recreates it on the same volumes.`,
+      ...where,
+      message: `StatefulSet ${name}: the data volume template changed (${describeClaims(have)} -> ${describeClaims(want)}), which Kubernetes cannot do in place. Revert the storage change${of}, or resize the PVCs directly (if the storage class allows expansion) and then delete the StatefulSet with --cascade=orphan so archctl recreates it on the same volumes.`,
     };
   }
   for (const field of ["selector", "serviceName", "podManagementPolicy"] as const) {
@@ -69,7 +76,8 @@ export function destructiveChange(
         kind: "StatefulSet",
         name,
         field: `spec.${field}`,
-        message: `StatefulSet ${name}: spec.${field} cannot change in place. Revert the change, or delete the StatefulSet with --cascade=orphan so archctl recreates it on the same volumes.`,
+        ...where,
+        message: `StatefulSet ${name}: spec.${field} cannot change in place. Revert the change${of}, or delete the StatefulSet with --cascade=orphan so archctl recreates it on the same volumes.`,
       };
     }
   }

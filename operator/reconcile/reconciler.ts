@@ -9,7 +9,7 @@ import { ARCHITECTURE_LABEL, FINALIZER, MANAGED_BY } from "../api/names.ts";
 import type { Architecture, ArchitectureStatus } from "../api/schema.ts";
 import { API_VERSION, KIND } from "../api/schema.ts";
 import { formatPath, validateArchitecture } from "../api/validate.ts";
-import { explainKubeError, isAlreadyExists, isInvalid } from "../kube/errors.ts";
+import { explainKubeError, isAlreadyExists, isInvalid, isNotFound } from "../kube/errors.ts";
 import type { ObjectClient } from "../kube/objects.ts";
 import type { ResourceType } from "../kube/resources.ts";
 import { ARCHITECTURES, NAMESPACES, OWNED, resourceFor } from "../kube/resources.ts";
@@ -19,7 +19,7 @@ import type { Capabilities, KubeObject, SecretSpec } from "../render/types.ts";
 import type { EventRecorder } from "../runtime/events.ts";
 import type { Informer } from "../runtime/informer.ts";
 import type { Logger } from "../runtime/logger.ts";
-import { durationSeconds, rollupStatus } from "../status/rollup.ts";
+import { deletingStatus, durationSeconds, rollupStatus } from "../status/rollup.ts";
 import { canonicalJson, decideApply, withHash } from "./drift.ts";
 import type { BlockedChange } from "./immutable.ts";
 import { destructiveChange, needsRecreate } from "./immutable.ts";
@@ -40,7 +40,11 @@ export type StoredArchitecture = Architecture & {
 };
 
 type Child = KubeObject & {
-  metadata: KubeObject["metadata"] & { uid?: string; ownerReferences?: { uid: string }[] };
+  metadata: KubeObject["metadata"] & {
+    uid?: string;
+    resourceVersion?: string;
+    ownerReferences?: { uid: string }[];
+  };
 };
 
 export interface ReconcileResult {
@@ -77,10 +81,37 @@ export function randomAlphanumeric(length: number): string {
 
 const key = (apiVersion: string, kind: string) => `${apiVersion}/${kind}`;
 
+const versionOf = (o: { metadata: { resourceVersion?: string } } | undefined) =>
+  o?.metadata.resourceVersion;
+
+/**
+ * The status this operator last wrote to an Architecture. A reconcile that
+ * starts before the watch event of that write has reached the cache would
+ * otherwise compare with the older status and write again. resourceVersions
+ * are opaque (only equality means anything), so the memo lists the versions
+ * known to predate the write: while the cache shows one of them, the memo is
+ * the newer truth.
+ */
+interface WrittenStatus {
+  uid: string | undefined;
+  status: ArchitectureStatus;
+  /** The version the write produced: once the cache shows it, the memo is spent. */
+  version: string | undefined;
+  olderVersions: Set<string>;
+}
+
+/** Per reconcile: writes made, and versions of the Architecture this pass produced before its status write. */
+interface Pass {
+  writes: number;
+  archVersions: string[];
+}
+
 export class Reconciler {
   private readonly d: ReconcilerDeps;
   private readonly now: () => Date;
   private readonly random: (length: number) => string;
+  /** By namespace/name; an entry lives only while the cache lags behind a status write. */
+  private readonly written = new Map<string, WrittenStatus>();
 
   constructor(deps: ReconcilerDeps) {
     this.d = deps;
@@ -92,15 +123,35 @@ export class Reconciler {
     return this.d.children.get(key(apiVersion, kind));
   }
 
-  private wrote(kind: string, verb: string, counter: { writes: number }): void {
+  /**
+   * The Architecture as the cache shows it, with the status this operator wrote
+   * last if the cache has not seen that write yet.
+   */
+  private withWrittenStatus(stored: StoredArchitecture, archKey: string): StoredArchitecture {
+    const memo = this.written.get(archKey);
+    if (!memo) return stored;
+    const rv = stored.metadata.resourceVersion;
+    if (memo.uid === stored.metadata.uid && rv !== undefined && memo.olderVersions.has(rv))
+      return { ...stored, status: memo.status };
+    // The cache shows the write itself or something after it (or a namesake).
+    this.written.delete(archKey);
+    return stored;
+  }
+
+  private wrote(kind: string, verb: string, counter: Pass): void {
     counter.writes++;
     this.d.onWrite?.(kind, verb);
   }
 
   async reconcile(namespace: string, name: string, reconcileId: string): Promise<ReconcileResult> {
-    const counter = { writes: 0 };
-    const stored = this.d.architectures.get(name, namespace);
-    if (!stored) return counter; // deleted: garbage collection removes the children
+    const counter: Pass = { writes: 0, archVersions: [] };
+    const archKey = `${namespace}/${name}`;
+    const cached = this.d.architectures.get(name, namespace);
+    if (!cached) {
+      this.written.delete(archKey);
+      return { writes: 0 }; // deleted: garbage collection removes the children
+    }
+    const stored = this.withWrittenStatus(cached, archKey);
     const log = this.d.log.child({
       architecture: `${namespace}/${name}`,
       reconcileId,
@@ -108,8 +159,10 @@ export class Reconciler {
     });
 
     if (stored.metadata.deletionTimestamp) {
-      await this.finalize(stored, log, counter);
-      return counter;
+      const waitMs = await this.finalize(stored, log, counter);
+      return waitMs === undefined
+        ? { writes: counter.writes }
+        : { writes: counter.writes, requeueAfterMs: waitMs };
     }
     if (!stored.metadata.finalizers?.includes(FINALIZER)) {
       await this.addFinalizer(stored, counter);
@@ -124,7 +177,7 @@ export class Reconciler {
         .join("; ");
       await this.writeStatus(stored, invalidStatus(stored, problems, this.now()), counter);
       log.warn("invalid spec", { problems });
-      return counter;
+      return { writes: counter.writes };
     }
 
     const resolved: ResolvedArchitecture = applyDefaults({
@@ -134,7 +187,7 @@ export class Reconciler {
     const expiry = this.expiryMs(stored, resolved);
     if (expiry !== undefined && expiry <= 0) {
       await this.expire(stored, log, counter);
-      return counter;
+      return { writes: counter.writes };
     }
 
     const rendered = render(
@@ -150,8 +203,9 @@ export class Reconciler {
     // The API server's answer to an apply is newer than the cache, whose watch
     // event may still be on its way: the roll-up reads it first, so the status
     // written now is the one the next reconcile computes too.
-    const fresh = new Map<string, Child>();
+    const fresh = new Map<string, { applied: Child; before: string | undefined }>();
     const restored: string[] = [];
+    const updated: string[] = [];
     for (const obj of rendered.objects) {
       desiredKeys.add(`${obj.kind}/${obj.metadata.name}`);
       const desired = withHash(obj);
@@ -199,11 +253,12 @@ export class Reconciler {
           fieldManager: FIELD_MANAGER,
           force: true,
         });
-        fresh.set(`${obj.kind}/${obj.metadata.name}`, applied);
+        fresh.set(`${obj.kind}/${obj.metadata.name}`, { applied, before: versionOf(live) });
         this.wrote(obj.kind, "apply", counter);
         log.info("applied", { kind: obj.kind, name: obj.metadata.name, why: decision.reason });
         if (decision.reason === "drifted") restored.push(`${obj.kind}/${obj.metadata.name}`);
         else if (decision.reason === "missing") created.push(`${obj.kind}/${obj.metadata.name}`);
+        else if (decision.reason === "changed") updated.push(`${obj.kind}/${obj.metadata.name}`);
       } catch (err) {
         if (!isInvalid(err)) throw err;
         failures.push({ kind: obj.kind, name: obj.metadata.name, message: explainKubeError(err) });
@@ -219,6 +274,7 @@ export class Reconciler {
 
     const pruned = await this.prune(stored, desiredKeys, log, counter);
     this.summarize(stored, "Created", "Apply", "created", created);
+    this.summarize(stored, "Updated", "Apply", "updated", updated);
     this.summarize(
       stored,
       "Restored",
@@ -237,14 +293,13 @@ export class Reconciler {
     const status = rollupStatus({
       arch: resolved,
       generation: stored.metadata.generation ?? 0,
-      deleting: false,
       previous: stored.status,
       child: (kind, childName) => {
         const r = OWNED.find((o) => o.kind === kind);
         const cached = r
           ? this.cacheOf(r.apiVersion, r.kind)?.get(childName, namespace)
           : undefined;
-        return newer(fresh.get(`${kind}/${childName}`), cached);
+        return newest(fresh.get(`${kind}/${childName}`), cached);
       },
       notices: rendered.notices,
       blocked,
@@ -280,11 +335,7 @@ export class Reconciler {
     return Date.parse(stored.metadata.creationTimestamp) + seconds * 1000 - this.now().getTime();
   }
 
-  private async expire(
-    stored: StoredArchitecture,
-    log: Logger,
-    counter: { writes: number },
-  ): Promise<void> {
+  private async expire(stored: StoredArchitecture, log: Logger, counter: Pass): Promise<void> {
     const ns = stored.metadata.namespace ?? "default";
     log.info("ttl expired: deleting", { ttl: stored.spec.ttl });
     this.d.events.record(
@@ -314,10 +365,7 @@ export class Reconciler {
     this.wrote(KIND, "delete", counter);
   }
 
-  private async addFinalizer(
-    stored: StoredArchitecture,
-    counter: { writes: number },
-  ): Promise<void> {
+  private async addFinalizer(stored: StoredArchitecture, counter: Pass): Promise<void> {
     const current = stored.metadata.finalizers;
     const ops = current
       ? [
@@ -328,28 +376,71 @@ export class Reconciler {
           { op: "test", path: "/metadata/resourceVersion", value: stored.metadata.resourceVersion },
           { op: "add", path: "/metadata/finalizers", value: [FINALIZER] },
         ];
-    await this.d.objects.jsonPatch(
+    const patched = await this.d.objects.jsonPatch<StoredArchitecture>(
       ARCHITECTURES,
       stored.metadata.namespace,
       stored.metadata.name,
       ops,
     );
     this.wrote(KIND, "patch", counter);
+    // Older than the status write that follows in this pass.
+    const rv = versionOf(patched);
+    if (rv) counter.archVersions.push(rv);
   }
 
+  /** Returns how long to wait before finishing, when datastores must stop first. */
   private async finalize(
     stored: StoredArchitecture,
     log: Logger,
-    counter: { writes: number },
-  ): Promise<void> {
+    counter: Pass,
+  ): Promise<number | undefined> {
     const finalizers = stored.metadata.finalizers ?? [];
-    if (!finalizers.includes(FINALIZER)) return;
+    if (!finalizers.includes(FINALIZER)) return undefined;
     const ns = stored.metadata.namespace ?? "default";
-    const policy = stored.spec.deletionPolicy ?? "Retain";
+    const policy = stored.spec.deletionPolicy === "Delete" ? "Delete" : "Retain";
     const selector = `${ARCHITECTURE_LABEL}=${stored.metadata.name}`;
     const pvcs = resourceFor("v1", "PersistentVolumeClaim");
     const secrets = resourceFor("v1", "Secret");
+    // Our finalizer still holds the object, so it exists: say it is going.
+    // Computed from the previous status alone, so a retried pass writes nothing.
+    try {
+      await this.writeStatus(
+        stored,
+        deletingStatus(stored.status, stored.metadata.generation ?? 0, policy, this.now()),
+        counter,
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      return undefined;
+    }
     if (policy === "Delete") {
+      // A claim deleted while its pod runs only goes Terminating, and a
+      // StatefulSet alive after that could start a pod on a fresh empty claim.
+      // So: StatefulSets first, in the foreground (each goes only after its
+      // pods), then the claims, which nothing uses any more.
+      const sets = (this.cacheOf("apps/v1", "StatefulSet")?.list(ns) ?? []).filter(
+        (s) => s.metadata.labels?.[ARCHITECTURE_LABEL] === stored.metadata.name,
+      );
+      if (sets.length > 0) {
+        const statefulSets = resourceFor("apps/v1", "StatefulSet");
+        let started = 0;
+        for (const set of sets) {
+          if ((set.metadata as { deletionTimestamp?: string }).deletionTimestamp) continue;
+          await this.d.objects.delete(statefulSets, ns, set.metadata.name, {
+            ...(set.metadata.uid ? { uid: set.metadata.uid } : {}),
+            propagationPolicy: "Foreground",
+          });
+          this.wrote("StatefulSet", "delete", counter);
+          started++;
+        }
+        // Said once; later passes only wait.
+        const waiting = { statefulSets: sets.map((s) => s.metadata.name) };
+        if (started)
+          log.info("waiting for datastores to stop before deleting their volumes", waiting);
+        else log.debug("still waiting for datastores to stop", waiting);
+        // Their delete events wake this key; the requeue is a safety net.
+        return 5000;
+      }
       const list = await this.d.objects.list<Child>(pvcs, ns, selector);
       for (const pvc of list.items) {
         await this.d.objects.delete(
@@ -387,6 +478,7 @@ export class Reconciler {
       },
     ]);
     this.wrote(KIND, "patch", counter);
+    return undefined;
   }
 
   private ownerRef(stored: StoredArchitecture) {
@@ -405,7 +497,7 @@ export class Reconciler {
     stored: StoredArchitecture,
     specs: SecretSpec[],
     log: Logger,
-    counter: { writes: number },
+    counter: Pass,
   ): Promise<void> {
     const ns = stored.metadata.namespace ?? "default";
     const cache = this.cacheOf("v1", "Secret");
@@ -468,7 +560,7 @@ export class Reconciler {
     stored: StoredArchitecture,
     desired: Set<string>,
     log: Logger,
-    counter: { writes: number },
+    counter: Pass,
   ): Promise<string[]> {
     const ns = stored.metadata.namespace ?? "default";
     const pruned: string[] = [];
@@ -494,32 +586,57 @@ export class Reconciler {
     return pruned;
   }
 
+  /** `stored` must come from withWrittenStatus, so that it is compared with the latest write. */
   private async writeStatus(
     stored: StoredArchitecture,
     status: ArchitectureStatus,
-    counter: { writes: number },
+    counter: Pass,
   ): Promise<void> {
     if (canonicalJson(stored.status ?? {}) === canonicalJson(status)) return;
+    const ns = stored.metadata.namespace ?? "default";
+    const archKey = `${ns}/${stored.metadata.name}`;
+    const memo = this.written.get(archKey);
     // Status is computed whole from the caches and only the leader writes it,
     // so no resourceVersion precondition: a finalizer just added must not make
     // the status write of the same pass fail.
-    await this.d.objects.mergePatch(
+    const written = await this.d.objects.mergePatch<StoredArchitecture>(
       ARCHITECTURES,
-      stored.metadata.namespace,
+      ns,
       stored.metadata.name,
       { status: { ...emptyStatus(), ...status } },
       "status",
     );
     this.wrote(KIND, "status", counter);
+    // Every version the cache may still show is older than this write: the
+    // one this pass read, those this pass produced, and those of a memo still
+    // in force (including that memo's own write).
+    const olderVersions = new Set<string>(counter.archVersions);
+    if (stored.metadata.resourceVersion) olderVersions.add(stored.metadata.resourceVersion);
+    if (memo && memo.uid === stored.metadata.uid) {
+      for (const v of memo.olderVersions) olderVersions.add(v);
+      if (memo.version) olderVersions.add(memo.version);
+    }
+    this.written.set(archKey, {
+      uid: stored.metadata.uid,
+      status,
+      version: versionOf(written),
+      olderVersions,
+    });
   }
 }
 
-/** Of two copies of one object, the one with the higher resourceVersion. */
-function newer(a: Child | undefined, b: Child | undefined): Child | undefined {
-  if (!a || !b) return a ?? b;
-  const rv = (o: Child) =>
-    Number((o.metadata as { resourceVersion?: string }).resourceVersion ?? 0);
-  return rv(a) >= rv(b) ? a : b;
+/**
+ * The apply response, unless the cache has moved on from the version it held
+ * before the apply (resourceVersions are compared for equality only: their
+ * order is the API server's business).
+ */
+function newest(
+  fresh: { applied: Child; before: string | undefined } | undefined,
+  cached: Child | undefined,
+): Child | undefined {
+  if (!fresh) return cached;
+  if (!cached || versionOf(cached) === fresh.before) return fresh.applied;
+  return cached;
 }
 
 // Merge patch leaves keys it does not mention: name every status field so that

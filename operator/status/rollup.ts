@@ -15,7 +15,6 @@ export interface RollupInput {
   arch: ResolvedArchitecture;
   generation: number;
   creationTimestamp?: string;
-  deleting: boolean;
   previous?: ArchitectureStatus;
   child: ChildLookup;
   notices: RenderNotice[];
@@ -202,7 +201,11 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
 
   const degraded: { reason: string; message: string }[] = [];
   for (const b of input.blocked)
-    degraded.push({ reason: "DestructiveChangeRefused", message: b.message });
+    degraded.push({
+      reason: "DestructiveChangeRefused",
+      // "component: what happened. What to do.", like the component failures below.
+      message: b.component ? `${b.component}: ${b.message}` : b.message,
+    });
   for (const f of input.failures)
     degraded.push({ reason: "ApplyFailed", message: `${f.kind} ${f.name}: ${f.message}` });
   for (const s of states)
@@ -214,8 +217,7 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
 
   const allReady = notReady.length === 0;
   let phase: NonNullable<ArchitectureStatus["phase"]>;
-  if (input.deleting) phase = "Deleting";
-  else if (degraded.length) phase = "Degraded";
+  if (degraded.length) phase = "Degraded";
   else if (allReady) phase = "Ready";
   // Pending: nothing is ready yet (children not created, pods not scheduled);
   // Progressing: some of it is. Derived from the children alone, not from history.
@@ -224,7 +226,7 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
 
   const waiting = notReady.map((s) => `${s.name} (${s.message})`).join(", ");
   const conditions: ConditionInput[] = [
-    allReady && !degraded.length && !input.deleting
+    allReady && !degraded.length
       ? {
           type: "Ready",
           status: "True",
@@ -234,18 +236,14 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
       : {
           type: "Ready",
           status: "False",
-          reason: input.deleting
-            ? "Deleting"
-            : degraded.length
-              ? (degraded[0] as { reason: string }).reason
-              : "ComponentsNotReady",
-          message: input.deleting
-            ? "the Architecture is being deleted"
-            : degraded.length
-              ? (degraded[0] as { message: string }).message
-              : `waiting for ${waiting}`,
+          reason: degraded.length
+            ? (degraded[0] as { reason: string }).reason
+            : "ComponentsNotReady",
+          message: degraded.length
+            ? (degraded[0] as { message: string }).message
+            : `waiting for ${waiting}`,
         },
-    !allReady && !degraded.length && !input.deleting
+    !allReady && !degraded.length
       ? {
           type: "Progressing",
           status: "True",
@@ -304,4 +302,41 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
   const exp = expiresAt(input.creationTimestamp, arch.ttl);
   if (exp) status.expiresAt = exp;
   return status;
+}
+
+/**
+ * The status written once when deletion starts: phase Deleting and Ready=False,
+ * saying what happens to the data. Components and endpoints stay as they were
+ * last seen; the children are not read any more.
+ */
+export function deletingStatus(
+  previous: ArchitectureStatus | undefined,
+  generation: number,
+  deletionPolicy: "Retain" | "Delete",
+  now: Date,
+): ArchitectureStatus {
+  const nowText = now.toISOString().replace(/\.[0-9]{3}Z$/, "Z");
+  const message =
+    deletionPolicy === "Delete"
+      ? "the Architecture is being deleted with deletionPolicy Delete: its data volumes are deleted after its datastores have stopped"
+      : "the Architecture is being deleted with deletionPolicy Retain: its data volumes and credentials are kept";
+  const conditions: ConditionInput[] = [
+    { type: "Ready", status: "False", reason: "Deleting", message },
+    {
+      type: "Progressing",
+      status: "False",
+      reason: "Deleting",
+      message: "nothing is rolled out while the Architecture is deleted",
+    },
+    { type: "Degraded", status: "False", reason: "Deleting", message: "deletion in progress" },
+    // kstatus: deleting is work in progress, not a stall.
+    { type: "Reconciling", status: "True", reason: "Deleting", message },
+    { type: "Stalled", status: "False", reason: "Deleting", message: "deletion in progress" },
+  ];
+  return {
+    ...previous,
+    observedGeneration: generation,
+    phase: "Deleting",
+    conditions: setConditions(previous?.conditions, conditions, generation, nowText),
+  };
 }

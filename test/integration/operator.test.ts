@@ -5,7 +5,8 @@ import { before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ARCHITECTURE_LABEL, FINALIZER } from "../../operator/api/names.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
-import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
+import { ARCHITECTURES, EVENTS, resourceFor } from "../../operator/kube/resources.ts";
+import type { Operator } from "../../operator/manager.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";
@@ -70,6 +71,26 @@ async function applyArch(cluster: TestCluster, arch: Architecture): Promise<void
   });
 }
 
+type Event = KubeObject & { reason: string; note: string; regarding: { name: string } };
+
+/** The operator's Events about Architecture `name`, with `reason`. */
+async function eventsOf(ns: string, name: string, reason: string): Promise<Event[]> {
+  const list = await clientFor(cluster).list<Event>(EVENTS, ns);
+  return list.items.filter((e) => e.regarding.name === name && e.reason === reason);
+}
+
+/** Waits for exactly one Event with `reason` (Events are written after the reconcile's other writes). */
+async function oneEvent(ns: string, name: string, reason: string): Promise<Event> {
+  await cluster.eventually(
+    `${reason} Event`,
+    async () => (await eventsOf(ns, name, reason)).length,
+  );
+  await sleep(500);
+  const events = await eventsOf(ns, name, reason);
+  assert.equal(events.length, 1, `${reason} Events: ${events.map((e) => e.note).join(" | ")}`);
+  return events[0] as Event;
+}
+
 test("apply creates every child with owner references, labels, credentials and status; a no-op reconcile writes nothing", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "op-apply" });
   const client = clientFor(cluster);
@@ -121,6 +142,8 @@ test("a one-field change applies only the affected object; removed components ar
   await converged(cluster, client, ns, "shop");
   await settle(op);
   const password = (await client.get<Obj>(SECRETS, ns, "shop-cache-credentials")).data?.password;
+  const created = await oneEvent(ns, "shop", "Created");
+  assert.match(created.note, /^created \d+ objects: .*Deployment\/shop-api/);
 
   const applied: string[] = [];
   const lines = logLines(op);
@@ -134,6 +157,10 @@ test("a one-field change applies only the affected object; removed components ar
   }
   assert.deepEqual(applied, ["Deployment/shop-api"]);
   assert.equal((await client.get<Obj>(DEPLOYMENTS, ns, "shop-api")).spec?.replicas, 5);
+  assert.equal(
+    (await oneEvent(ns, "shop", "Updated")).note,
+    "updated 1 object: Deployment/shop-api",
+  );
 
   const spec = shop(ns).spec;
   spec.components = spec.components.filter((c) => c.name !== "worker");
@@ -143,11 +170,84 @@ test("a one-field change applies only the affected object; removed components ar
     "worker pruned",
     async () => (await client.find(DEPLOYMENTS, ns, "shop-worker")) === undefined,
   );
+  const pruned = await oneEvent(ns, "shop", "Pruned");
+  assert.match(
+    pruned.note,
+    /^pruned what is no longer part of the Architecture: (1 object|\d+ objects): /,
+  );
+  assert.match(pruned.note, /Deployment\/shop-worker/);
+  assert.doesNotMatch(pruned.note, /shop-api|shop-cache/, "only the worker's objects");
   assert.equal(
     (await client.get<Obj>(SECRETS, ns, "shop-cache-credentials")).data?.password,
     password,
     "credentials never rotate",
   );
+});
+
+/** The operator's own write counter for one kind and verb. */
+async function writesOf(op: Operator, kind: string, verb: string): Promise<number> {
+  const { values } = await op.metrics.apiWrites.get();
+  return values.find((v) => v.labels.kind === kind && v.labels.verb === verb)?.value ?? 0;
+}
+
+test("a one-field change writes status exactly once, even when a child's watch event re-queues the Architecture mid-reconcile", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "op-onestatus" });
+  const client = clientFor(cluster);
+  const op = await startOperator(t, cluster, ns);
+  const names = Array.from({ length: 20 }, (_, i) => `shop${i}`);
+  const make = (name: string, replicas: number) => ({
+    ...shop(ns, {}, replicas),
+    metadata: { name, namespace: ns },
+  });
+  await Promise.all(names.map((n) => applyArch(cluster, make(n, 2))));
+  await Promise.all(names.map((n) => converged(cluster, client, ns, n)));
+  await settle(op);
+  // Creation too: the finalizer patch's watch event can reach the cache
+  // before the status write's does.
+  assert.equal(
+    await writesOf(op, "Architecture", "status"),
+    names.length,
+    "status writes on create",
+  );
+
+  // Each round: the Architecture's update and then the applied Deployment's
+  // watch event queue the key; the second reconcile often starts before the
+  // watch event of the status write has reached the cache.
+  const rounds = 4;
+  for (let round = 1; round <= rounds; round++) {
+    const statusBefore = await writesOf(op, "Architecture", "status");
+    const appliesBefore = await writesOf(op, "Deployment", "apply");
+    const conditionsBefore = new Map(
+      await Promise.all(
+        names.map(
+          async (n) => [n, (await getArchitecture(client, ns, n))?.status?.conditions] as const,
+        ),
+      ),
+    );
+    await Promise.all(names.map((n) => applyArch(cluster, make(n, 2 + round))));
+    await Promise.all(names.map((n) => converged(cluster, client, ns, n)));
+    await settle(op);
+    assert.equal(
+      (await writesOf(op, "Deployment", "apply")) - appliesBefore,
+      names.length,
+      `round ${round}: one Deployment apply per Architecture`,
+    );
+    assert.equal(
+      (await writesOf(op, "Architecture", "status")) - statusBefore,
+      names.length,
+      `round ${round}: one status write per Architecture`,
+    );
+    for (const n of names) {
+      const a = await getArchitecture(client, ns, n);
+      assert.equal(a?.status?.components?.find((c) => c.name === "api")?.desired, 2 + round);
+      // Nothing flipped (Ready stays False here), so no transition time moves.
+      assert.deepEqual(
+        a?.status?.conditions?.map((c) => [c.type, c.lastTransitionTime]),
+        conditionsBefore.get(n)?.map((c) => [c.type, c.lastTransitionTime]),
+        `${n}: lastTransitionTime changed without a transition`,
+      );
+    }
+  }
 });
 
 test("children deleted or edited by hand are restored", async (t) => {
@@ -173,13 +273,19 @@ test("children deleted or edited by hand are restored", async (t) => {
   );
 });
 
-test("a destructive datastore change is refused with a Degraded condition", async (t) => {
+test("a destructive datastore change is refused with a Degraded condition that says what to do; nothing is recreated", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "op-immutable" });
   const client = clientFor(cluster);
   const op = await startOperator(t, cluster, ns);
   await applyArch(cluster, shop(ns));
   await converged(cluster, client, ns, "shop");
   await settle(op);
+  type Sts = Obj & {
+    spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] };
+  };
+  const stsBefore = await client.get<Sts>(STATEFULSETS, ns, "shop-cache");
+  const secretBefore = await client.get<Obj>(SECRETS, ns, "shop-cache-credentials");
+  const sizeBefore = stsBefore.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage;
 
   const spec = shop(ns).spec;
   spec.components = spec.components.map((c) =>
@@ -192,16 +298,39 @@ test("a destructive datastore change is refused with a Degraded condition", asyn
   });
   const degraded = arch.status?.conditions?.find((c) => c.type === "Degraded");
   assert.equal(degraded?.reason, "DestructiveChangeRefused");
-  assert.match(degraded?.message ?? "", /shop-cache/);
-  const sts = await client.get<
-    Obj & {
-      spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] };
-    }
-  >(STATEFULSETS, ns, "shop-cache");
-  assert.notEqual(
-    sts.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage,
-    "50Gi",
-    "the StatefulSet was not recreated",
+  // The component first, what changed, then what to do about it.
+  assert.match(
+    degraded?.message ?? "",
+    new RegExp(
+      `^cache: StatefulSet shop-cache: the data volume template changed \\(data=${sizeBefore} -> data=50Gi\\)`,
+    ),
+  );
+  assert.match(degraded?.message ?? "", /Revert the storage change of component cache, or resize/);
+  assert.match(degraded?.message ?? "", /--cascade=orphan/);
+  assert.equal(
+    arch.status?.conditions?.find((c) => c.type === "Ready")?.reason,
+    "DestructiveChangeRefused",
+  );
+  const warning = await oneEvent(ns, "shop", "Degraded");
+  assert.match(warning.note, /^cache: StatefulSet shop-cache/);
+
+  const sts = await client.get<Sts>(STATEFULSETS, ns, "shop-cache");
+  assert.equal(sts.metadata.uid, stsBefore.metadata.uid, "the StatefulSet was recreated");
+  assert.equal(sts.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage, sizeBefore);
+  const secret = await client.get<Obj>(SECRETS, ns, "shop-cache-credentials");
+  assert.equal(secret.metadata.uid, secretBefore.metadata.uid);
+  assert.deepEqual(secret.data, secretBefore.data, "the credentials changed");
+
+  // Reverting clears the refusal; the StatefulSet is still the same one.
+  await applyArch(cluster, shop(ns));
+  const back = await cluster.eventually("no longer Degraded", async () => {
+    const a = await converged(cluster, client, ns, "shop");
+    return a.status?.phase !== "Degraded" ? a : undefined;
+  });
+  assert.equal(back.status?.conditions?.find((c) => c.type === "Degraded")?.status, "False");
+  assert.equal(
+    (await client.get<Sts>(STATEFULSETS, ns, "shop-cache")).metadata.uid,
+    stsBefore.metadata.uid,
   );
 });
 
@@ -224,22 +353,71 @@ test("an invalid spec that slipped past the CRD becomes a condition, not a hot l
   assert.equal(errors.length, 0);
 });
 
-test("deletion: Retain keeps credentials (orphaned), removes the finalizer; TTL deletes an expired Architecture", async (t) => {
+const HOLD = "test.archctl.io/hold";
+const PVCS = resourceFor("v1", "PersistentVolumeClaim");
+type Deletable = Obj & { metadata: { deletionTimestamp?: string } };
+
+/** Another controller's finalizer, so the object outlives the operator's part of the deletion. */
+async function hold(ns: string, name: string): Promise<void> {
+  await clientFor(cluster).jsonPatch(ARCHITECTURES, ns, name, [
+    { op: "add", path: "/metadata/finalizers/-", value: HOLD },
+  ]);
+}
+
+/** Removes one finalizer, as the controller that owns it would. */
+async function release(
+  resource: typeof ARCHITECTURES,
+  ns: string,
+  name: string,
+  finalizer: string,
+): Promise<void> {
+  const client = clientFor(cluster);
+  const finalizers = (await client.get<Obj>(resource, ns, name)).metadata.finalizers ?? [];
+  await client.jsonPatch(resource, ns, name, [
+    { op: "test", path: "/metadata/finalizers", value: finalizers },
+    {
+      op: "replace",
+      path: "/metadata/finalizers",
+      value: finalizers.filter((f) => f !== finalizer),
+    },
+  ]);
+}
+
+test("deletion: phase Deleting is written once; Retain keeps credentials (orphaned), removes the finalizer; TTL deletes an expired Architecture", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "op-delete" });
   const client = clientFor(cluster);
-  await startOperator(t, cluster, ns);
+  const op = await startOperator(t, cluster, ns);
   await applyArch(cluster, shop(ns));
   await converged(cluster, client, ns, "shop");
+  await settle(op);
+  await hold(ns, "shop");
+  const statusBefore = await writesOf(op, "Architecture", "status");
   await client.delete(ARCHITECTURES, ns, "shop");
-  await cluster.eventually(
-    "architecture gone",
-    async () => (await getArchitecture(client, ns, "shop")) === undefined,
+  const going = await cluster.eventually("operator's finalizer removed", async () => {
+    const a = await getArchitecture(client, ns, "shop");
+    return a && !a.metadata.finalizers?.includes(FINALIZER) ? a : undefined;
+  });
+  assert.deepEqual(going.metadata.finalizers, [HOLD]);
+  assert.equal(going.status?.phase, "Deleting");
+  assert.equal(going.status?.observedGeneration, going.metadata.generation);
+  const ready = going.status?.conditions?.find((c) => c.type === "Ready");
+  assert.deepEqual([ready?.status, ready?.reason], ["False", "Deleting"]);
+  assert.match(
+    ready?.message ?? "",
+    /deletionPolicy Retain: its data volumes and credentials are kept/,
   );
+  await settle(op);
+  assert.equal((await writesOf(op, "Architecture", "status")) - statusBefore, 1);
   const secret = await client.get<Obj>(SECRETS, ns, "shop-cache-credentials");
   assert.equal(
     secret.metadata.ownerReferences,
     undefined,
     "kept credentials must not be garbage-collected",
+  );
+  await release(ARCHITECTURES, ns, "shop", HOLD);
+  await cluster.eventually(
+    "architecture gone",
+    async () => (await getArchitecture(client, ns, "shop")) === undefined,
   );
 
   await applyArch(
@@ -256,6 +434,75 @@ test("deletion: Retain keeps credentials (orphaned), removes the finalizer; TTL 
     async () => (await getArchitecture(client, ns, "brief")) === undefined,
     30_000,
   );
+});
+
+test("deletion with deletionPolicy Delete: StatefulSets go first (foreground), the volumes only once they are gone; Deleting is written once while it waits", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "op-delete-data" });
+  const client = clientFor(cluster);
+  const op = await startOperator(t, cluster, ns);
+  await applyArch(cluster, shop(ns, { deletionPolicy: "Delete" }));
+  await converged(cluster, client, ns, "shop");
+  await settle(op);
+  // No StatefulSet controller on this tier: make the claim it would make from
+  // the template (same labels).
+  const sts = await client.get<
+    Obj & { spec: { volumeClaimTemplates: { metadata: { labels: Record<string, string> } }[] } }
+  >(STATEFULSETS, ns, "shop-cache");
+  await client.create(
+    {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: {
+        name: "data-shop-cache-0",
+        namespace: ns,
+        labels: sts.spec.volumeClaimTemplates[0]?.metadata.labels ?? {},
+      },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+    } as KubeObject,
+    "archctl-test",
+  );
+  const statusBefore = await writesOf(op, "Architecture", "status");
+  await client.delete(ARCHITECTURES, ns, "shop");
+  const deleting = await cluster.eventually("StatefulSet deleted in the foreground", async () => {
+    const s = await client.get<Deletable>(STATEFULSETS, ns, "shop-cache");
+    return s.metadata.deletionTimestamp ? s : undefined;
+  });
+  assert.ok(deleting.metadata.finalizers?.includes("foregroundDeletion"), "foreground deletion");
+  assert.equal(deleting.metadata.uid, sts.metadata.uid);
+  // Passes while it waits (a touch, then the 5 s safety requeue) change nothing.
+  await client.mergePatch(ARCHITECTURES, ns, "shop", {
+    metadata: { annotations: { touched: "1" } },
+  });
+  await sleep(6000);
+  await settle(op);
+  const pvc = await client.get<Deletable>(PVCS, ns, "data-shop-cache-0");
+  assert.equal(
+    pvc.metadata.deletionTimestamp,
+    undefined,
+    "claim deleted while its StatefulSet exists",
+  );
+  const arch = await getArchitecture(client, ns, "shop");
+  assert.ok(arch?.metadata.finalizers?.includes(FINALIZER), "released before the volumes went");
+  assert.equal(arch?.status?.phase, "Deleting");
+  const ready = arch?.status?.conditions?.find((c) => c.type === "Ready");
+  assert.equal(ready?.reason, "Deleting");
+  assert.match(ready?.message ?? "", /deletionPolicy Delete/);
+  assert.equal(
+    (await writesOf(op, "Architecture", "status")) - statusBefore,
+    1,
+    "Deleting written once",
+  );
+  assert.ok(logLines(op).some((l) => l.includes("waiting for datastores to stop")));
+
+  // The garbage collector's part, by hand: the pods are gone, so the StatefulSet goes.
+  await release(STATEFULSETS, ns, "shop-cache", "foregroundDeletion");
+  await cluster.eventually(
+    "architecture gone",
+    async () => (await getArchitecture(client, ns, "shop")) === undefined,
+  );
+  // No pvc-protection controller here either: the claim may stay Terminating.
+  const claim = await client.find<Deletable>(PVCS, ns, "data-shop-cache-0");
+  assert.ok(claim === undefined || claim.metadata.deletionTimestamp, "the claim is being deleted");
 });
 
 test("with two operators and leader election exactly one writes, and the other takes over", async (t) => {

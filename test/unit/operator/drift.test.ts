@@ -76,4 +76,14 @@ test("a StatefulSet volume template change is refused with advice", () => {
   assert.equal(blocked?.field, "spec.volumeClaimTemplates");
   assert.match(blocked?.message ?? "", /data=10Gi -> data=20Gi/);
   assert.match(blocked?.message ?? "", /--cascade=orphan/);
+  // Without a component label the message still says what to do.
+  assert.match(blocked?.message ?? "", /Revert the storage change, or/);
+  const labelled = (size: string): KubeObject => {
+    const o = sts(size);
+    o.metadata.labels = { "app.kubernetes.io/component": "db" };
+    return o;
+  };
+  const named = destructiveChange(labelled("20Gi"), labelled("10Gi"));
+  assert.equal(named?.component, "db");
+  assert.match(named?.message ?? "", /Revert the storage change of component db, or/);
 });

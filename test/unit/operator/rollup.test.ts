@@ -4,7 +4,12 @@ import { applyDefaults } from "../../../operator/api/defaults.ts";
 import type { Architecture } from "../../../operator/api/schema.ts";
 import type { KubeObject } from "../../../operator/render/types.ts";
 import type { RollupInput } from "../../../operator/status/rollup.ts";
-import { durationSeconds, expiresAt, rollupStatus } from "../../../operator/status/rollup.ts";
+import {
+  deletingStatus,
+  durationSeconds,
+  expiresAt,
+  rollupStatus,
+} from "../../../operator/status/rollup.ts";
 
 const arch: Architecture = {
   apiVersion: "archctl.io/v1alpha1",
@@ -57,7 +62,6 @@ function input(children: KubeObject[], over: Partial<RollupInput> = {}): RollupI
     arch: applyDefaults(arch),
     generation: 3,
     creationTimestamp: "2026-11-24T10:00:00Z",
-    deleting: false,
     child: (kind, name) => children.find((c) => c.kind === kind && c.metadata.name === name),
     notices: [],
     blocked: [],
@@ -113,7 +117,8 @@ test("a stuck rollout or a refused change makes it Degraded with the reason", ()
           kind: "StatefulSet",
           name: "shop-db",
           field: "spec.volumeClaimTemplates",
-          message: "cannot",
+          component: "db",
+          message: "StatefulSet shop-db: cannot. Revert it.",
         },
       ],
     }),
@@ -121,6 +126,11 @@ test("a stuck rollout or a refused change makes it Degraded with the reason", ()
   assert.equal(
     blocked.conditions?.find((c) => c.type === "Ready")?.reason,
     "DestructiveChangeRefused",
+  );
+  // The component comes first, as in a component's own failure.
+  assert.equal(
+    blocked.conditions?.find((c) => c.type === "Degraded")?.message,
+    "db: StatefulSet shop-db: cannot. Revert it.",
   );
 });
 
@@ -157,4 +167,34 @@ test("nothing ready yet is Pending, whatever came before", () => {
   assert.equal(none.phase, "Pending");
   const again = rollupStatus(input([deployment(0), statefulset(0)], { previous: none }));
   assert.equal(again.phase, "Pending");
+});
+
+test("deletion: phase Deleting, Ready=False/Deleting naming the policy; written once", () => {
+  const ready = rollupStatus(input([deployment(2), statefulset(1), cron]));
+  const at = new Date("2026-11-24T11:00:00Z");
+  const going = deletingStatus(ready, 4, "Retain", at);
+  assert.equal(going.phase, "Deleting");
+  assert.equal(going.observedGeneration, 4);
+  const cond = (type: string) => going.conditions?.find((c) => c.type === type);
+  assert.deepEqual(
+    [cond("Ready")?.status, cond("Ready")?.reason, cond("Ready")?.lastTransitionTime],
+    ["False", "Deleting", "2026-11-24T11:00:00Z"],
+  );
+  assert.match(cond("Ready")?.message ?? "", /Retain: its data volumes and credentials are kept/);
+  assert.equal(cond("Reconciling")?.status, "True", "kstatus: in progress, not stalled");
+  assert.equal(cond("Stalled")?.status, "False");
+  // Degraded was False and stays False: its transition time is kept.
+  assert.equal(
+    cond("Degraded")?.lastTransitionTime,
+    ready.conditions?.find((c) => c.type === "Degraded")?.lastTransitionTime,
+  );
+  // What was last seen of the components stays on show.
+  assert.deepEqual(going.components, ready.components);
+  assert.equal(going.ready, "3/3");
+  // A retried pass computes the same status, so it writes nothing.
+  assert.deepEqual(deletingStatus(going, 4, "Retain", new Date("2026-11-24T11:05:00Z")), going);
+  assert.match(
+    deletingStatus(ready, 4, "Delete", at).conditions?.[0]?.message ?? "",
+    /Delete: its data volumes are deleted after its datastores have stopped/,
+  );
 });
