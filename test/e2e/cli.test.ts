@@ -286,8 +286,12 @@ test("delete keeps data volumes and credentials unless --delete-data --yes", asy
   const gone = await archctl(["-n", ns, "delete", "post", "--delete-data", "--yes", "--wait"]);
   assert.equal(gone.code, 0, gone.stderr);
   assert.match(gone.stderr, /data volumes deleted with it/);
-  await cluster.eventually("claims deleted", async () =>
-    (await list("pvc", ns)).every((p) => p.metadata.deletionTimestamp),
+  // --wait returns once the Architecture is gone, and the operator deletes the
+  // claims only after their StatefulSets' pods: they are gone, not Terminating.
+  await cluster.eventually(
+    "claims deleted",
+    async () => (await list("pvc", ns)).length === 0,
+    90_000,
   );
 });
 
