@@ -20,8 +20,8 @@ type Meta = { managedFields?: unknown; annotations?: Record<string, string> };
 
 /**
  * What the cache keeps of an object, changed in place (the caller uses the
- * return value). Measured on 7,400 children of 500 Architectures, heap after
- * GC: 4,425 bytes per object before, 3,250 after.
+ * return value: a Secret is a new object). Measured on 7,400 children of 500
+ * Architectures, heap after GC: 4,425 bytes per object before, 3,250 after.
  * - managedFields and the last-applied annotation go: nothing here reads them
  *   and they are often the largest part of an object (controller-runtime
  *   strips them the same way). metadata is rebuilt without them rather than
@@ -34,7 +34,7 @@ type Meta = { managedFields?: unknown; annotations?: Record<string, string> };
  *   references, namespaces, image and probe strings repeat in every child.
  */
 export function lean<T>(obj: T): T {
-  const o = obj as { metadata?: Meta };
+  let o = obj as { kind?: string; metadata?: Meta; data?: unknown; stringData?: unknown };
   const meta = o.metadata;
   if (
     meta &&
@@ -46,6 +46,10 @@ export function lean<T>(obj: T): T {
       rest.annotations = annotations;
     }
     o.metadata = rest;
+  }
+  if (o.kind === "Secret" && (o.data !== undefined || o.stringData !== undefined)) {
+    const { data: _d, stringData: _s, ...rest } = o;
+    o = rest;
   }
   internStrings(o);
   return o as T;

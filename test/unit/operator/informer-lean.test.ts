@@ -48,6 +48,29 @@ describe("lean cache entries", () => {
     assert.equal(lean(obj).metadata, meta);
   });
 
+  test("a Secret keeps its metadata and type, not its values", () => {
+    const secret = JSON.parse(
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: {
+          name: "post-mysql",
+          namespace: "shop",
+          labels: { a: "b" },
+          ownerReferences: [],
+        },
+        type: "Opaque",
+        data: { password: "c2VjcmV0" },
+      }),
+    );
+    assert.deepEqual(lean(secret), {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "post-mysql", namespace: "shop", labels: { a: "b" }, ownerReferences: [] },
+      type: "Opaque",
+    });
+  });
+
   test("sharing strings between entries changes no value", () => {
     const a = lean(fromServer());
     const b = lean(fromServer());
