@@ -91,10 +91,25 @@ function internStrings(value: unknown): void {
 
 /** client-node's Watch, with every event's object made lean before it is cached. */
 class LeanWatch extends Watch {
+  /** Settles once the last watch started has ended (its done callback has run). */
+  ended: Promise<void> = Promise.resolve();
+
   override watch(
     ...[path, query, callback, done]: Parameters<Watch["watch"]>
   ): ReturnType<Watch["watch"]> {
-    return super.watch(path, query, (phase, obj, raw) => callback(phase, lean(obj), raw), done);
+    let end = () => {};
+    this.ended = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    return super.watch(
+      path,
+      query,
+      (phase, obj, raw) => callback(phase, lean(obj), raw),
+      (err) => {
+        done(err);
+        end();
+      },
+    );
   }
 }
 
@@ -111,6 +126,7 @@ export interface InformerOptions {
 export class Informer<T extends KubeObject = KubeObject> {
   readonly resource: ResourceType;
   private lw: ListWatch<KubernetesObject & T>;
+  private readonly watcher: LeanWatch;
   private handlers: ((type: EventType, obj: T) => void)[] = [];
   private stopped = false;
   private synced = false;
@@ -156,9 +172,10 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.backoffMs = 0; // the API server answers again
       return { apiVersion: "v1", kind: "List", items, metadata };
     };
+    this.watcher = new LeanWatch(rest.kc);
     this.lw = new ListWatch<KubernetesObject & T>(
       path,
-      new LeanWatch(rest.kc),
+      this.watcher,
       listFn,
       false,
       opts.labelSelector,
@@ -214,6 +231,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
     await this.lw.stop();
+    // The aborted watch reports its end (an AbortError) a few ticks later, to
+    // ListWatch, which then aborts whatever request it has: wait for that, or a
+    // start() right after this stop() would have its new watch killed by it.
+    await Promise.race([this.watcher.ended, new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 
   private emit(type: EventType, obj: T): void {
