@@ -2,6 +2,20 @@
 // ListWatch). client-node restarts a watch itself on timeouts and 410 Gone, but
 // stops on any other error: this wrapper restarts it with backoff, forever,
 // and counts each restart.
+//
+// What client-node does on its own, and so never reaches onRestart:
+// - 30 s without a byte on a watch (its inactivity timeout): it reconnects
+//   from the last resourceVersion it saw, without listing.
+// - 410 Gone (the resourceVersion it resumes from is older than the API
+//   server's watch cache holds: after an API server restart, or after other
+//   objects of the kind changed a lot while it was away): it lists the kind
+//   again — every object — and watches from there, emitting updates for what
+//   changed and deletes for what is gone. That relist is counted (onRelist,
+//   `relists`), since it is the expensive case; bookmarks keep the
+//   resourceVersion of a quiet watch current so that it happens less often.
+//
+// Memory: the cache is most of the operator's heap beyond its libraries (one
+// entry per child, about 23 per Architecture), so lean() keeps each entry small.
 
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { ListWatch, Watch } from "@kubernetes/client-node";
@@ -11,10 +25,10 @@ import { resourcePath } from "../kube/resources.ts";
 import type { KubeRest } from "../kube/rest.ts";
 import type { KubeObject } from "../render/types.ts";
 
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
 /** Objects per page of the informer's LIST (see listFn). */
 export const LIST_PAGE_SIZE = 500;
-
-const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
 type Meta = { managedFields?: unknown; annotations?: Record<string, string> };
 
@@ -89,7 +103,12 @@ function internStrings(value: unknown): void {
   }
 }
 
-/** client-node's Watch, with every event's object made lean before it is cached. */
+/**
+ * client-node's Watch, with every event's object made lean before it is
+ * cached, and bookmarks asked for: the API server then sends the current
+ * resourceVersion now and then even when nothing we watch changes, so a
+ * reconnect resumes from a recent one instead of one it may no longer have (410).
+ */
 class LeanWatch extends Watch {
   /** Settles once the last watch started has ended (its done callback has run). */
   ended: Promise<void> = Promise.resolve();
@@ -103,8 +122,8 @@ class LeanWatch extends Watch {
     });
     return super.watch(
       path,
-      query,
-      (phase, obj, raw) => callback(phase, lean(obj), raw),
+      { ...query, allowWatchBookmarks: true },
+      (phase, obj, raw) => callback(phase, phase === "BOOKMARK" ? obj : lean(obj), raw),
       (err) => {
         done(err);
         end();
@@ -120,7 +139,11 @@ export interface InformerOptions {
   namespace?: string;
   labelSelector?: string;
   onRestart?: (err: unknown) => void;
+  /** Called after each list but the first: client-node lists again after a 410 Gone. */
+  onRelist?: () => void;
   maxBackoffMs?: number;
+  /** Objects per LIST page; default LIST_PAGE_SIZE. */
+  listPageSize?: number;
 }
 
 export class Informer<T extends KubeObject = KubeObject> {
@@ -133,6 +156,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private backoffMs = 0;
   private retry?: NodeJS.Timeout;
   private failedSinceStart = false;
+  private lists = 0;
   private markSynced!: () => void;
   private readonly syncedPromise = new Promise<void>((resolve) => {
     this.markSynced = resolve;
@@ -156,7 +180,11 @@ export class Informer<T extends KubeObject = KubeObject> {
       let token: string | undefined;
       do {
         const page: ListResult<KubernetesObject & T> = await rest.get(path, {
-          query: { labelSelector: opts.labelSelector, limit: LIST_PAGE_SIZE, continue: token },
+          query: {
+            labelSelector: opts.labelSelector,
+            limit: opts.listPageSize ?? LIST_PAGE_SIZE,
+            continue: token,
+          },
         });
         for (const item of page.items) {
           // A LIST's items carry no apiVersion/kind (watch events do): add them,
@@ -170,6 +198,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         token = page.metadata.continue || undefined;
       } while (token);
       this.backoffMs = 0; // the API server answers again
+      if (this.lists++ > 0) opts.onRelist?.();
       return { apiVersion: "v1", kind: "List", items, metadata };
     };
     this.watcher = new LeanWatch(rest.kc);
@@ -217,6 +246,11 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   get hasSynced(): boolean {
     return this.synced;
+  }
+
+  /** Lists after the first (a relist of every object of the kind). */
+  get relists(): number {
+    return Math.max(0, this.lists - 1);
   }
 
   list(namespace?: string): T[] {
