@@ -1,47 +1,78 @@
 // Every command of archctl, in the order `archctl --help` lists them. Adding a
 // command is one file in this directory exporting `register(program)` and one
-// line below. Commands read global options (--kubeconfig, --context,
-// -n/--namespace, --quiet, --no-color) with contextOf(cmd).
+// line below (with the names it registers, aliases included). Commands read
+// global options (--kubeconfig, --context, -n/--namespace, --quiet, --no-color)
+// with contextOf(cmd).
+//
+// Only the command named on the command line is loaded: importing all of them
+// pulls in every module any command needs at start-up (zod, yaml, the install
+// manifests, the status views...), which is most of `archctl validate`'s
+// start-up time. --help, `help`, `completion`, no command or an unknown one
+// (for commander's suggestion) load them all, since they list every command.
 import type { Command } from "commander";
-import { register as apply } from "./apply.ts";
-import { register as blueprints } from "./blueprints.ts";
-import { register as completion } from "./completion.ts";
-import { register as crd } from "./crd.ts";
-import { register as deleteCommand } from "./delete.ts";
-import { register as dev } from "./dev.ts";
-import { register as env } from "./env.ts";
-import { register as estimate } from "./estimate.ts";
-import { register as get } from "./get.ts";
-import { register as graph } from "./graph.ts";
-import { register as init } from "./init.ts";
-import { register as install } from "./install.ts";
-import { register as operator } from "./operator.ts";
-import { register as plan } from "./plan.ts";
-import { register as render } from "./render.ts";
-import { register as uninstall } from "./uninstall.ts";
-import { register as validate } from "./validate.ts";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [
+interface Entry {
+  /** The names the module registers at the top level, aliases included. */
+  names: readonly string[];
+  load: () => Promise<{ register: RegisterCommand }>;
+}
+
+const ENTRIES: readonly Entry[] = [
   // authoring (offline)
-  blueprints,
-  init,
-  validate,
-  render,
-  graph,
-  estimate,
+  { names: ["blueprints", "catalogue"], load: () => import("./blueprints.ts") },
+  { names: ["init"], load: () => import("./init.ts") },
+  { names: ["validate"], load: () => import("./validate.ts") },
+  { names: ["render"], load: () => import("./render.ts") },
+  { names: ["graph"], load: () => import("./graph.ts") },
+  { names: ["estimate"], load: () => import("./estimate.ts") },
   // cluster
-  apply,
-  plan,
-  get,
-  deleteCommand,
-  env,
+  { names: ["apply"], load: () => import("./apply.ts") },
+  { names: ["plan", "diff"], load: () => import("./plan.ts") },
+  { names: ["get", "status"], load: () => import("./get.ts") },
+  { names: ["delete"], load: () => import("./delete.ts") },
+  { names: ["env"], load: () => import("./env.ts") },
   // operator and installation
-  install,
-  uninstall,
-  operator,
-  crd,
-  dev,
-  completion,
+  { names: ["install"], load: () => import("./install.ts") },
+  { names: ["uninstall"], load: () => import("./uninstall.ts") },
+  { names: ["operator"], load: () => import("./operator.ts") },
+  { names: ["crd"], load: () => import("./crd.ts") },
+  { names: ["dev"], load: () => import("./dev.ts") },
+  { names: ["completion"], load: () => import("./completion.ts") },
 ];
+
+/** Global options that take a value (main.ts): the token after them is not the command. */
+const GLOBAL_WITH_VALUE = new Set(["--kubeconfig", "--context", "-n", "--namespace"]);
+
+/**
+ * The top-level command named in argv (the first token that is neither an
+ * option nor an option's value), or undefined when every command is needed.
+ */
+export function commandNamed(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "-h" || a === "--help" || a === "--") return undefined;
+    // `-n ns`, `--context c`, and a cluster of short flags ending in n (`-qn ns`)
+    if (GLOBAL_WITH_VALUE.has(a) || /^-[a-zA-Z]+n$/.test(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith("-")) continue;
+    if (a === "help" || a === "completion") return undefined;
+    return ENTRIES.some((e) => e.names.includes(a)) ? a : undefined;
+  }
+  return undefined;
+}
+
+/** The register functions for argv's command, or all of them (in --help order). */
+export async function loadCommands(argv: readonly string[]): Promise<RegisterCommand[]> {
+  const name = commandNamed(argv);
+  const wanted = name === undefined ? ENTRIES : ENTRIES.filter((e) => e.names.includes(name));
+  return (await Promise.all(wanted.map((e) => e.load()))).map((m) => m.register);
+}
+
+// main.ts parses process.argv.slice(2), so the same argv chooses here. A
+// process that imports this module for another reason (a test building the
+// program) has no command in its argv and gets every command.
+export const COMMANDS: RegisterCommand[] = await loadCommands(process.argv.slice(2));

@@ -45,6 +45,12 @@ export class OperatorMetrics {
     labelNames: ["resource"] as const,
     registers: [this.registry],
   });
+  readonly watchRelists = new Counter({
+    name: "archctl_watch_relists_total",
+    help: "Full relists of a cache after its first list (410 Gone: the watch could not resume), by resource.",
+    labelNames: ["resource"] as const,
+    registers: [this.registry],
+  });
   readonly isLeader = new Gauge({
     name: "archctl_leader",
     help: "1 when this instance holds the leader lease.",

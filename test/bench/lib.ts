@@ -1,11 +1,15 @@
 // Helpers of the benchmark (test/bench/run.ts): a lean API client with one
 // pooled connection set (the "practical API-server limit" baseline), the API
 // server's own request counters, fixtures from the five blueprints, statistics.
-import { readdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Agent } from "undici";
 import { loadBlueprint } from "../../operator/api/blueprint.ts";
+import { buildCrd } from "../../operator/api/crd.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { resourceFor, resourcePath } from "../../operator/kube/resources.ts";
 import { withHash } from "../../operator/reconcile/drift.ts";
@@ -14,6 +18,7 @@ import { materializeSecret } from "../../operator/render/connection.ts";
 import { render } from "../../operator/render/index.ts";
 import type { Capabilities, KubeObject } from "../../operator/render/types.ts";
 import { REPO_ROOT } from "../cluster/binaries.ts";
+import { kubectl } from "../cluster/kwok-cluster.ts";
 
 // ---------------------------------------------------------------------------
 // A small API client: one undici Agent for the whole run (keep-alive, pooled
@@ -95,6 +100,39 @@ export class BenchApi {
     return this.ok("PATCH", path, obj, "application/apply-patch+yaml");
   }
 
+  /**
+   * Opens a watch (path with ?watch=true) and calls onEvent for each event,
+   * parsed; resolves once the API server answered 200. Returns a stop function.
+   */
+  async watch(
+    path: string,
+    onEvent: (ev: { type: string; object: { metadata?: { resourceVersion?: string } } }) => void,
+  ): Promise<() => void> {
+    const ac = new AbortController();
+    const res = await this.agent.request({
+      origin: this.server.origin,
+      path,
+      method: "GET",
+      headers: { accept: "application/json" },
+      signal: ac.signal,
+      headersTimeout: 60_000,
+      bodyTimeout: 0,
+    });
+    if (res.statusCode !== 200) throw new Error(`watch ${path}: HTTP ${res.statusCode}`);
+    let buf = "";
+    res.body.setEncoding("utf8");
+    res.body.on("data", (chunk: string) => {
+      buf += chunk;
+      for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (line) onEvent(JSON.parse(line));
+      }
+    });
+    res.body.on("error", () => {}); // the abort below
+    return () => ac.abort();
+  }
+
   async metricsText(): Promise<string> {
     const r = await this.request<string>("GET", "/metrics", undefined, undefined, "text/plain");
     if (r.status !== 200) throw new Error(`GET /metrics: HTTP ${r.status}`);
@@ -104,6 +142,31 @@ export class BenchApi {
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+/**
+ * The Architecture CRD, and a second Service range: the apiserver tier's is a
+ * /24 (about 250 ClusterIPs) and the bench creates thousands of Services
+ * (MultiCIDRServiceAllocator). Safe to run again on a kept cluster.
+ */
+export async function prepareCluster(kubeconfig: string, api: BenchApi): Promise<void> {
+  await kubectl(kubeconfig, ["apply", "--server-side", "-f", "-"], {
+    input: JSON.stringify(buildCrd()),
+  });
+  await kubectl(kubeconfig, [
+    "wait",
+    "--for=condition=Established",
+    "crd/architectures.archctl.io",
+    "--timeout=60s",
+  ]);
+  const r = await api.request("POST", "/apis/networking.k8s.io/v1/servicecidrs", {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "ServiceCIDR",
+    metadata: { name: "archctl-bench" },
+    spec: { cidrs: ["10.128.0.0/16"] },
+  });
+  if (r.status >= 300 && r.status !== 409)
+    throw new Error(`POST servicecidrs: HTTP ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`);
 }
 
 /** Runs fn over items with at most `limit` in flight. */
@@ -281,6 +344,39 @@ export function childObjects(
   return [...secrets, ...rendered.objects.map(withHash)];
 }
 
+/**
+ * Creates Architectures and applies their children exactly as the operator
+ * would (same content, hash, owner uid, field manager `archctl-operator`;
+ * credential Secrets POSTed), without an operator running. Returns the number
+ * of children written.
+ */
+export async function seedArchitectures(
+  api: BenchApi,
+  archs: Architecture[],
+  capabilities: Capabilities,
+  concurrency: number,
+): Promise<number> {
+  const seeded: KubeObject[] = [];
+  await pool(archs, concurrency, async (a) => {
+    const created = await api.ok<{ metadata: { uid: string } }>(
+      "POST",
+      `/apis/archctl.io/v1alpha1/namespaces/${a.metadata.namespace}/architectures`,
+      a,
+    );
+    seeded.push(...childObjects(a, created.metadata.uid, capabilities));
+  });
+  await pool(seeded, concurrency, async (o) => {
+    if (o.kind === "Secret")
+      await api.ok(
+        "POST",
+        `/api/v1/namespaces/${o.metadata.namespace}/secrets?fieldManager=archctl-operator`,
+        o,
+      );
+    else await api.apply(o, "archctl-operator");
+  });
+  return seeded.length;
+}
+
 /** A JSON patch that changes one field (an env var of the first application component). */
 export function oneFieldPatch(arch: Architecture, value: string): unknown[] {
   const APP = new Set(["service", "gateway", "worker"]);
@@ -335,4 +431,220 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
     await sleep(everyMs);
   }
+}
+
+// ---------------------------------------------------------------------------
+// A Node process measured like the operator: `archctl operator run` (or the
+// memory floor, floor.mjs) with --inspect so a GC can be forced from outside,
+// and prom-client's process gauges on its /metrics.
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      const port = typeof a === "object" && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface MeasuredProcess {
+  pid: number;
+  port: number;
+  logFile: string;
+  wsUrl?: string;
+  metrics(): Promise<Sample[]>;
+  forceGc(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+const running = new Set<MeasuredProcess>();
+
+/** Stops every process started by startMeasured (for a `finally`). */
+export async function stopAllMeasured(): Promise<void> {
+  for (const p of [...running]) await p.stop();
+}
+
+/**
+ * The compiled CLI entry (what the image runs: `node dist/cli/archctl.js`,
+ * with the compile cache) or the source entry (type stripping).
+ */
+export function cliEntry(how: "compiled" | "source"): string {
+  return how === "compiled"
+    ? join(REPO_ROOT, "dist", "cli", "archctl.js")
+    : join(REPO_ROOT, "cli", "archctl.ts");
+}
+
+/**
+ * Starts `node --inspect=127.0.0.1:0 <script> <args> --metrics-address 127.0.0.1:<port>`
+ * and waits for its /readyz. The log (stdout and stderr) goes to
+ * $TMPDIR/archctl-bench/<logName>.log.
+ */
+export async function startMeasured(
+  script: string,
+  args: string[],
+  logName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<MeasuredProcess> {
+  const port = await freePort();
+  const dir = join(tmpdir(), "archctl-bench");
+  mkdirSync(dir, { recursive: true });
+  const logFile = join(dir, `${logName}.log`);
+  const fd = openSync(logFile, "w");
+  const child = spawn(
+    process.execPath,
+    ["--inspect=127.0.0.1:0", script, ...args, "--metrics-address", `127.0.0.1:${port}`],
+    { stdio: ["ignore", fd, fd], cwd: REPO_ROOT, env },
+  );
+  closeSync(fd);
+  let exited = false;
+  const exitedP = new Promise<void>((r) =>
+    child.once("exit", () => {
+      exited = true;
+      r();
+    }),
+  );
+  const p: MeasuredProcess = {
+    pid: child.pid ?? -1,
+    port,
+    logFile,
+    async metrics() {
+      // A kept-alive connection the server closes as it is reused fails with
+      // ECONNRESET: one retry on a fresh connection.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/metrics`);
+          return parseMetrics(await r.text());
+        } catch (err) {
+          if (attempt >= 2 || exited) throw err;
+          await sleep(200);
+        }
+      }
+    },
+    async forceGc() {
+      if (!p.wsUrl) return false;
+      const ws = new WebSocket(p.wsUrl);
+      await new Promise<void>((res, rej) => {
+        ws.onopen = () => res();
+        ws.onerror = () => rej(new Error("inspector connection failed"));
+      });
+      const done = new Promise<void>((res) => {
+        ws.onmessage = (m) => {
+          if (JSON.parse(String(m.data)).id === 1) res();
+        };
+      });
+      ws.send(JSON.stringify({ id: 1, method: "HeapProfiler.collectGarbage" }));
+      await Promise.race([done, sleep(10_000)]);
+      ws.close();
+      return true;
+    },
+    async stop() {
+      running.delete(p);
+      if (exited) return;
+      child.kill("SIGTERM");
+      await Promise.race([exitedP, sleep(10_000)]);
+      if (!exited) {
+        child.kill("SIGKILL");
+        await exitedP;
+      }
+    },
+  };
+  running.add(p);
+  await until(
+    `${logName} ready`,
+    async () => {
+      if (exited) throw new Error(`${script} exited; see ${logFile}`);
+      p.wsUrl ??= /ws:\/\/127\.0\.0\.1:[0-9]+\/[0-9a-f-]+/.exec(readFileSync(logFile, "utf8"))?.[0];
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    60_000,
+    100,
+  );
+  return p;
+}
+
+/** `archctl operator run` watching one namespace, as its own process. */
+export function startOperatorProcess(
+  kubeconfig: string,
+  namespace: string,
+  logName: string,
+  opts: { entry?: string; workers?: number } = {},
+): Promise<MeasuredProcess> {
+  return startMeasured(
+    opts.entry ?? cliEntry("compiled"),
+    [
+      "--kubeconfig",
+      kubeconfig,
+      "operator",
+      "run",
+      "--watch-namespaces",
+      namespace,
+      "--workers",
+      String(opts.workers ?? 4),
+      "--resync",
+      "3600",
+      "--log-level",
+      "info",
+    ],
+    logName,
+  );
+}
+
+/** The memory floor: a bare Node process importing the operator's libraries (floor.mjs). */
+export function startFloorProcess(): Promise<MeasuredProcess> {
+  return startMeasured(join(REPO_ROOT, "test", "bench", "floor.mjs"), [], "floor");
+}
+
+/** The process's write counter has not moved, and its queue was empty, for quietMs. */
+export async function settleProcess(p: MeasuredProcess, quietMs = 3000): Promise<void> {
+  let last = -1;
+  let since = Date.now();
+  await until(
+    "operator process to stop writing",
+    async () => {
+      const s = await p.metrics();
+      const w = metricValue(s, "archctl_api_writes_total") ?? 0;
+      const depth = metricValue(s, "archctl_workqueue_depth") ?? 0;
+      if (w !== last || depth > 0) {
+        last = w;
+        since = Date.now();
+      }
+      return Date.now() - since >= quietMs;
+    },
+    300_000,
+    500,
+  );
+}
+
+export interface Memory {
+  gc: boolean;
+  rssBefore: number | undefined;
+  heapBefore: number | undefined;
+  rss: number | undefined;
+  heap: number | undefined;
+  heapTotal: number | undefined;
+  external: number | undefined;
+}
+
+/** RSS and V8 heap from the process's /metrics, before and after a forced full GC. */
+export async function memoryOf(p: MeasuredProcess): Promise<Memory> {
+  const before = await p.metrics();
+  const gc = await p.forceGc();
+  await sleep(1000);
+  const after = await p.metrics();
+  return {
+    gc,
+    rssBefore: metricValue(before, "process_resident_memory_bytes"),
+    heapBefore: metricValue(before, "nodejs_heap_size_used_bytes"),
+    rss: metricValue(after, "process_resident_memory_bytes"),
+    heap: metricValue(after, "nodejs_heap_size_used_bytes"),
+    heapTotal: metricValue(after, "nodejs_heap_size_total_bytes"),
+    external: metricValue(after, "nodejs_external_memory_bytes"),
+  };
 }

@@ -9,13 +9,11 @@
 //   BENCH_OUT=/tmp/b.md                                   # write elsewhere
 //
 // See test/bench/README.md for what each figure means.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { buildCrd } from "../../operator/api/crd.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { loadKubeConfig } from "../../operator/kube/config.ts";
 import { ObjectClient } from "../../operator/kube/objects.ts";
@@ -27,16 +25,20 @@ import type { Capabilities, KubeObject } from "../../operator/render/types.ts";
 import { Informer } from "../../operator/runtime/informer.ts";
 import { createLogger } from "../../operator/runtime/logger.ts";
 import { K8S_VERSION, KWOK_VERSION, kubectlBinary, REPO_ROOT } from "../cluster/binaries.ts";
-import { clusterDown, clusterUp, kubectl } from "../cluster/kwok-cluster.ts";
+import { clusterDown, clusterUp } from "../cluster/kwok-cluster.ts";
 import {
   apiserverRequests,
   BenchApi,
   type BlueprintFixture,
   childObjects,
+  cliEntry,
   diffCounts,
   formatCounts,
   loadBlueprints,
+  type MeasuredProcess,
+  type Memory,
   median,
+  memoryOf,
   metricValue,
   mib,
   mixedArchitecture,
@@ -46,9 +48,15 @@ import {
   parseMetrics,
   percentile,
   pool,
+  prepareCluster,
   type RequestCounts,
   secs,
+  seedArchitectures,
+  settleProcess,
   sleep,
+  startFloorProcess,
+  startOperatorProcess,
+  stopAllMeasured,
   sumCounts,
   until,
   WRITE_VERBS,
@@ -79,6 +87,8 @@ const OUT = env.BENCH_OUT ?? join(REPO_ROOT, "test", "bench", "BENCHMARKS.md");
 // No controllers on the apiserver tier: neither KEDA nor the Prometheus Operator.
 const CAPS: Capabilities = { keda: false, serviceMonitors: false };
 const NODE = process.execPath;
+/** How the operator process runs: compiled (`node dist/cli/archctl.js`, as the image) or from source. */
+const OPERATOR_HOW = env.BENCH_OPERATOR === "source" ? "source" : "compiled";
 const log = (s: string) => process.stderr.write(`# ${s}\n`);
 
 // ---------------------------------------------------------------------------
@@ -106,18 +116,6 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 // ---------------------------------------------------------------------------
 // Shared helpers
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function makeArchitectures(
   bps: BlueprintFixture[],
@@ -250,148 +248,6 @@ async function operatorMetricsInProcess(op: Operator) {
 }
 
 // ---------------------------------------------------------------------------
-// Operator as its own process (convergence, memory): `archctl operator run`.
-
-interface OperatorProcess {
-  pid: number;
-  port: number;
-  logFile: string;
-  wsUrl?: string;
-  metrics(): Promise<ReturnType<typeof parseMetrics>>;
-  forceGc(): Promise<boolean>;
-  stop(): Promise<void>;
-}
-
-const children = new Set<OperatorProcess>();
-
-async function startProcess(kubeconfig: string, ns: string, suffix = ""): Promise<OperatorProcess> {
-  const port = await freePort();
-  const dir = join(tmpdir(), "archctl-bench");
-  mkdirSync(dir, { recursive: true });
-  const logFile = join(dir, `operator-${ns}${suffix}.log`);
-  const fd = openSync(logFile, "w");
-  const child = spawn(
-    NODE,
-    [
-      "--inspect=127.0.0.1:0",
-      join(REPO_ROOT, "cli", "main.ts"),
-      "--kubeconfig",
-      kubeconfig,
-      "operator",
-      "run",
-      "--watch-namespaces",
-      ns,
-      "--workers",
-      String(WORKERS),
-      "--resync",
-      "3600",
-      "--metrics-address",
-      `127.0.0.1:${port}`,
-      "--log-level",
-      "info",
-    ],
-    { stdio: ["ignore", fd, fd], cwd: REPO_ROOT },
-  );
-  closeSync(fd);
-  let exited = false;
-  const exitedP = new Promise<void>((r) =>
-    child.once("exit", () => {
-      exited = true;
-      r();
-    }),
-  );
-  const p: OperatorProcess = {
-    pid: child.pid ?? -1,
-    port,
-    logFile,
-    async metrics() {
-      const r = await fetch(`http://127.0.0.1:${port}/metrics`);
-      return parseMetrics(await r.text());
-    },
-    async forceGc() {
-      if (!p.wsUrl) return false;
-      const ws = new WebSocket(p.wsUrl);
-      await new Promise<void>((res, rej) => {
-        ws.onopen = () => res();
-        ws.onerror = () => rej(new Error("inspector connection failed"));
-      });
-      const done = new Promise<void>((res) => {
-        ws.onmessage = (m) => {
-          if (JSON.parse(String(m.data)).id === 1) res();
-        };
-      });
-      ws.send(JSON.stringify({ id: 1, method: "HeapProfiler.collectGarbage" }));
-      await Promise.race([done, sleep(10_000)]);
-      ws.close();
-      return true;
-    },
-    async stop() {
-      children.delete(p);
-      if (exited) return;
-      child.kill("SIGTERM");
-      await Promise.race([exitedP, sleep(10_000)]);
-      if (!exited) {
-        child.kill("SIGKILL");
-        await exitedP;
-      }
-    },
-  };
-  children.add(p);
-  await until(
-    "operator process ready",
-    async () => {
-      if (exited) throw new Error(`operator exited; see ${logFile}`);
-      p.wsUrl ??= /ws:\/\/127\.0\.0\.1:[0-9]+\/[0-9a-f-]+/.exec(readFileSync(logFile, "utf8"))?.[0];
-      try {
-        return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
-      } catch {
-        return false;
-      }
-    },
-    60_000,
-    100,
-  );
-  return p;
-}
-
-/** The process's write counter has not moved for quietMs. */
-async function settleProcess(p: OperatorProcess, quietMs = 3000): Promise<void> {
-  let last = -1;
-  let since = Date.now();
-  await until(
-    "operator process to stop writing",
-    async () => {
-      const s = await p.metrics();
-      const w = metricValue(s, "archctl_api_writes_total") ?? 0;
-      const depth = metricValue(s, "archctl_workqueue_depth") ?? 0;
-      if (w !== last || depth > 0) {
-        last = w;
-        since = Date.now();
-      }
-      return Date.now() - since >= quietMs;
-    },
-    300_000,
-    500,
-  );
-}
-
-async function memoryOf(p: OperatorProcess) {
-  const before = await p.metrics();
-  const gc = await p.forceGc();
-  await sleep(1000);
-  const after = await p.metrics();
-  return {
-    gc,
-    rssBefore: metricValue(before, "process_resident_memory_bytes"),
-    heapBefore: metricValue(before, "nodejs_heap_size_used_bytes"),
-    rss: metricValue(after, "process_resident_memory_bytes"),
-    heap: metricValue(after, "nodejs_heap_size_used_bytes"),
-    heapTotal: metricValue(after, "nodejs_heap_size_total_bytes"),
-    external: metricValue(after, "nodejs_external_memory_bytes"),
-  };
-}
-
-// ---------------------------------------------------------------------------
 // 1. Convergence + 4. memory
 
 async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[]) {
@@ -458,7 +314,8 @@ async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixt
     await createNamespace(api, nsO);
     const archsO = archsFor("c", nsO);
     const expectedChildren = objectsFor(archsO).length;
-    const op = await startProcess(kubeconfig, nsO);
+    if (n === Math.min(...CONVERGE_N)) await memoryBaselines(kubeconfig, api);
+    const op = await startOperator(kubeconfig, nsO);
     const inf = new Informer<StoredArchitecture>(rest, ARCHITECTURES, { namespace: nsO });
     await inf.start();
     try {
@@ -531,29 +388,16 @@ async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixt
         // field manager); a fresh operator process then lists all MEM_MAX with
         // their children, adds finalizers and status, and is measured.
         await op.stop();
-        const more = makeArchitectures(bps, MEM_MAX - n, "c", nsO, n);
         t = performance.now();
-        const seeded: KubeObject[] = [];
-        await pool(more, CREATE_CONCURRENCY, async (a) => {
-          const created = await api.ok<StoredArchitecture>(
-            "POST",
-            `/apis/archctl.io/v1alpha1/namespaces/${nsO}/architectures`,
-            a,
-          );
-          seeded.push(...childObjects(a, created.metadata.uid as string, CAPS));
-        });
-        await pool(seeded, CREATE_CONCURRENCY, async (o) => {
-          if (o.kind === "Secret")
-            await api.ok(
-              "POST",
-              `/api/v1/namespaces/${nsO}/secrets?fieldManager=archctl-operator`,
-              o,
-            );
-          else await api.apply(o, "archctl-operator");
-        });
+        const seeded = await seedArchitectures(
+          api,
+          makeArchitectures(bps, MEM_MAX - n, "c", nsO, n),
+          CAPS,
+          CREATE_CONCURRENCY,
+        );
         const seedMs = performance.now() - t;
         t = performance.now();
-        const op2 = await startProcess(kubeconfig, nsO, "-restart");
+        const op2 = await startOperator(kubeconfig, nsO, "-restart");
         try {
           await until(
             `${MEM_MAX} Architectures current`,
@@ -572,7 +416,7 @@ async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixt
             if (x.name === "archctl_api_writes_total")
               byKind.set(`${x.labels.verb} ${x.labels.kind}`, x.value);
           detail(
-            `memory: ${MEM_MAX - n} more Architectures seeded with ${seeded.length} children in ${secs(seedMs)}; ` +
+            `memory: ${MEM_MAX - n} more Architectures seeded with ${seeded} children in ${secs(seedMs)}; ` +
               `a new operator process started with ${MEM_MAX} Architectures had them all current in ${secs(restartMs)} ` +
               `(its writes: ${formatCounts(byKind)}; a child apply here would mean the seeded children differ from what it renders); ` +
               `children in ${nsO}: ${await countChildren(api, nsO)}`,
@@ -589,17 +433,67 @@ async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixt
   }
 }
 
-function memoryRow(n: number, mem: Awaited<ReturnType<typeof memoryOf>>, op: OperatorProcess) {
+function startOperator(kubeconfig: string, ns: string, suffix = ""): Promise<MeasuredProcess> {
+  return startOperatorProcess(kubeconfig, ns, `operator-${ns}${suffix}`, {
+    entry: cliEntry(OPERATOR_HOW),
+    workers: WORKERS,
+  });
+}
+
+const memoryText = (mem: Memory) =>
+  `RSS ${mib(mem.rss)} (before forced GC ${mib(mem.rssBefore)}), ` +
+  `heap used ${mib(mem.heap)} of ${mib(mem.heapTotal)} (before GC ${mib(mem.heapBefore)}), external ${mib(mem.external)}` +
+  `${mem.gc ? "" : " (GC not forced: no inspector)"}`;
+
+/** The floor every memory row sits on (set by memoryBaselines). */
+let floor: Memory | undefined;
+
+/**
+ * The floor: a bare Node process that imports the operator's libraries and
+ * does nothing (floor.mjs), measured the same way; and the idle operator run
+ * the other way (from source when the rows are compiled), since the bench
+ * once ran it from source while the image runs dist/.
+ */
+async function memoryBaselines(kubeconfig: string, api: BenchApi) {
+  const f = await startFloorProcess();
+  try {
+    floor = await memoryOf(f);
+  } finally {
+    await f.stop();
+  }
   detail(
-    `memory with ${n} Architectures cached: RSS ${mib(mem.rss)} (before forced GC ${mib(mem.rssBefore)}), ` +
-      `heap used ${mib(mem.heap)} of ${mib(mem.heapTotal)} (before GC ${mib(mem.heapBefore)}), external ${mib(mem.external)}` +
-      `${mem.gc ? "" : " (GC not forced: no inspector)"}; log ${op.logFile}`,
+    `memory floor (bare Node importing client-node, prom-client, zod, yaml): ${memoryText(floor)}`,
   );
+  row({
+    section: "4 memory",
+    figure: "floor: bare Node importing client-node, prom-client, zod, yaml (after forced GC)",
+    value: `${mib(floor.rss)} / ${mib(floor.heap)}`,
+  });
+  const other = OPERATOR_HOW === "compiled" ? "source" : "compiled";
+  const ns = "bench-idle";
+  await createNamespace(api, ns);
+  const op = await startOperatorProcess(kubeconfig, ns, `operator-${ns}-${other}`, {
+    entry: cliEntry(other),
+    workers: WORKERS,
+  });
+  try {
+    detail(
+      `memory of the idle operator run ${other === "source" ? "from source (type stripping)" : "compiled"}, 0 Architectures: ${memoryText(await memoryOf(op))}`,
+    );
+  } finally {
+    await op.stop();
+  }
+}
+
+function memoryRow(n: number, mem: Memory, op: MeasuredProcess) {
+  detail(`memory with ${n} Architectures cached: ${memoryText(mem)}; log ${op.logFile}`);
   const goal = n === 1000 ? "RSS < 150 MiB" : "";
   row({
     section: "4 memory",
     figure: `operator RSS / heap used, ${n} Architectures cached (after forced GC)`,
     value: `${mib(mem.rss)} / ${mib(mem.heap)}`,
+    baseline: floor ? `floor ${mib(floor.rss)} / ${mib(floor.heap)}` : "",
+    ratio: floor?.rss && mem.rss ? ratio(mem.rss, floor.rss) : "",
     goal,
     status: goal ? ((mem.rss ?? Infinity) < 150 * 2 ** 20 ? "meets" : "misses") : "info",
   });
@@ -814,6 +708,7 @@ async function latency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[
   };
 
   try {
+    const floorIdle = await watchPatchLoop(api, bps);
     await createArchitectures(api, [target]);
     await settleInProcess(op, 1);
     const idle: number[] = [];
@@ -885,6 +780,8 @@ async function latency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[
       section: "3 latency",
       figure: `update -> first write, idle (n=${idle.length}) p50 / p99`,
       value: `${ms(median(idle))} / ${ms(percentile(idle, 99))}`,
+      baseline: `bare watch->PATCH loop ${ms(median(floorIdle))} / ${ms(percentile(floorIdle, 99))}`,
+      ratio: ratio(median(idle), median(floorIdle)),
       goal: "p99 < 100 ms",
       status: percentile(idle, 99) < 100 ? "meets" : "misses",
     });
@@ -898,6 +795,72 @@ async function latency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[
   } finally {
     await op.stop();
   }
+}
+
+/**
+ * The floor of the idle figure: a bare client that watches Architectures and,
+ * on the MODIFIED event of the one being changed, issues one PATCH (of a
+ * ConfigMap), through one pooled connection set. The same clock as the
+ * operator's: from sending the update to issuing the write. No operator
+ * watches its namespace. Returns the samples (ms).
+ */
+async function watchPatchLoop(api: BenchApi, bps: BlueprintFixture[]): Promise<number[]> {
+  const ns = "bench-lat-floor";
+  await createNamespace(api, ns);
+  const target = mixedArchitecture(bps, 1, "lat-floor", ns);
+  const name = target.metadata.name;
+  const created = await api.ok<StoredArchitecture>(
+    "POST",
+    `/apis/archctl.io/v1alpha1/namespaces/${ns}/architectures`,
+    target,
+  );
+  await api.ok("POST", `/api/v1/namespaces/${ns}/configmaps`, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name },
+    data: { rev: "0" },
+  });
+  let armed = false;
+  let fired = 0;
+  let write: Promise<unknown> | undefined;
+  const stop = await api.watch(
+    `/apis/archctl.io/v1alpha1/namespaces/${ns}/architectures?watch=true&resourceVersion=${created.metadata.resourceVersion}`,
+    (ev) => {
+      if (!armed || ev.type !== "MODIFIED") return;
+      armed = false;
+      fired = performance.now();
+      write = api.ok(
+        "PATCH",
+        `/api/v1/namespaces/${ns}/configmaps/${name}`,
+        { data: { rev: ev.object.metadata?.resourceVersion ?? "" } },
+        "application/merge-patch+json",
+      );
+    },
+  );
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < LAT_SAMPLES; i++) {
+      fired = 0;
+      armed = true;
+      const t0 = performance.now();
+      await api.ok(
+        "PATCH",
+        `/apis/archctl.io/v1alpha1/namespaces/${ns}/architectures/${name}`,
+        oneFieldPatch(target, `f${i}`),
+        "application/json-patch+json",
+      );
+      await until("watch event", () => fired > 0, 60_000, 1);
+      await write;
+      samples.push(fired - t0);
+      await sleep(20 + Math.random() * 50);
+    }
+  } finally {
+    stop();
+  }
+  detail(
+    `latency floor, bare watch->PATCH loop (n=${samples.length}): p50 ${ms(median(samples))} p99 ${ms(percentile(samples, 99))} max ${ms(Math.max(...samples))}`,
+  );
+  return samples;
 }
 
 // ---------------------------------------------------------------------------
@@ -953,7 +916,8 @@ function timeCommands(cmds: { label: string; argv: string[] }[]): Timing[] {
 
 const quote = (s: string) => (/^[A-Za-z0-9_./=:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-function cli(bps: BlueprintFixture[]) {
+/** npm run build: the compiled CLI rows and the operator process run dist/. */
+function build() {
   log("building (npm run build)");
   const t = performance.now();
   execFileSync(
@@ -965,15 +929,33 @@ function cli(bps: BlueprintFixture[]) {
     },
   );
   detail(`npm run build (tsc -p tsconfig.build.json): ${secs(performance.now() - t)}`);
-  const compiled = join(REPO_ROOT, "dist", "cli", "main.js");
+  const compiled = cliEntry("compiled");
   if (!existsSync(compiled)) throw new Error(`${compiled} missing after build`);
+}
+
+/**
+ * Modules a command loads (ours, npm packages'), counted by a load hook
+ * (count-modules.mjs) in one extra run: a figure that does not move with the
+ * machine's load, unlike the times.
+ */
+function moduleCount(argv: string[]): string {
+  const [node, ...rest] = argv;
+  const r = spawnSync(
+    node as string,
+    ["--import", join(REPO_ROOT, "test", "bench", "count-modules.mjs"), ...rest],
+    { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const m = /archctl-bench modules: (\d+) ours (\d+) npm (\d+)/.exec(r.stderr);
+  return m ? `${m[1]} (${m[2]} ours, ${m[3]} npm)` : "n/a";
+}
+
+function cli(bps: BlueprintFixture[]) {
   const cmds: { label: string; argv: string[] }[] = [
     { label: "node -e 0", argv: [NODE, "-e", "0"] },
   ];
-  for (const [how, entry] of [
-    ["source", "cli/main.ts"],
-    ["compiled", "dist/cli/archctl.js"],
-  ] as const) {
+  // Both through the entry with the compile cache (cli/archctl.ts), as installed.
+  for (const how of ["source", "compiled"] as const) {
+    const entry = cliEntry(how);
     cmds.push({ label: `${how} --version`, argv: [NODE, entry, "--version"] });
     for (const bp of bps) {
       cmds.push({
@@ -987,17 +969,18 @@ function cli(bps: BlueprintFixture[]) {
     }
   }
   const timings = timeCommands(cmds);
+  const modules = cmds.map((c) => (c.label === "node -e 0" ? "0" : moduleCount(c.argv)));
   const base = timings[0] as Timing;
   const lines = timings.map(
-    (x) =>
-      `| ${x.label} | ${ms(x.median)} | ${ms(x.p90)} | ${ratio(x.median, base.median)} | ${ms(x.median - base.median)} |`,
+    (x, i) =>
+      `| ${x.label} | ${ms(x.median)} | ${ms(x.p90)} | ${ratio(x.median, base.median)} | ${ms(x.median - base.median)} | ${modules[i]} |`,
   );
   details.push(
     [
-      `CLI start-up, ${CLI_RUNS} runs each after 2 warm-ups (page cache warm), median / p90:`,
+      `CLI start-up, ${CLI_RUNS} runs each after 2 warm-ups (page cache warm), median / p90; modules loaded (counted by a load hook in one more run):`,
       "",
-      "| command | median | p90 | vs node -e 0 | over node -e 0 |",
-      "|---|---|---|---|---|",
+      "| command | median | p90 | vs node -e 0 | over node -e 0 | modules |",
+      "|---|---|---|---|---|---|",
       ...lines,
     ].join("\n"),
   );
@@ -1045,6 +1028,26 @@ function gitCommit(): string {
   }
 }
 
+function archctlVersion(): string {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string })
+    .version;
+}
+
+/** A tool's version from its output, or undefined when it is not installed. */
+function toolVersion(
+  bin: string,
+  args: string[],
+  parse: (stdout: string) => string | undefined,
+): string | undefined {
+  const r = spawnSync(bin, args, { encoding: "utf8" });
+  if (r.status !== 0) return undefined;
+  try {
+    return parse(r.stdout);
+  } catch {
+    return undefined;
+  }
+}
+
 function writeReport(header: string[], started: number) {
   const table = [
     "| section | figure | value | baseline | ratio | goal | status |",
@@ -1057,7 +1060,8 @@ function writeReport(header: string[], started: number) {
   const md = [
     "# archctl benchmarks",
     "",
-    "Written by `npm run bench` (test/bench/run.ts); see test/bench/README.md for what each figure means.",
+    "Written by `npm run bench` (test/bench/run.ts), so rewritten by every run; see [README.md](README.md) for what each figure means",
+    "and [ANALYSIS.md](ANALYSIS.md) (hand-written, for the run it names) for why a figure misses its goal, what was fixed and what the rest would take.",
     "",
     ...header.map((h) => `- ${h}`),
     `- bench wall time: ${secs(performance.now() - started)}`,
@@ -1084,10 +1088,13 @@ async function main() {
       .map((x) => x.toFixed(2))
       .join(" ")} (other work may share the machine)`,
     `node ${process.version}; Kubernetes ${K8S_VERSION} (kube-apiserver + etcd, apiserver tier); kwok ${KWOK_VERSION} (not running on this tier)`,
-    `git commit: ${gitCommit()}`,
-    `operator: ${WORKERS} workers (default), run from source; capabilities: no KEDA, no ServiceMonitor CRDs`,
+    `archctl ${archctlVersion()}; git commit: ${gitCommit()}`,
+    `kubectl ${toolVersion(kubectlBinary(), ["version", "--client", "-o", "json"], (o) => (JSON.parse(o) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion) ?? "not found"}; ` +
+      `hyperfine ${toolVersion("hyperfine", ["--version"], (o) => o.trim().split(/\s+/)[1]) ?? "not installed (CLI times from an in-process spawn loop)"}`,
+    `operator: ${WORKERS} workers (default), run ${OPERATOR_HOW === "compiled" ? "compiled (node dist/cli/archctl.js, as the image runs it)" : "from source (node cli/archctl.ts, type stripping)"}; capabilities: no KEDA, no ServiceMonitor CRDs`,
   ];
 
+  build();
   if (!SKIP.has("cli")) cli(bps);
 
   const info = await clusterUp({
@@ -1100,23 +1107,7 @@ async function main() {
   try {
     const version = await api.ok<{ gitVersion: string }>("GET", "/version");
     header[2] = `${header[2]}; server reports ${version.gitVersion}`;
-    await kubectl(info.kubeconfig, ["apply", "--server-side", "-f", "-"], {
-      input: JSON.stringify(buildCrd()),
-    });
-    await kubectl(info.kubeconfig, [
-      "wait",
-      "--for=condition=Established",
-      "crd/architectures.archctl.io",
-      "--timeout=60s",
-    ]);
-    // The tier's Service range is a /24 (about 250 ClusterIPs); the runs here
-    // create thousands of Services, so add a second range (MultiCIDRServiceAllocator).
-    await api.ok("POST", "/apis/networking.k8s.io/v1/servicecidrs", {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "ServiceCIDR",
-      metadata: { name: "archctl-bench" },
-      spec: { cidrs: ["10.128.0.0/16"] },
-    });
+    await prepareCluster(info.kubeconfig, api);
     // the API server's own background traffic, to subtract from counted windows
     const a = apiserverRequests(await api.metricsText());
     const t = performance.now();
@@ -1129,7 +1120,7 @@ async function main() {
     if (!SKIP.has("latency")) await latency(info.kubeconfig, api, bps);
     if (!SKIP.has("convergence")) await convergence(info.kubeconfig, api, bps);
   } finally {
-    for (const c of [...children]) await c.stop();
+    await stopAllMeasured();
     await api.close().catch(() => {});
     if (env.BENCH_KEEP_CLUSTER !== "1")
       await clusterDown({ name: CLUSTER, onProgress: (l) => log(`[cluster ${CLUSTER}] ${l}`) });

@@ -1,0 +1,63 @@
+// cli/commands/index.ts loads only the command named on the command line;
+// everything that lists commands (help, completion, a typo's suggestion) gets
+// all of them.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { Command } from "commander";
+import { COMMANDS, commandNamed, loadCommands } from "../../../cli/commands/index.ts";
+
+describe("lazy command loading", () => {
+  test("the command is the first token that is not an option or an option's value", () => {
+    assert.equal(commandNamed(["render", "-f", "post.yaml", "--objects"]), "render");
+    assert.equal(commandNamed(["--kubeconfig", "k", "-n", "ns", "--context", "c", "get"]), "get");
+    assert.equal(commandNamed(["--kubeconfig=k", "--no-color", "-q", "apply", "-f", "x"]), "apply");
+    assert.equal(commandNamed(["-qn", "render", "validate"]), "validate");
+    assert.equal(commandNamed(["diff", "-f", "x"]), "diff");
+    assert.equal(commandNamed(["catalogue"]), "catalogue");
+    assert.equal(commandNamed(["render", "--help"]), "render");
+  });
+
+  test("help, completion, no command or an unknown one: every command", () => {
+    for (const argv of [
+      [],
+      ["--help"],
+      ["-h", "render"],
+      ["help", "render"],
+      ["completion", "bash"],
+      ["rendr", "-f", "x"],
+      ["--", "render"],
+      ["-n", "render"],
+    ])
+      assert.equal(commandNamed(argv), undefined, argv.join(" "));
+  });
+
+  test("a module registers the names listed for it, aliases included", async () => {
+    const program = new Command("archctl");
+    for (const register of await loadCommands(["status", "x"])) register(program);
+    assert.deepEqual(
+      program.commands.map((c) => c.name()),
+      ["get", "status"],
+    );
+    const plan = new Command("archctl");
+    for (const register of await loadCommands(["diff"])) register(plan);
+    assert.deepEqual(
+      plan.commands.map((c) => [c.name(), ...c.aliases()]),
+      [["plan", "diff"]],
+    );
+  });
+
+  test("without a command every module is loaded, in --help order", async () => {
+    const all = await loadCommands([]);
+    assert.equal(all.length, COMMANDS.length); // this test's argv names no command
+    const program = new Command("archctl");
+    for (const register of all) register(program);
+    assert.deepEqual(program.commands.map((c) => c.name()).slice(0, 6), [
+      "blueprints",
+      "init",
+      "validate",
+      "render",
+      "graph",
+      "estimate",
+    ]);
+  });
+});
