@@ -367,9 +367,15 @@ export class Operator {
   }
 
   private cacheOptions(r: ResourceType, ns: string | undefined) {
+    const path = resourcePath(r, ns);
     return {
       ...(ns ? { namespace: ns } : {}),
       onRestart: this.onRestart(r, ns),
+      // A relist that completed is a cache working again (it may bring no event).
+      onRelist: () => {
+        this.metrics.watchRelists.inc({ resource: r.plural });
+        this.cacheFailures.delete(path);
+      },
       maxBackoffMs: this.watchMaxBackoffMs,
     };
   }

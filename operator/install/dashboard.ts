@@ -71,14 +71,18 @@ const PANELS: PanelSpec[] = [
     targets: [{ expr: `archctl_leader{${SEL}}`, legendFormat: "{{pod}}" }],
   },
   {
-    title: "Watch restarts",
+    title: "Watch restarts and relists",
     description:
-      "archctl_watch_restarts_total by resource over 15 minutes: watches restarted after an error (RBAC, network, API server restarts).",
+      "Over 15 minutes, by resource: archctl_watch_restarts_total, watches restarted after an error (RBAC, network, API server restarts); archctl_watch_relists_total, full relists after the first list (410 Gone: a watch could not resume, so the whole kind was read again).",
     unit: "short",
     targets: [
       {
         expr: `sum by (resource) (increase(archctl_watch_restarts_total{${SEL}}[15m]))`,
-        legendFormat: "{{resource}}",
+        legendFormat: "restarts {{resource}}",
+      },
+      {
+        expr: `sum by (resource) (increase(archctl_watch_relists_total{${SEL}}[15m]))`,
+        legendFormat: "relists {{resource}}",
       },
     ],
   },

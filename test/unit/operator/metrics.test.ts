@@ -28,6 +28,7 @@ test("every operator metric is registered under the archctl_ prefix", async () =
     "archctl_api_requests_total",
     "archctl_api_writes_total",
     "archctl_watch_restarts_total",
+    "archctl_watch_relists_total",
     "archctl_leader",
     "archctl_architectures",
   ]) {
