@@ -26,8 +26,8 @@ import {
   processState,
 } from "../cluster/procfs.ts";
 import { existingClusterKubeconfig } from "../support/cluster.ts";
+import { archctl as runArchctl } from "../unit/cli/helpers.ts";
 
-const ROOT = join(import.meta.dirname, "../..");
 const skip = existingClusterKubeconfig()
   ? "an existing cluster is in use (ARCHCTL_TEST_KUBECONFIG / ARCHCTL_USE_EXISTING_CLUSTER): no local cluster is started"
   : false;
@@ -155,28 +155,8 @@ for (const tier of ["apiserver", "kwok"] as const) {
   });
 }
 
-type Run = { code: number | null; stdout: string; stderr: string };
-
-/** `node cli/main.ts ...` with room for a cluster start (the unit-test helper allows 60 s). */
-function archctl(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "cli/main.ts"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1" },
-      timeout: 5 * 60_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** archctl with room for a cluster start (the unit-test helper's default is 60 s). */
+const archctl = (args: string[]) => runArchctl(args, { timeoutMs: 5 * 60_000 });
 
 describe("archctl dev cluster up|status|kubeconfig|down", { skip, timeout: 10 * 60_000 }, () => {
   const name = `archctl-test-life-cli-${process.pid}`;

@@ -17,7 +17,6 @@
 // Repeatable: the seed is fixed (ARCHCTL_FUZZ_SEED overrides it) and printed;
 // ARCHCTL_FUZZ_SCALE=N multiplies the number of runs.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -31,7 +30,7 @@ import type { ValidationResult } from "../../operator/api/validate.ts";
 import { validateArchitecture } from "../../operator/api/validate.ts";
 import type { Capabilities, RenderResult } from "../../operator/render/index.ts";
 import { render } from "../../operator/render/index.ts";
-import { MAIN, ROOT, tempDir } from "./cli/helpers.ts";
+import { archctl, ROOT, type Run, tempDir } from "./cli/helpers.ts";
 
 const SEED = Number(process.env.ARCHCTL_FUZZ_SEED ?? 20_260_917);
 const SCALE = Number(process.env.ARCHCTL_FUZZ_SCALE ?? 1);
@@ -893,34 +892,8 @@ function fuzzInWorker(
 }
 
 /** `archctl validate -f file`, SIGKILLed after CLI_KILL_MS. */
-function validateWithCli(
-  file: string,
-): Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      NO_COLOR: "1",
-      ARCHCTL_DEBUG: "",
-    };
-    delete env.FORCE_COLOR;
-    const child = spawn(process.execPath, [MAIN, "validate", "-f", file], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: CLI_KILL_MS,
-      killSignal: "SIGKILL",
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+function validateWithCli(file: string): Promise<Run> {
+  return archctl(["validate", "-f", file], { timeoutMs: CLI_KILL_MS, killSignal: "SIGKILL" });
 }
 
 let result: FuzzResult | undefined;

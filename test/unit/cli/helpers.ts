@@ -10,27 +10,30 @@ export const MAIN = join(ROOT, "cli/main.ts");
 
 export interface Run {
   code: number | null;
+  /** The signal that ended it (a kill timeout), or null. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-export function archctl(
-  args: string[],
-  options: { cwd?: string; input?: string; env?: Record<string, string> } = {},
-): Promise<Run> {
+export interface RunOptions {
+  cwd?: string;
+  /** Standard input; it is closed after this (an empty one by default). */
+  input?: string;
+  /** The whole environment of the child. */
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  killSignal?: NodeJS.Signals;
+}
+
+/** `node SCRIPT ARGS...` in a child process, its output collected. */
+export function runNode(script: string, args: string[], options: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      NO_COLOR: "1",
-      ARCHCTL_DEBUG: "",
-      ...options.env,
-    };
-    // Node warns when NO_COLOR and FORCE_COLOR are both set.
-    if (!options.env?.FORCE_COLOR) delete env.FORCE_COLOR;
-    const child = spawn(process.execPath, [MAIN, ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       cwd: options.cwd ?? ROOT,
-      env,
-      timeout: 60_000,
+      env: options.env ?? process.env,
+      timeout: options.timeoutMs ?? 60_000,
+      ...(options.killSignal ? { killSignal: options.killSignal } : {}),
     });
     let stdout = "";
     let stderr = "";
@@ -41,9 +44,25 @@ export function archctl(
       stderr += d;
     });
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
     child.stdin.end(options.input ?? "");
   });
+}
+
+/** archctl as a user runs it, without colour or debug traces (env adds to the caller's). */
+export function archctl(
+  args: string[],
+  options: Omit<RunOptions, "env"> & { env?: Record<string, string> } = {},
+): Promise<Run> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: "1",
+    ARCHCTL_DEBUG: "",
+    ...options.env,
+  };
+  // Node warns when NO_COLOR and FORCE_COLOR are both set.
+  if (!options.env?.FORCE_COLOR) delete env.FORCE_COLOR;
+  return runNode(MAIN, args, { ...options, env });
 }
 
 export function tempDir(): string {

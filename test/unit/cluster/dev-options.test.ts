@@ -2,7 +2,6 @@
 // names, tiers and timeouts are checked before anything starts, defaults per
 // tier match test/cluster/, and every sub-command's --help has examples.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -18,7 +17,7 @@ import {
 import { UserError } from "../../../cli/context.ts";
 import { DEFAULT_APISERVER_CLUSTER_NAME } from "../../cluster/apiserver-only.ts";
 import { DEFAULT_CLUSTER_NAME } from "../../cluster/kwok-cluster.ts";
-import { archctl, ROOT, type Run, tempDir } from "../cli/helpers.ts";
+import { archctl, ROOT, type Run, runNode, tempDir } from "../cli/helpers.ts";
 
 /** Asserts fn throws a UserError (exit 2) whose message matches. */
 function refuses(fn: () => unknown, message: RegExp): void {
@@ -107,22 +106,8 @@ const EMPTY_CACHE = join(dir, "empty-cache");
 const env = { ARCHCTL_CACHE_DIR: NO_CACHE };
 
 function clusterCli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "test/cluster/cli.ts"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ARCHCTL_CACHE_DIR: NO_CACHE },
-      timeout: 60_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  return runNode(join(ROOT, "test/cluster/cli.ts"), args, {
+    env: { ...process.env, ARCHCTL_CACHE_DIR: NO_CACHE },
   });
 }
 
