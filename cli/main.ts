@@ -1,47 +1,14 @@
 #!/usr/bin/env node
-// archctl: the entry point. Builds the commander program from the command list
-// in commands/index.ts, runs it, and turns every failure into one short line
-// and an exit code (see exit-codes.ts). Stack traces only with ARCHCTL_DEBUG=1.
-import { Command, CommanderError, Option } from "commander";
-import { COMMANDS } from "./commands/index.ts";
+// archctl: the entry point. Builds the program (program.ts) with the commands
+// its argv needs (commands/index.ts), runs it, and turns every failure into one
+// short line and an exit code (see exit-codes.ts). Stack traces only with
+// ARCHCTL_DEBUG=1.
+import { CommanderError } from "commander";
+import { loadCommands } from "./commands/index.ts";
 import { UserError } from "./context.ts";
-import { EXIT_CODES_HELP, ExitCode } from "./exit-codes.ts";
-import { packageVersion } from "./input.ts";
+import { ExitCode } from "./exit-codes.ts";
+import { buildProgram } from "./program.ts";
 import { installDefaultInterrupt } from "./signals.ts";
-
-export function buildProgram(): Command {
-  const program = new Command("archctl")
-    .description("Stand up whole architectures on Kubernetes from one blueprint.")
-    .version(packageVersion(), "-V, --version", "print the archctl version")
-    .helpOption("-h, --help", "show help")
-    .option("--no-color", "never colour the output (also: NO_COLOR=1)")
-    .option("-q, --quiet", "print only results and errors")
-    .addOption(
-      new Option("--kubeconfig <path>", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"),
-    )
-    .addOption(new Option("--context <name>", "kubeconfig context to use"))
-    .addOption(new Option("-n, --namespace <name>", "namespace of the Architecture"))
-    .showHelpAfterError("(add --help for usage)")
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
-    .addHelpText(
-      "after",
-      `
-Examples:
-  archctl blueprints                         list the reference blueprints
-  archctl init post my-posts.yaml            start from one
-  archctl validate -f my-posts.yaml          check it (every environment)
-  archctl render -f my-posts.yaml --env prod --objects
-  archctl graph -f my-posts.yaml --format mermaid
-
-${EXIT_CODES_HELP}
-
-Set ARCHCTL_DEBUG=1 to see stack traces of internal errors.`,
-    );
-  for (const register of COMMANDS) register(program);
-  return program;
-}
 
 function isDebug(): boolean {
   const v = process.env.ARCHCTL_DEBUG;
@@ -49,7 +16,7 @@ function isDebug(): boolean {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(await loadCommands(argv));
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.OK;

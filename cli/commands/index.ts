@@ -72,7 +72,7 @@ export async function loadCommands(argv: readonly string[]): Promise<RegisterCom
   return (await Promise.all(wanted.map((e) => e.load()))).map((m) => m.register);
 }
 
-// main.ts parses process.argv.slice(2), so the same argv chooses here. A
-// process that imports this module for another reason (a test building the
-// program) has no command in its argv and gets every command.
-export const COMMANDS: RegisterCommand[] = await loadCommands(process.argv.slice(2));
+/** Every command, for what lists them all (help, completion, tests). */
+export function allCommands(): Promise<RegisterCommand[]> {
+  return loadCommands([]);
+}

@@ -4,17 +4,17 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { describe, test } from "node:test";
-import { Command } from "commander";
 import { renderToString } from "ink";
 import React from "react";
 import { pickArchitecture } from "../../../cli/commands/get.ts";
-import { COMMANDS } from "../../../cli/commands/index.ts";
+import { allCommands } from "../../../cli/commands/index.ts";
 import { completionScript } from "../../../cli/completion.ts";
 import type { CliContext } from "../../../cli/context.ts";
 import { makeStyle, type UserError } from "../../../cli/context.ts";
 import { follow } from "../../../cli/follow.ts";
 import { diffLines, unifiedDiff } from "../../../cli/plan/diff.ts";
 import { box, computePlan, formatPlan, hasChanges, project } from "../../../cli/plan/plan.ts";
+import { buildProgram } from "../../../cli/program.ts";
 import type { ArchView } from "../../../cli/views/status.ts";
 import {
   changeLines,
@@ -653,15 +653,10 @@ describe("plan", () => {
   });
 });
 
+// The real command tree, every command loaded.
+const program = buildProgram(await allCommands());
+
 describe("completion", () => {
-  // main.ts runs on import: build the same tree from the command list.
-  const program = new Command("archctl")
-    .option("--no-color", "never colour the output")
-    .option("-q, --quiet", "quiet")
-    .option("--kubeconfig <path>", "kubeconfig file")
-    .option("--context <name>", "context")
-    .option("-n, --namespace <name>", "namespace");
-  for (const register of COMMANDS) register(program);
   test("bash: commands, subcommands, aliases and flags; valid syntax", () => {
     const s = completionScript("bash", program);
     assert.match(s, /complete -o default -F _archctl archctl/);

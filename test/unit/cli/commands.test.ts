@@ -5,32 +5,13 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { Command } from "commander";
 import { parseAllDocuments } from "yaml";
-import { archctl, MAIN, ROOT, tempDir } from "./helpers.ts";
+import { allCommands } from "../../../cli/commands/index.ts";
+import { buildProgram } from "../../../cli/program.ts";
+import { archctl, tempDir } from "./helpers.ts";
 
-/**
- * archctl's whole command tree, from the real buildProgram(). cli/main.ts runs
- * the CLI when it is imported, so it is imported with an argv that does
- * nothing visible (validate a good blueprint, --quiet) and the process state it
- * sets is put back.
- */
+/** archctl's whole command tree, from the real buildProgram() with every command. */
 async function programTree(): Promise<Command> {
-  const argv = process.argv;
-  const exitCode = process.exitCode;
-  process.argv = [
-    process.execPath,
-    MAIN,
-    "-q",
-    "validate",
-    "-f",
-    join(ROOT, "blueprints/post.yaml"),
-  ];
-  try {
-    const { buildProgram } = await import("../../../cli/main.ts");
-    return buildProgram();
-  } finally {
-    process.argv = argv;
-    process.exitCode = exitCode;
-  }
+  return buildProgram(await allCommands());
 }
 
 /** The full --help text of a command, with the text added before and after. */
