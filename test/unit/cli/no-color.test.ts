@@ -6,6 +6,8 @@
 // without a single colour code when the user asked for none.
 process.env.FORCE_COLOR = "3";
 delete process.env.NO_COLOR;
+// CI=true (as CI runs this) makes follow() print plain lines: this file is about the live view.
+delete process.env.CI;
 
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
