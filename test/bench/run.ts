@@ -185,6 +185,8 @@ const INTERNAL = new Set(["leases", "endpoints", "endpointslices", "ipaddresses"
 
 type OperatorInternals = {
   rest: KubeRest;
+  /** The client reconciles write through (lease-fenced: not `rest`). */
+  objects: { rest: KubeRest };
   queue: { depth: number; inFlight: number };
   architectures: Informer<StoredArchitecture>[];
   enqueueAll(): void;
@@ -192,8 +194,16 @@ type OperatorInternals = {
 
 function internals(op: Operator): OperatorInternals {
   const i = op as unknown as OperatorInternals;
-  if (!i.rest || !i.queue || !i.architectures || typeof i.enqueueAll !== "function")
-    throw new Error("Operator internals changed (rest, queue, architectures, enqueueAll)");
+  if (
+    !i.rest ||
+    !i.objects?.rest ||
+    !i.queue ||
+    !i.architectures ||
+    typeof i.enqueueAll !== "function"
+  )
+    throw new Error(
+      "Operator internals changed (rest, objects.rest, queue, architectures, enqueueAll)",
+    );
   return i;
 }
 
@@ -664,7 +674,8 @@ async function latency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[
   const ns = "bench-lat";
   await createNamespace(api, ns);
   const op = await startInProcess(kubeconfig, ns);
-  const rest = internals(op).rest;
+  // Writes go through the operator's object client, the cache's reads not.
+  const rest = internals(op).objects.rest;
   const target = mixedArchitecture(bps, 1, "lat-target", ns); // post
   const targetName = target.metadata.name;
   let armed = false;
