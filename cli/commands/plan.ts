@@ -172,11 +172,15 @@ async function runPlan(opts: PlanFlags, cmd: Command): Promise<void> {
     live,
     now: new Date(),
   });
-  // Children the apply would write, dry-run on the server (a recreate is
-  // already flagged: the server refuses it in place by design).
+  // Children the operator would write, dry-run on the server (a recreate, or
+  // a change the operator refuses, is already flagged: the server refuses it
+  // in place by design).
   const writes = new Set(
     plan.objects
-      .filter((o) => o.action === "create" || o.action === "change" || o.action === "restore")
+      .filter(
+        (o) =>
+          !o.refused && (o.action === "create" || o.action === "change" || o.action === "restore"),
+      )
       .map((o) => `${o.kind}/${o.name}`),
   );
   const toCheck = next.result.objects.filter((o) => writes.has(`${o.kind}/${o.metadata.name}`));

@@ -23,6 +23,8 @@ export interface ObjectChange {
   before?: string;
   after?: string;
   note?: string;
+  /** The operator will not make this change (a destructive one): it is flagged as a risk. */
+  refused?: boolean;
 }
 
 export interface Plan {
@@ -170,7 +172,10 @@ export function computePlan(input: PlanInput): Plan {
     const change: ObjectChange = { ...base, action, before, after };
     if (action === "restore") change.note = "changed outside archctl; the operator restores it";
     if (action === "recreate") change.note = "its pod template changed: deleted and run again";
-    if (blocked) change.note = "refused by the operator (see above)";
+    if (blocked) {
+      change.note = "refused by the operator (see above)";
+      change.refused = true;
+    }
     plan.objects.push(change);
   }
   for (const secret of input.secrets) {

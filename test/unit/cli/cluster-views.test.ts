@@ -612,6 +612,11 @@ describe("plan", () => {
       risks,
       /StatefulSet notes-db: the data volume template changed .*The operator refuses this change/,
     );
+    // Marked, so plan's server dry run leaves it out rather than report it twice.
+    assert.deepEqual(
+      plan.objects.filter((o) => o.refused).map((o) => `${o.kind}/${o.name}`),
+      ["StatefulSet/notes-db"],
+    );
     assert.match(risks, /deletionPolicy becomes Delete: .*data-notes-db-0/);
     assert.match(risks, /spec.ttl 1h has already passed since creation/);
     const noDb = structuredClone(ARCH.spec);
