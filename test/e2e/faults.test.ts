@@ -42,6 +42,7 @@ import {
 } from "../support/operator.ts";
 import type { OperatorProcess } from "../support/operator-process.ts";
 import { runOperatorProcess } from "../support/operator-process.ts";
+import { prng } from "../support/prng.ts";
 import { MAIN, tempDir } from "../unit/cli/helpers.ts";
 
 let cluster: TestCluster;
@@ -126,18 +127,6 @@ type Obj = KubeObject & {
   spec?: Record<string, unknown>;
   data?: Record<string, string>;
 };
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `archctl operator run` as a child process; stderr (JSON log lines) is kept. */
 function runOperator(ns: string, extra: string[] = [], metricsPort?: number): OperatorProcess {

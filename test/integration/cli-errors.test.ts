@@ -27,6 +27,7 @@ import { before, test } from "node:test";
 import { parse, stringify } from "yaml";
 import { buildCrd } from "../../operator/api/crd.ts";
 import type { TestCluster } from "../support/cluster.ts";
+import { quotaOfNoServices } from "../support/quota.ts";
 import { archctl, MAIN, ROOT } from "../unit/cli/helpers.ts";
 
 const { getCluster } = await import("../support/cluster.ts");
@@ -259,26 +260,8 @@ test("plan dry-runs the children on the server: a quota's refusals on top, the r
   assert.match(clean.stdout, new RegExp(`the API server accepted ${total} of ${total} objects`));
   assert.doesNotMatch(clean.stdout, /would refuse/);
 
-  // No Service may exist in this namespace: admission refuses each one, in a dry run too.
-  await cluster.apply(ns, [
-    {
-      apiVersion: "v1",
-      kind: "ResourceQuota",
-      metadata: { name: "no-services", namespace: ns },
-      spec: { hard: { services: "0" } },
-    },
-  ]);
-  // This tier runs no quota controller: its status is what admission reads.
-  await cluster.kubectl([
-    "patch",
-    "resourcequota/no-services",
-    "-n",
-    ns,
-    "--subresource=status",
-    "--type=merge",
-    "-p",
-    JSON.stringify({ status: { hard: { services: "0" }, used: { services: "0" } } }),
-  ]);
+  // No Service may exist in this namespace: admission refuses each one (403).
+  await quotaOfNoServices(cluster, ns);
   const quota = await cluster.eventually("the quota to refuse Services", async () => {
     const r = await run(["plan", "-f", BP, "--env", "dev"], { ns });
     return /would refuse Service/.test(r.stdout) ? r : undefined;

@@ -35,6 +35,7 @@ import {
 } from "../support/operator.ts";
 import type { OperatorProcess } from "../support/operator-process.ts";
 import { runOperatorProcess } from "../support/operator-process.ts";
+import { quotaOfNoServices } from "../support/quota.ts";
 
 let cluster: TestCluster;
 before(async () => {
@@ -463,27 +464,8 @@ test("KEDA installed while the operator runs: ScaledObject replaces the CPU HPA 
 test("a reconcile the API server refuses gets one Warning Event ReconcileFailed, not one per retry", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "rt-failed" });
   const client = clientFor(cluster);
-  // A quota of no Services: its admission refuses the Architecture's Services
-  // (403). No quota controller runs on this tier, so the test writes the
-  // usage the controller would have computed.
-  await cluster.apply(ns, [
-    {
-      apiVersion: "v1",
-      kind: "ResourceQuota",
-      metadata: { name: "no-services" },
-      spec: { hard: { services: "0" } },
-    },
-  ]);
-  await cluster.kubectl([
-    "patch",
-    "resourcequota/no-services",
-    "-n",
-    ns,
-    "--subresource=status",
-    "--type=merge",
-    "-p",
-    JSON.stringify({ status: { hard: { services: "0" }, used: { services: "0" } } }),
-  ]);
+  // No Service may exist in this namespace: admission refuses each one (403).
+  await quotaOfNoServices(cluster, ns);
   const op = await startOperator(t, cluster, ns);
   await applyArch(shop("shop", ns));
   const failures = () => logLines(op).filter((l) => l.includes('"reconcile failed; will retry"'));

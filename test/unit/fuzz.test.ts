@@ -30,6 +30,7 @@ import type { ValidationResult } from "../../operator/api/validate.ts";
 import { validateArchitecture } from "../../operator/api/validate.ts";
 import type { Capabilities, RenderResult } from "../../operator/render/index.ts";
 import { render } from "../../operator/render/index.ts";
+import { prng } from "../support/prng.ts";
 import { archctl, ROOT, type Run, tempDir } from "./cli/helpers.ts";
 
 const SEED = Number(process.env.ARCHCTL_FUZZ_SEED ?? 20_260_917);
@@ -595,18 +596,6 @@ const fcOpts = (n: number, salt: number) => ({
   seed: SEED + salt,
   endOnFailure: true,
 });
-
-/** mulberry32: the seeded choice of which invalid inputs go through the CLI. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Sample = { text: string; label: string };
 type GeneratorStats = {
