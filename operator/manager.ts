@@ -9,7 +9,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { ARCHITECTURE_LABEL, MANAGED_BY } from "./api/names.ts";
 import type { ConnectionOptions } from "./kube/config.ts";
 import { loadKubeConfig } from "./kube/config.ts";
-import { explainKubeError, isNotFound, KubeApiError } from "./kube/errors.ts";
+import { explainKubeError, isNotFound } from "./kube/errors.ts";
 import { ObjectClient } from "./kube/objects.ts";
 import type { ResourceType } from "./kube/resources.ts";
 import { ARCHITECTURES, OWNED, resourcePath } from "./kube/resources.ts";
@@ -367,15 +367,11 @@ export class Operator {
   }
 
   private cacheOptions(r: ResourceType, ns: string | undefined) {
-    const path = resourcePath(r, ns);
     return {
       ...(ns ? { namespace: ns } : {}),
       onRestart: this.onRestart(r, ns),
-      // A relist that completed is a cache working again (it may bring no event).
-      onRelist: () => {
-        this.metrics.watchRelists.inc({ resource: r.plural });
-        this.cacheFailures.delete(path);
-      },
+      // A relist's pages, answered 200, end a failure streak (the observe callback in startOnce).
+      onRelist: () => this.metrics.watchRelists.inc({ resource: r.plural }),
       maxBackoffMs: this.watchMaxBackoffMs,
     };
   }
@@ -560,7 +556,7 @@ export class Operator {
         }
         const delay = queue.addRateLimited(key);
         const failures = queue.failuresOf(key);
-        const message = describeFailure(err);
+        const message = explainKubeError(err);
         this.metrics.reconciles.inc({ result: "error" });
         this.log.error("reconcile failed; will retry", {
           architecture: key,
@@ -633,17 +629,6 @@ export class Operator {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   }
-}
-
-/**
- * explainKubeError, plus the API server's own words where the explanation left
- * them out: a 403 from a quota or an admission check is not a missing RBAC rule.
- */
-function describeFailure(err: unknown): string {
-  const explained = explainKubeError(err);
-  if (err instanceof KubeApiError && err.message && !explained.includes(err.message))
-    return `${explained} (the API server said: ${err.message})`;
-  return explained;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
