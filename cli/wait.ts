@@ -2,6 +2,8 @@
 // Reads through an injected `get` (one GET per second in the CLI), retries
 // transient API failures with backoff until the deadline, and reports each read
 // to the caller's view. No kube imports: tests drive it with fakes.
+
+import { flagDurationMs } from "../operator/api/duration.ts";
 import type { ArchView } from "./views/status.ts";
 import { condition, observed, phaseOf } from "./views/status.ts";
 
@@ -106,14 +108,4 @@ export async function waitFor(deps: WaitDeps, opts: WaitOptions): Promise<WaitOu
 }
 
 /** "10m", "90s", "1h30m", "2h" -> milliseconds; plain numbers are seconds. */
-export function parseDuration(text: string): number | undefined {
-  const t = text.trim();
-  if (/^[0-9]+$/.test(t)) return Number(t) * 1000;
-  if (!/^([0-9]+(\.[0-9]+)?(ms|s|m|h|d))+$/.test(t)) return undefined;
-  let total = 0;
-  for (const m of t.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)/g)) {
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s"];
-    total += Number(m[1]) * unit;
-  }
-  return total;
-}
+export const parseDuration = flagDurationMs;

@@ -12,7 +12,7 @@ import { loadKubeConfig } from "./kube/config.ts";
 import { explainKubeError, isNotFound } from "./kube/errors.ts";
 import { ObjectClient } from "./kube/objects.ts";
 import type { ResourceType } from "./kube/resources.ts";
-import { ARCHITECTURES, OWNED, resourcePath } from "./kube/resources.ts";
+import { ARCHITECTURES, capabilityOf, OWNED, resourcePath } from "./kube/resources.ts";
 import type { RequestOptions, Verb } from "./kube/rest.ts";
 import { KubeRest } from "./kube/rest.ts";
 import type { StoredArchitecture } from "./reconcile/reconciler.ts";
@@ -89,11 +89,6 @@ class FencedRest extends KubeRest {
       return Promise.reject(new NotLeaderError(`not the leader: ${verb} ${path} was not sent`));
     return super.request<T>(verb, path, opts);
   }
-}
-
-/** Which capability an optional kind belongs to. */
-function capabilityOf(r: ResourceType): keyof Capabilities {
-  return r.apiVersion.startsWith("keda.sh/") ? "keda" : "serviceMonitors";
 }
 
 const OPTIONAL = OWNED.filter((r) => r.optional);

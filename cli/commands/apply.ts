@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { stringify } from "yaml";
+import { DURATION, isBoundedDuration, MAX_DURATION_TEXT } from "../../operator/api/duration.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import type { CliContext } from "../context.ts";
@@ -22,8 +23,6 @@ export interface ApplyFlags extends BlueprintFlags {
   output?: string;
 }
 
-const TTL = /^([0-9]+(s|m|h|d))+$/;
-
 /** --timeout as milliseconds, or exit 2. */
 export function timeoutMs(text: string, flag = "--timeout"): number {
   const ms = parseDuration(text);
@@ -35,10 +34,12 @@ export function timeoutMs(text: string, flag = "--timeout"): number {
 /** --ttl checked and turned into a --set of spec.ttl (so validation covers it). */
 export function ttlSet(ttl: string | undefined): string[] {
   if (ttl === undefined) return [];
-  if (!TTL.test(ttl))
+  if (!DURATION.test(ttl))
     throw new UserError(
       `--ttl must be a duration like 30m, 2h or 1d (units s, m, h, d), not '${ttl}'`,
     );
+  if (!isBoundedDuration(ttl))
+    throw new UserError(`--ttl must be at most ${MAX_DURATION_TEXT}, not '${ttl}'`);
   return [`spec.ttl=${ttl}`];
 }
 

@@ -1,6 +1,7 @@
 // archctl delete NAME: delete an Architecture, saying first which data volumes
 // and credentials stay (deletionPolicy Retain, the default) or go.
 import type { Command } from "commander";
+import type { ObjectClient } from "../../operator/kube/objects.ts";
 import { contextOf, UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { timeoutMs } from "./apply.ts";
@@ -84,21 +85,31 @@ Examples:
           if (!(await confirmTyped(`Type the name (${name}) to confirm: `, name)))
             throw new UserError("not confirmed: nothing was deleted", ExitCode.FAILURE);
         }
-        if (opts.deleteData && arch.spec.deletionPolicy !== "Delete") {
+        const previousPolicy = arch.spec.deletionPolicy as string | undefined;
+        const raisePolicy = opts.deleteData && previousPolicy !== "Delete";
+        if (raisePolicy) {
           await c.kube(() =>
             conn.objects.mergePatch(ARCHITECTURES, ns, name, {
               spec: { deletionPolicy: "Delete" },
             }),
           );
         }
-        const deleted = await c.kube(() =>
-          conn.objects.delete(
-            ARCHITECTURES,
-            ns,
-            name,
-            arch.metadata.uid ? { uid: arch.metadata.uid } : {},
-          ),
-        );
+        let deleted: boolean;
+        try {
+          deleted = await c.kube(() =>
+            conn.objects.delete(
+              ARCHITECTURES,
+              ns,
+              name,
+              arch.metadata.uid ? { uid: arch.metadata.uid } : {},
+            ),
+          );
+        } catch (err) {
+          // The delete did not happen: a later plain delete must not destroy
+          // the volumes because of a policy this one set.
+          if (raisePolicy) await restorePolicy(conn, ns, name, previousPolicy, ctx);
+          throw err;
+        }
         if (!deleted) throw c.notFound(name, ns);
         ctx.out(`architecture.archctl.io/${name} deleted`);
         if (policy === "Delete") {
@@ -147,4 +158,24 @@ Examples:
         process.exitCode = ExitCode.TIMEOUT;
       },
     );
+}
+
+/** Puts deletionPolicy back as it was before --delete-data raised it (absent stays absent). */
+async function restorePolicy(
+  conn: { objects: ObjectClient },
+  ns: string,
+  name: string,
+  previous: string | undefined,
+  ctx: { err(line: string): void },
+): Promise<void> {
+  const { ARCHITECTURES } = await import("../../operator/kube/resources.ts");
+  try {
+    await conn.objects.mergePatch(ARCHITECTURES, ns, name, {
+      spec: { deletionPolicy: previous ?? null },
+    });
+  } catch {
+    ctx.err(
+      `archctl: warning: ${name} was not deleted, and its deletionPolicy could not be set back to ${previous ?? "its default (Retain)"}: run kubectl patch architecture ${name} -n ${ns} --type merge -p '{"spec":{"deletionPolicy":${previous ? `"${previous}"` : "null"}}}'`,
+    );
+  }
 }

@@ -87,7 +87,7 @@ async function runPlan(opts: PlanFlags, cmd: Command): Promise<void> {
   const { validateArchitecture, formatPath } = await import("../../operator/api/validate.ts");
   const { render } = await import("../../operator/render/index.ts");
   const { computePlan, formatPlan, hasChanges } = await import("../plan/plan.ts");
-  const { OWNED, resourcePath } = await import("../../operator/kube/resources.ts");
+  const { OWNED, resourceFor, resourcePath } = await import("../../operator/kube/resources.ts");
   const { isNotFound } = await import("../../operator/kube/errors.ts");
   const { ARCHITECTURE_LABEL } = await import("../../operator/api/names.ts");
   const { checkOnServer } = await import("../plan/server-check.ts");
@@ -158,6 +158,32 @@ async function runPlan(opts: PlanFlags, cmd: Command): Promise<void> {
       throw connectionError(err);
     }
   }
+  // The lists above see only what carries this Architecture's label: a name it
+  // wants may be held by someone else (Helm, kubectl, another Architecture),
+  // which the operator refuses to write over. Look each missing name up.
+  const seen = new Set(live.map((o) => `${o.kind}/${o.metadata.name}`));
+  const wanted = [
+    ...next.result.objects.map((o) => ({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      name: o.metadata.name,
+    })),
+    ...next.result.secrets.map((s) => ({ apiVersion: "v1", kind: "Secret", name: s.name })),
+  ].filter((w) => !seen.has(`${w.kind}/${w.name}`));
+  const holders = await Promise.all(
+    wanted.map((w) =>
+      conn.objects
+        .find<KubeObject>(resourceFor(w.apiVersion, w.kind), ns, w.name)
+        .catch((err: unknown) => {
+          if (isNotFound(err)) return undefined; // an optional kind not installed
+          throw connectionError(err);
+        }),
+    ),
+  );
+  holders.forEach((h, i) => {
+    const w = wanted[i];
+    if (h && w) live.push({ ...h, apiVersion: w.apiVersion, kind: w.kind });
+  });
   const storedMeta = stored?.metadata as { uid?: string; creationTimestamp?: string } | undefined;
   const plan = computePlan({
     name,
@@ -168,7 +194,7 @@ async function runPlan(opts: PlanFlags, cmd: Command): Promise<void> {
     ...(storedMeta?.creationTimestamp ? { creationTimestamp: storedMeta.creationTimestamp } : {}),
     ...(old?.result ? { oldObjects: old.result.objects } : {}),
     newObjects: next.result.objects,
-    secrets: next.result.secrets.map((s) => s.name),
+    secrets: next.result.secrets,
     live,
     now: new Date(),
   });

@@ -4,12 +4,18 @@
 // rules, so server defaults are not changes and a refused change is flagged.
 // Pure: no I/O, no clock (the caller passes `now`).
 import { stringify } from "yaml";
-import { ARCHITECTURE_LABEL, COMPONENT_LABEL, MANAGED_BY } from "../../operator/api/names.ts";
+import { durationSeconds, timestampAfter } from "../../operator/api/duration.ts";
+import { ARCHITECTURE_LABEL, COMPONENT_LABEL } from "../../operator/api/names.ts";
 import { isDatastoreType } from "../../operator/api/schema.ts";
 import { containsDesired, HASH_ANNOTATION, withHash } from "../../operator/reconcile/drift.ts";
-import { destructiveChange, needsRecreate } from "../../operator/reconcile/immutable.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
-import { durationSeconds } from "../../operator/status/rollup.ts";
+import type { Owner } from "../../operator/reconcile/plan.ts";
+import {
+  ADOPT_ANNOTATION,
+  decideChild,
+  decideSecret,
+  prunable,
+} from "../../operator/reconcile/plan.ts";
+import type { KubeObject, SecretSpec } from "../../operator/render/types.ts";
 import type { Style } from "../context.ts";
 import { unifiedDiff } from "./diff.ts";
 
@@ -64,9 +70,9 @@ export interface PlanInput {
   oldObjects?: KubeObject[];
   /** Children it will want after the apply. */
   newObjects: KubeObject[];
-  /** Names of credential Secrets it will generate if missing. */
-  secrets: string[];
-  /** Live objects labelled archctl.io/architecture=<name>. */
+  /** Credential Secrets it will generate if missing (or refuse if taken). */
+  secrets: SecretSpec[];
+  /** Live objects labelled archctl.io/architecture=<name>, and any object holding a name it wants. */
   live: KubeObject[];
   now: Date;
 }
@@ -137,6 +143,7 @@ export function computePlan(input: PlanInput): Plan {
   const old = new Map<string, KubeObject>();
   for (const o of input.oldObjects ?? []) old.set(keyOf(o), withHash(o));
 
+  const owner: Owner = { name: input.name, ...(input.storedUid ? { uid: input.storedUid } : {}) };
   const wanted = new Set<string>();
   for (const obj of input.newObjects) {
     const desired = withHash(obj);
@@ -144,20 +151,31 @@ export function computePlan(input: PlanInput): Plan {
     wanted.add(k);
     const have = live.get(k);
     const base = { kind: desired.kind, name: desired.metadata.name };
-    if (!have) {
+    // The operator's own decision, so that plan never promises what it refuses.
+    const decision = decideChild(desired, have, owner);
+    if (decision.action === "create") {
       plan.objects.push({ ...base, action: "create", after: toYaml(displayed(desired)) });
       continue;
     }
-    const blocked = destructiveChange(desired, have);
-    if (blocked) plan.risks.push(`${blocked.message} The operator refuses this change.`);
-    const wantHash = desired.metadata.annotations?.[HASH_ANNOTATION];
-    const haveHash = have.metadata.annotations?.[HASH_ANNOTATION];
-    const { status: _st, ...comparable } = desired as KubeObject & { status?: unknown };
-    const contained = containsDesired(comparable, have);
-    if (wantHash === haveHash && contained) {
+    if (decision.action === "unchanged") {
       plan.objects.push({ ...base, action: "unchanged" });
       continue;
     }
+    if (decision.action === "refuse" && decision.reason === "NameTaken") {
+      plan.risks.push(`${desired.kind} ${desired.metadata.name}: ${decision.message}.`);
+      plan.objects.push({
+        ...base,
+        action: "change",
+        note: "refused by the operator: the name is taken (see above)",
+        refused: true,
+      });
+      continue;
+    }
+    const blocked = decision.action === "refuse" ? decision.blocked : undefined;
+    if (blocked) plan.risks.push(`${blocked.message} The operator refuses this change.`);
+    const current = have as Live;
+    const wantHash = desired.metadata.annotations?.[HASH_ANNOTATION];
+    const haveHash = current.metadata.annotations?.[HASH_ANNOTATION];
     // The exact change of intent when the live object is what the operator last
     // applied; otherwise the live object seen through the desired fields.
     const prev = old.get(k);
@@ -165,13 +183,19 @@ export function computePlan(input: PlanInput): Plan {
       wantHash !== haveHash && prev?.metadata.annotations?.[HASH_ANNOTATION] === haveHash;
     const before = fromOld
       ? toYaml(displayed(prev as KubeObject))
-      : toYaml(displayed(project(desired, have) as KubeObject));
+      : toYaml(displayed(project(desired, current) as KubeObject));
     const after = toYaml(displayed(desired));
     const action: Action =
-      wantHash === haveHash ? "restore" : needsRecreate(desired, have) ? "recreate" : "change";
+      decision.action === "recreate"
+        ? "recreate"
+        : decision.action === "apply" && decision.reason === "drifted"
+          ? "restore"
+          : "change";
     const change: ObjectChange = { ...base, action, before, after };
     if (action === "restore") change.note = "changed outside archctl; the operator restores it";
     if (action === "recreate") change.note = "its pod template changed: deleted and run again";
+    if (decision.action === "apply" && decision.reason === "adopted")
+      change.note = `taken over by the operator (${ADOPT_ANNOTATION})`;
     if (blocked) {
       change.note = "refused by the operator (see above)";
       change.refused = true;
@@ -179,23 +203,31 @@ export function computePlan(input: PlanInput): Plan {
     plan.objects.push(change);
   }
   for (const secret of input.secrets) {
-    const k = `Secret/${secret}`;
-    if (!live.has(k))
+    const k = `Secret/${secret.name}`;
+    const decision = decideSecret(secret, live.get(k), owner);
+    if (decision.action === "create")
       plan.objects.push({
         kind: "Secret",
-        name: secret,
+        name: secret.name,
         action: "create",
         note: "generated credentials (values are never shown)",
       });
+    else if (decision.action === "refuse") {
+      plan.risks.push(`Secret ${secret.name}: ${decision.message}.`);
+      plan.objects.push({
+        kind: "Secret",
+        name: secret.name,
+        action: "unchanged",
+        note: "refused by the operator (see above)",
+        refused: true,
+      });
+    }
   }
+  const kinds = new Set(input.live.map((o) => `${o.apiVersion}/${o.kind}`));
   for (const o of input.live as Live[]) {
-    if (o.kind === "PersistentVolumeClaim" || o.kind === "Secret") continue;
     if (o.metadata.labels?.[ARCHITECTURE_LABEL] !== input.name) continue;
-    if (o.metadata.labels?.["app.kubernetes.io/managed-by"] !== MANAGED_BY) continue;
-    if (input.storedUid && !o.metadata.ownerReferences?.some((r) => r.uid === input.storedUid))
-      continue;
-    if (wanted.has(keyOf(o)) || o.metadata.deletionTimestamp) continue;
-    plan.objects.push({ kind: o.kind, name: o.metadata.name, action: "prune" });
+    if (prunable(o, owner, wanted, kinds))
+      plan.objects.push({ kind: o.kind, name: o.metadata.name, action: "prune" });
   }
 
   // Data at risk.
@@ -217,14 +249,12 @@ export function computePlan(input: PlanInput): Plan {
     );
   }
   if (applied.ttl && applied.ttl !== stored?.ttl) {
-    const created = input.creationTimestamp
-      ? Date.parse(input.creationTimestamp)
-      : input.now.getTime();
-    const at = created + durationSeconds(applied.ttl) * 1000;
+    const created = input.creationTimestamp ?? input.now.toISOString();
+    const at = timestampAfter(created, durationSeconds(applied.ttl) ?? 0);
     plan.risks.push(
-      at <= input.now.getTime()
+      at === undefined || Date.parse(at) <= input.now.getTime()
         ? `spec.ttl ${applied.ttl} has already passed since creation: the operator deletes this Architecture as soon as it is applied.`
-        : `spec.ttl ${applied.ttl}: the operator deletes this Architecture at ${new Date(at).toISOString().replace(/\.000Z$/, "Z")}.`,
+        : `spec.ttl ${applied.ttl}: the operator deletes this Architecture at ${at}.`,
     );
   }
   return plan;

@@ -10,6 +10,12 @@
 // - cross-field rules that CEL can say are attached with `.meta()` next to the
 //   fields they speak of; the rest are in semantics.ts.
 import { z } from "zod";
+import {
+  BOUNDED_DURATION,
+  DURATION_BOUND_CEL,
+  isBoundedDuration,
+  MAX_DURATION_TEXT,
+} from "./duration.ts";
 
 export const GROUP = "archctl.io";
 export const VERSION = "v1alpha1";
@@ -58,9 +64,17 @@ const quantity = z
   ])
   .meta({ "x-kubernetes-int-or-string": true });
 
-/** A duration such as `90s`, `30m`, `2h`, `7d` or `1h30m`. */
-export const DURATION = /^([0-9]+(s|m|h|d))+$/;
-const duration = z.string().max(32).regex(DURATION, "must be a duration such as 30m, 2h or 7d");
+/** A duration such as `90s`, `30m`, `2h`, `7d` or `1h30m`, at most MAX_DURATION_TEXT. */
+const duration = z
+  .string()
+  .max(32)
+  .regex(BOUNDED_DURATION, "must be a duration such as 30m, 2h or 7d")
+  .refine(isBoundedDuration, `must be at most ${MAX_DURATION_TEXT}`)
+  .meta({
+    "x-kubernetes-validations": [
+      { rule: DURATION_BOUND_CEL, message: `must be at most ${MAX_DURATION_TEXT}` },
+    ],
+  });
 
 // A list keyed by a field: the API server refuses duplicate keys, and server-side
 // apply merges entries by key instead of replacing the whole list.

@@ -60,6 +60,20 @@ const BY_KIND = new Map(
   ]),
 );
 
+/** Which optional integration an optional kind belongs to (KEDA or the Prometheus Operator). */
+export function capabilityOf(r: ResourceType): "keda" | "serviceMonitors" {
+  return r.apiVersion.startsWith("keda.sh/") ? "keda" : "serviceMonitors";
+}
+
+/** "apiVersion/kind" of every owned kind the renderer may emit with these integrations present. */
+export function ownedKinds(capabilities: { keda: boolean; serviceMonitors: boolean }): Set<string> {
+  return new Set(
+    OWNED.filter((r) => !r.optional || capabilities[capabilityOf(r)]).map(
+      (r) => `${r.apiVersion}/${r.kind}`,
+    ),
+  );
+}
+
 export function resourceFor(apiVersion: string, kind: string): ResourceType {
   const r = BY_KIND.get(`${apiVersion}/${kind}`);
   if (!r) throw new Error(`archctl does not know the resource ${apiVersion} ${kind}`);

@@ -5,24 +5,25 @@
 import { randomBytes } from "node:crypto";
 import type { ResolvedArchitecture } from "../api/defaults.ts";
 import { applyDefaults } from "../api/defaults.ts";
-import { ARCHITECTURE_LABEL, FINALIZER, MANAGED_BY } from "../api/names.ts";
+import { durationSeconds } from "../api/duration.ts";
+import { ARCHITECTURE_LABEL, FINALIZER } from "../api/names.ts";
 import type { Architecture, ArchitectureStatus } from "../api/schema.ts";
 import { API_VERSION, KIND } from "../api/schema.ts";
 import { formatPath, validateArchitecture } from "../api/validate.ts";
 import { explainKubeError, isAlreadyExists, isInvalid, isNotFound } from "../kube/errors.ts";
 import type { ObjectClient } from "../kube/objects.ts";
-import type { ResourceType } from "../kube/resources.ts";
-import { ARCHITECTURES, NAMESPACES, OWNED, resourceFor } from "../kube/resources.ts";
+import { ARCHITECTURES, NAMESPACES, OWNED, ownedKinds, resourceFor } from "../kube/resources.ts";
 import { materializeSecret } from "../render/connection.ts";
 import { render } from "../render/index.ts";
 import type { Capabilities, KubeObject, SecretSpec } from "../render/types.ts";
 import type { EventRecorder } from "../runtime/events.ts";
 import type { Informer } from "../runtime/informer.ts";
 import type { Logger } from "../runtime/logger.ts";
-import { deletingStatus, durationSeconds, rollupStatus } from "../status/rollup.ts";
-import { canonicalJson, decideApply, withHash } from "./drift.ts";
+import { deletingStatus, rollupStatus } from "../status/rollup.ts";
+import { canonicalJson, withHash } from "./drift.ts";
 import type { BlockedChange } from "./immutable.ts";
-import { destructiveChange, needsRecreate } from "./immutable.ts";
+import type { LiveObject, Owner } from "./plan.ts";
+import { decideChild, decideSecret, ENGINE_ANNOTATION, planReconcile } from "./plan.ts";
 
 export const FIELD_MANAGER = "archctl-operator";
 /** Set by `archctl env create`: the namespace goes when the Architecture expires. */
@@ -46,6 +47,15 @@ type Child = KubeObject & {
     ownerReferences?: { uid: string }[];
   };
 };
+
+/** A child that could not be written, and why; rolled up into Degraded. */
+export interface ChildFailure {
+  kind: string;
+  name: string;
+  /** NameTaken, CredentialsMismatch; ApplyFailed when absent. */
+  reason?: string;
+  message: string;
+}
 
 export interface ReconcileResult {
   /** Reconcile again after this many ms (TTL expiry, waiting for children). */
@@ -168,6 +178,13 @@ export class Reconciler {
       await this.addFinalizer(stored, counter);
     }
 
+    // Expiry first: an ephemeral environment edited into an invalid spec still goes.
+    const expiry = this.expiryMs(stored);
+    if (expiry !== undefined && expiry <= 0) {
+      await this.expire(stored, log, counter);
+      return { writes: counter.writes };
+    }
+
     const validation = validateArchitecture(stripStatus(stored));
     if (!validation.architecture) {
       // Will not heal by retrying: say so in status and wait for a new generation.
@@ -177,28 +194,43 @@ export class Reconciler {
         .join("; ");
       await this.writeStatus(stored, invalidStatus(stored, problems, this.now()), counter);
       log.warn("invalid spec", { problems });
-      return { writes: counter.writes };
+      return expiry === undefined
+        ? { writes: counter.writes }
+        : { writes: counter.writes, requeueAfterMs: expiry };
     }
 
     const resolved: ResolvedArchitecture = applyDefaults({
       ...validation.architecture,
       metadata: stored.metadata,
     });
-    const expiry = this.expiryMs(stored, resolved);
-    if (expiry !== undefined && expiry <= 0) {
-      await this.expire(stored, log, counter);
-      return { writes: counter.writes };
-    }
-
+    // One reading of the integrations for the whole pass: discovery may change
+    // them while this pass runs, and render and prune must agree.
+    const capabilities = { ...this.d.capabilities };
     const rendered = render(
       { ...validation.architecture, metadata: stored.metadata },
-      this.d.capabilities,
+      capabilities,
     );
-    await this.ensureSecrets(stored, rendered.secrets, log, counter);
+    const owner: Owner = {
+      name,
+      ...(stored.metadata.uid ? { uid: stored.metadata.uid } : {}),
+    };
+    const failures: ChildFailure[] = await this.ensureSecrets(
+      stored,
+      owner,
+      rendered.secrets,
+      log,
+      counter,
+    );
 
+    const kinds = ownedKinds(capabilities);
+    const plan = planReconcile({
+      owner,
+      desired: rendered.objects.map(withHash),
+      live: (kind, childName) => this.cachedChild(kind, childName, namespace),
+      labelled: this.labelledChildren(namespace, name, kinds),
+      kinds,
+    });
     const blocked: BlockedChange[] = [];
-    const failures: { kind: string; name: string; message: string }[] = [];
-    const desiredKeys = new Set<string>();
     const created: string[] = [];
     // The API server's answer to an apply is newer than the cache, whose watch
     // event may still be on its way: the roll-up reads it first, so the status
@@ -206,65 +238,77 @@ export class Reconciler {
     const fresh = new Map<string, { applied: Child; before: string | undefined }>();
     const restored: string[] = [];
     const updated: string[] = [];
-    for (const obj of rendered.objects) {
-      desiredKeys.add(`${obj.kind}/${obj.metadata.name}`);
-      const desired = withHash(obj);
-      const live = this.cacheOf(obj.apiVersion, obj.kind)?.get(obj.metadata.name, namespace);
-      // Names are <architecture>-<component>: Architecture `a` with component
-      // `b-c` and Architecture `a-b` with component `c` both want `a-b-c`.
-      // Never take over another Architecture's object.
-      const holder = live?.metadata.labels?.[ARCHITECTURE_LABEL];
-      if (holder !== undefined && holder !== name) {
-        failures.push({
-          kind: obj.kind,
-          name: obj.metadata.name,
-          message: `the name is taken by Architecture '${holder}' in this namespace: rename this Architecture or the component`,
-        });
+    for (const step of plan.steps) {
+      const { desired } = step;
+      const id = `${desired.kind}/${desired.metadata.name}`;
+      let { action, live } = step;
+      if (action.action === "create") {
+        // The caches hold only what archctl labelled: ask the server whether
+        // someone else already has this name before writing to it.
+        live = await this.d.objects.find<Child>(
+          resourceFor(desired.apiVersion, desired.kind),
+          namespace,
+          desired.metadata.name,
+        );
+        action = decideChild(desired, live, owner);
+      }
+      if (action.action === "unchanged") continue;
+      if (action.action === "refuse") {
+        if (action.reason === "DestructiveChange") blocked.push(action.blocked);
+        else {
+          failures.push({
+            kind: desired.kind,
+            name: desired.metadata.name,
+            reason: action.reason,
+            message: action.message,
+          });
+          log.warn("name taken: not applied", {
+            kind: desired.kind,
+            name: desired.metadata.name,
+            why: action.message,
+          });
+        }
         continue;
       }
-      const destructive = destructiveChange(desired, live);
-      if (destructive) {
-        blocked.push(destructive);
-        continue;
-      }
-      const decision = decideApply(desired, live);
-      if (!decision.apply) continue;
       try {
-        if (needsRecreate(desired, live) && live) {
+        if (action.action === "recreate" && live) {
           await this.d.objects.delete(
-            resourceFor(obj.apiVersion, obj.kind),
+            resourceFor(desired.apiVersion, desired.kind),
             namespace,
-            obj.metadata.name,
+            desired.metadata.name,
             {
-              ...((live as Child).metadata.uid
-                ? { uid: (live as Child).metadata.uid as string }
-                : {}),
+              ...(live.metadata.uid ? { uid: live.metadata.uid } : {}),
               propagationPolicy: "Background",
             },
           );
-          this.wrote(obj.kind, "delete", counter);
+          this.wrote(desired.kind, "delete", counter);
           log.info("recreating", {
-            kind: obj.kind,
-            name: obj.metadata.name,
-            why: "pod template changed",
+            kind: desired.kind,
+            name: desired.metadata.name,
+            why: action.reason,
           });
         }
         const applied = await this.d.objects.apply<Child>(desired, {
           fieldManager: FIELD_MANAGER,
           force: true,
         });
-        fresh.set(`${obj.kind}/${obj.metadata.name}`, { applied, before: versionOf(live) });
-        this.wrote(obj.kind, "apply", counter);
-        log.info("applied", { kind: obj.kind, name: obj.metadata.name, why: decision.reason });
-        if (decision.reason === "drifted") restored.push(`${obj.kind}/${obj.metadata.name}`);
-        else if (decision.reason === "missing") created.push(`${obj.kind}/${obj.metadata.name}`);
-        else if (decision.reason === "changed") updated.push(`${obj.kind}/${obj.metadata.name}`);
+        fresh.set(id, { applied, before: versionOf(live) });
+        this.wrote(desired.kind, "apply", counter);
+        const why = action.action === "apply" ? action.reason : action.action;
+        log.info("applied", { kind: desired.kind, name: desired.metadata.name, why });
+        if (why === "drifted") restored.push(id);
+        else if (why === "create") created.push(id);
+        else updated.push(id);
       } catch (err) {
         if (!isInvalid(err)) throw err;
-        failures.push({ kind: obj.kind, name: obj.metadata.name, message: explainKubeError(err) });
+        failures.push({
+          kind: desired.kind,
+          name: desired.metadata.name,
+          message: explainKubeError(err),
+        });
         log.error("object refused by the API server", {
-          kind: obj.kind,
-          name: obj.metadata.name,
+          kind: desired.kind,
+          name: desired.metadata.name,
           err: explainKubeError(err),
         });
       }
@@ -272,7 +316,7 @@ export class Reconciler {
     for (const b of blocked)
       log.warn("destructive change refused", { kind: b.kind, name: b.name, field: b.field });
 
-    const pruned = await this.prune(stored, desiredKeys, log, counter);
+    const pruned = await this.prune(stored, plan.prune, log, counter);
     this.summarize(stored, "Created", "Apply", "created", created);
     this.summarize(stored, "Updated", "Apply", "updated", updated);
     this.summarize(
@@ -329,10 +373,14 @@ export class Reconciler {
     return result;
   }
 
-  private expiryMs(stored: StoredArchitecture, resolved: ResolvedArchitecture): number | undefined {
-    if (!resolved.ttl || !stored.metadata.creationTimestamp) return undefined;
-    const seconds = durationSeconds(resolved.ttl);
-    return Date.parse(stored.metadata.creationTimestamp) + seconds * 1000 - this.now().getTime();
+  /** Milliseconds until the TTL runs out, read from the spec as stored (valid or not). */
+  private expiryMs(stored: StoredArchitecture): number | undefined {
+    const ttl = (stored.spec as { ttl?: unknown } | undefined)?.ttl;
+    if (typeof ttl !== "string" || !stored.metadata.creationTimestamp) return undefined;
+    const seconds = durationSeconds(ttl);
+    const created = Date.parse(stored.metadata.creationTimestamp);
+    if (seconds === undefined || !Number.isFinite(created)) return undefined;
+    return created + seconds * 1000 - this.now().getTime();
   }
 
   private async expire(stored: StoredArchitecture, log: Logger, counter: Pass): Promise<void> {
@@ -492,49 +540,88 @@ export class Reconciler {
     };
   }
 
-  /** Credential Secrets: created once with random values, never rewritten; a kept one is adopted as it is. */
+  /**
+   * Credential Secrets: created once with random values, never rewritten; a
+   * kept one is adopted as it is if its keys fit. Returns the Secrets that may
+   * not be used (another's, or kept from another engine).
+   */
   private async ensureSecrets(
     stored: StoredArchitecture,
+    owner: Owner,
     specs: SecretSpec[],
     log: Logger,
     counter: Pass,
-  ): Promise<void> {
+  ): Promise<ChildFailure[]> {
     const ns = stored.metadata.namespace ?? "default";
-    const cache = this.cacheOf("v1", "Secret");
+    const secrets = resourceFor("v1", "Secret");
+    const failures: ChildFailure[] = [];
     for (const spec of specs) {
-      const live = cache?.get(spec.name, ns);
-      if (live) {
-        const owned = live.metadata.ownerReferences?.some((o) => o.uid === stored.metadata.uid);
-        if (!owned && live.metadata.labels?.[ARCHITECTURE_LABEL] === stored.metadata.name) {
-          await this.d.objects.mergePatch(resourceFor("v1", "Secret"), ns, spec.name, {
-            metadata: { ownerReferences: [this.ownerRef(stored)] },
-          });
-          this.wrote("Secret", "patch", counter);
-          log.info("adopted kept credentials", { secret: spec.name });
+      let live: Child | undefined = this.cacheOf("v1", "Secret")?.get(spec.name, ns);
+      let action = decideSecret(spec, live, owner);
+      if (action.action === "create") {
+        const secret: KubeObject = {
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: {
+            name: spec.name,
+            namespace: ns,
+            labels: spec.labels,
+            annotations: { [ENGINE_ANNOTATION]: spec.engine },
+            ownerReferences: [this.ownerRef(stored)],
+          },
+          type: "Opaque",
+          stringData: materializeSecret(spec, this.random),
+        };
+        try {
+          await this.d.objects.create(secret, FIELD_MANAGER);
+          this.wrote("Secret", "create", counter);
+          log.info("generated credentials", { secret: spec.name });
+          continue;
+        } catch (err) {
+          if (!isAlreadyExists(err)) throw err;
         }
+        // Someone has the name: the cache had not seen ours yet, or it is not ours.
+        live = await this.d.objects.find<Child>(secrets, ns, spec.name);
+        action = decideSecret(spec, live, owner);
+        if (action.action === "create") continue; // deleted meanwhile: the next pass creates it
+      }
+      if (action.action === "refuse") {
+        failures.push({
+          kind: "Secret",
+          name: spec.name,
+          reason: action.reason,
+          message: action.message,
+        });
+        log.warn("credentials not usable", { secret: spec.name, why: action.message });
         continue;
       }
-      const secret: KubeObject = {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: {
-          name: spec.name,
-          namespace: ns,
-          labels: spec.labels,
-          ownerReferences: [this.ownerRef(stored)],
-        },
-        type: "Opaque",
-        stringData: materializeSecret(spec, this.random),
-      };
-      try {
-        await this.d.objects.create(secret, FIELD_MANAGER);
-        this.wrote("Secret", "create", counter);
-        log.info("generated credentials", { secret: spec.name });
-      } catch (err) {
-        // The cache had not seen it yet: the existing values stay.
-        if (!isAlreadyExists(err)) throw err;
+      if (action.adopt) {
+        await this.d.objects.mergePatch(secrets, ns, spec.name, {
+          metadata: { ownerReferences: [this.ownerRef(stored)] },
+        });
+        this.wrote("Secret", "patch", counter);
+        log.info("adopted kept credentials", { secret: spec.name });
       }
     }
+    return failures;
+  }
+
+  /** A cached child of this namespace by kind and name (caches hold only what archctl labelled). */
+  private cachedChild(kind: string, name: string, namespace: string): Child | undefined {
+    const r = OWNED.find((o) => o.kind === kind);
+    return r ? this.cacheOf(r.apiVersion, r.kind)?.get(name, namespace) : undefined;
+  }
+
+  /** Cached objects labelled as this Architecture's, of the kinds given, with their kind set. */
+  private labelledChildren(namespace: string, name: string, kinds: ReadonlySet<string>): Child[] {
+    const out: Child[] = [];
+    for (const r of OWNED) {
+      if (!kinds.has(`${r.apiVersion}/${r.kind}`)) continue;
+      for (const obj of this.cacheOf(r.apiVersion, r.kind)?.list(namespace) ?? [])
+        if (obj.metadata.labels?.[ARCHITECTURE_LABEL] === name)
+          out.push({ ...obj, apiVersion: r.apiVersion, kind: r.kind });
+    }
+    return out;
   }
 
   /** At most one Event per kind of change and reconcile: Events are writes too. */
@@ -558,30 +645,20 @@ export class Reconciler {
 
   private async prune(
     stored: StoredArchitecture,
-    desired: Set<string>,
+    unwanted: LiveObject[],
     log: Logger,
     counter: Pass,
   ): Promise<string[]> {
     const ns = stored.metadata.namespace ?? "default";
     const pruned: string[] = [];
-    for (const r of OWNED) {
-      // Data is never pruned: volumes and credentials of a removed datastore stay.
-      if (r.kind === "PersistentVolumeClaim" || r.kind === "Secret") continue;
-      const cache = this.cacheOf(r.apiVersion, r.kind);
-      if (!cache) continue;
-      for (const obj of cache.list(ns)) {
-        if (obj.metadata.labels?.[ARCHITECTURE_LABEL] !== stored.metadata.name) continue;
-        if (obj.metadata.labels?.["app.kubernetes.io/managed-by"] !== MANAGED_BY) continue;
-        if (!obj.metadata.ownerReferences?.some((o) => o.uid === stored.metadata.uid)) continue;
-        if (desired.has(`${r.kind}/${obj.metadata.name}`)) continue;
-        await this.d.objects.delete(r as ResourceType, ns, obj.metadata.name, {
-          ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
-          propagationPolicy: "Background",
-        });
-        this.wrote(r.kind, "delete", counter);
-        log.info("pruned", { kind: r.kind, name: obj.metadata.name });
-        pruned.push(`${r.kind}/${obj.metadata.name}`);
-      }
+    for (const obj of unwanted) {
+      await this.d.objects.delete(resourceFor(obj.apiVersion, obj.kind), ns, obj.metadata.name, {
+        ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
+        propagationPolicy: "Background",
+      });
+      this.wrote(obj.kind, "delete", counter);
+      log.info("pruned", { kind: obj.kind, name: obj.metadata.name });
+      pruned.push(`${obj.kind}/${obj.metadata.name}`);
     }
     return pruned;
   }
@@ -589,9 +666,10 @@ export class Reconciler {
   /** `stored` must come from withWrittenStatus, so that it is compared with the latest write. */
   private async writeStatus(
     stored: StoredArchitecture,
-    status: ArchitectureStatus,
+    computed: ArchitectureStatus,
     counter: Pass,
   ): Promise<void> {
+    let status = computed;
     if (canonicalJson(stored.status ?? {}) === canonicalJson(status)) return;
     const ns = stored.metadata.namespace ?? "default";
     const archKey = `${ns}/${stored.metadata.name}`;
@@ -599,13 +677,31 @@ export class Reconciler {
     // Status is computed whole from the caches and only the leader writes it,
     // so no resourceVersion precondition: a finalizer just added must not make
     // the status write of the same pass fail.
-    const written = await this.d.objects.mergePatch<StoredArchitecture>(
-      ARCHITECTURES,
-      ns,
-      stored.metadata.name,
-      { status: { ...emptyStatus(), ...status } },
-      "status",
-    );
+    const patch = (next: ArchitectureStatus) =>
+      this.d.objects.mergePatch<StoredArchitecture>(
+        ARCHITECTURES,
+        ns,
+        stored.metadata.name,
+        { status: { ...emptyStatus(), ...next } },
+        "status",
+      );
+    let written: StoredArchitecture;
+    try {
+      written = await patch(status);
+    } catch (err) {
+      if (!isInvalid(err)) throw err;
+      // The API server refused a status this operator built: a bug of ours,
+      // never the user's. Never stay silent: write the smallest status that
+      // says so, with the server's own words.
+      const why = err instanceof Error ? err.message : String(err);
+      this.d.log.error("status refused by the API server; writing a minimal status", {
+        architecture: archKey,
+        err: why,
+      });
+      status = refusedStatus(stored, why, this.now());
+      if (canonicalJson(stored.status ?? {}) === canonicalJson(status)) return;
+      written = await patch(status);
+    }
     this.wrote(KIND, "status", counter);
     // Every version the cache may still show is older than this write: the
     // one this pass read, those this pass produced, and those of a memo still
@@ -655,19 +751,48 @@ function stripStatus(stored: StoredArchitecture): unknown {
   return { ...rest, metadata };
 }
 
+/** The status written when the API server refuses the one computed: Degraded, StatusRefused. */
+function refusedStatus(stored: StoredArchitecture, why: string, now: Date): ArchitectureStatus {
+  const message =
+    `the operator could not write this Architecture's status (a bug in archctl; please report it): ${why}`.slice(
+      0,
+      4096,
+    );
+  return conditionsOnly(stored, now, "Degraded", "StatusRefused", message, message);
+}
+
 function invalidStatus(
   stored: StoredArchitecture,
   problems: string,
   now: Date,
 ): ArchitectureStatus {
+  return conditionsOnly(
+    stored,
+    now,
+    "Degraded",
+    "InvalidSpec",
+    problems,
+    "fix the spec to continue",
+  );
+}
+
+/** A status of conditions alone, for when the children are not (or cannot be) rolled up. */
+function conditionsOnly(
+  stored: StoredArchitecture,
+  now: Date,
+  phase: "Degraded",
+  reason: string,
+  problem: string,
+  next: string,
+): ArchitectureStatus {
   const t = now.toISOString().replace(/\.[0-9]{3}Z$/, "Z");
   const gen = stored.metadata.generation ?? 0;
-  const keep = (type: string, status: "True" | "False", reason: string, message: string) => {
+  const keep = (type: string, status: "True" | "False", why: string, message: string) => {
     const old = stored.status?.conditions?.find((c) => c.type === type);
     return {
       type,
       status,
-      reason,
+      reason: why,
       message,
       lastTransitionTime: old?.status === status ? old.lastTransitionTime : t,
       observedGeneration: gen,
@@ -676,13 +801,13 @@ function invalidStatus(
   return {
     ...stored.status,
     observedGeneration: gen,
-    phase: "Degraded",
+    phase,
     conditions: [
-      keep("Ready", "False", "InvalidSpec", problems),
-      keep("Progressing", "False", "InvalidSpec", "fix the spec to continue"),
-      keep("Degraded", "True", "InvalidSpec", problems),
-      keep("Reconciling", "False", "InvalidSpec", "fix the spec to continue"),
-      keep("Stalled", "True", "InvalidSpec", problems),
+      keep("Ready", "False", reason, problem),
+      keep("Progressing", "False", reason, next),
+      keep("Degraded", "True", reason, problem),
+      keep("Reconciling", "False", reason, next),
+      keep("Stalled", "True", reason, problem),
     ],
   };
 }

@@ -123,6 +123,7 @@ export function connectionSecret(ctx: RenderContext, c: ResolvedComponent): Secr
   return {
     name: credentialsSecretName(ctx.arch.name, c.name),
     component: c.name,
+    engine: c.type,
     labels: childLabels(ctx.arch.name, c.name),
     keys: conn.keys,
   };

@@ -44,6 +44,8 @@ export const ALL_CAPABILITIES: Capabilities = { keda: true, serviceMonitors: tru
 export interface SecretSpec {
   name: string;
   component: string;
+  /** The component type whose credentials these are (mysql, postgres, ...). */
+  engine: string;
   labels: Record<string, string>;
   /** key -> how to make the value; templates may name other keys as ${key}. */
   keys: Record<string, SecretKeySource>;

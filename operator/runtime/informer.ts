@@ -41,9 +41,9 @@ type Meta = { managedFields?: unknown; annotations?: Record<string, string> };
  *   strips them the same way). metadata is rebuilt without them rather than
  *   `delete`d from: deleting a property of an object JSON.parse made turns it
  *   into a dictionary-mode object, about 400 bytes more each.
- * - a Secret keeps no `data`/`stringData`: the operator reads only a cached
- *   Secret's name, labels and owner references (it creates credentials once
- *   and never compares their values), so the values need not sit in its heap.
+ * - a Secret keeps no values: the operator reads only a cached Secret's name,
+ *   labels, owner references and key names (it creates credentials once and
+ *   never compares their values), so the values need not sit in its heap.
  * - short strings are shared (internString): the same label values, owner
  *   references, namespaces, image and probe strings repeat in every child.
  */
@@ -62,11 +62,18 @@ export function lean<T>(obj: T): T {
     o.metadata = rest;
   }
   if (o.kind === "Secret" && (o.data !== undefined || o.stringData !== undefined)) {
-    const { data: _d, stringData: _s, ...rest } = o;
-    o = rest;
+    const { data, stringData: _s, ...rest } = o;
+    // Key names stay (with empty values): a kept Secret is adopted only if its keys fit.
+    o = data && typeof data === "object" ? { ...rest, data: keysOnly(data) } : rest;
   }
   internStrings(o);
   return o as T;
+}
+
+function keysOnly(data: object): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(data)) out[k] = "";
+  return out;
 }
 
 // One table for every informer of the process: strings repeat across kinds.

@@ -2,6 +2,7 @@
 // per component, a phase, and conditions that say why (which component, which
 // replica count, which failure). Pure: the caller passes the clock reading.
 import type { ResolvedArchitecture, ResolvedComponent } from "../api/defaults.ts";
+import { durationSeconds, timestampAfter } from "../api/duration.ts";
 import { childName } from "../api/names.ts";
 import type { ArchitectureStatus, ComponentStatus } from "../api/schema.ts";
 import type { BlockedChange } from "../reconcile/immutable.ts";
@@ -20,7 +21,7 @@ export interface RollupInput {
   notices: RenderNotice[];
   blocked: BlockedChange[];
   /** Apply failures that will not heal by retrying (invalid objects), by object. */
-  failures: { kind: string; name: string; message: string }[];
+  failures: { kind: string; name: string; reason?: string; message: string }[];
   /** Components scaled by an HPA/ScaledObject: their desired count comes from it. */
   now: Date;
 }
@@ -172,23 +173,13 @@ function endpoints(arch: ResolvedArchitecture): { name: string; url: string }[] 
   return out;
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-export function durationSeconds(text: string): number {
-  let total = 0;
-  for (const m of text.matchAll(/([0-9]+)(s|m|h|d)/g))
-    total += Number(m[1]) * (DURATION_UNITS[m[2] as string] ?? 0);
-  return total;
-}
-
 export function expiresAt(
   creationTimestamp: string | undefined,
   ttl: string | undefined,
 ): string | undefined {
   if (!ttl || !creationTimestamp) return undefined;
-  return new Date(Date.parse(creationTimestamp) + durationSeconds(ttl) * 1000)
-    .toISOString()
-    .replace(/\.000Z$/, "Z");
+  const seconds = durationSeconds(ttl);
+  return seconds === undefined ? undefined : timestampAfter(creationTimestamp, seconds);
 }
 
 export function rollupStatus(input: RollupInput): ArchitectureStatus {
@@ -207,7 +198,10 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
       message: b.component ? `${b.component}: ${b.message}` : b.message,
     });
   for (const f of input.failures)
-    degraded.push({ reason: "ApplyFailed", message: `${f.kind} ${f.name}: ${f.message}` });
+    degraded.push({
+      reason: f.reason ?? "ApplyFailed",
+      message: `${f.kind} ${f.name}: ${f.message}`,
+    });
   for (const s of states)
     if (s.degraded)
       degraded.push({

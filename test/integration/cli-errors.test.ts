@@ -517,3 +517,59 @@ test("install --scope namespace into a namespace that does not exist: exit 5, ho
     ),
   );
 });
+
+test("delete --delete-data that the API server refuses leaves deletionPolicy as it was", async (t) => {
+  await ensureCrd();
+  const ns = await cluster.namespace(t);
+  const name = randomName("keep");
+  await cluster.apply(ns, [
+    {
+      apiVersion: "archctl.io/v1alpha1",
+      kind: "Architecture",
+      metadata: { name, namespace: ns },
+      spec: { components: [{ name: "db", type: "postgres" }] },
+    },
+  ]);
+  // A user who may read and patch Architectures, but not delete them.
+  const user = randomName("no-delete");
+  await cluster.apply(ns, [
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: user, namespace: ns },
+      rules: [
+        {
+          apiGroups: ["archctl.io"],
+          resources: ["architectures"],
+          verbs: ["get", "list", "patch"],
+        },
+        { apiGroups: [""], resources: ["persistentvolumeclaims", "secrets"], verbs: ["list"] },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: user, namespace: ns },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: user },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+    },
+  ]);
+  const refused = await cluster.eventually("the Role to apply", async () => {
+    const r = await run(["delete", name, "--delete-data", "--yes"], {
+      ns,
+      kubeconfig: impersonating(user),
+    });
+    return r.code === 6 ? r : undefined;
+  });
+  assert.match(errorLine(refused.stderr), /delete/);
+  const stored = await cluster.kubectl([
+    "get",
+    "architecture",
+    name,
+    "-n",
+    ns,
+    "-o",
+    "jsonpath={.spec.deletionPolicy}",
+  ]);
+  assert.equal(stored.stdout, "", "deletionPolicy stayed Delete after a delete that failed");
+});

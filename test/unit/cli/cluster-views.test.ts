@@ -536,10 +536,16 @@ describe("plan", () => {
     creationTimestamp: "2026-01-01T10:00:00Z",
     oldObjects: rendered(storedSpec),
     newObjects: rendered(spec),
-    secrets: render({ ...ARCH, spec, metadata: META }).secrets.map((s) => s.name),
+    secrets: render({ ...ARCH, spec, metadata: META }).secrets,
     live: [
       ...live,
-      { apiVersion: "v1", kind: "Secret", metadata: { name: "notes-db-credentials" } },
+      // The credentials the operator generated: its labels, every key of the engine.
+      ...render({ ...ARCH, spec: storedSpec, metadata: META }).secrets.map((s) => ({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: s.name, labels: s.labels },
+        data: Object.fromEntries(Object.keys(s.keys).map((k) => [k, ""])),
+      })),
     ],
     now: NOW,
   });

@@ -48,7 +48,7 @@ describe("lean cache entries", () => {
     assert.equal(lean(obj).metadata, meta);
   });
 
-  test("a Secret keeps its metadata and type, not its values", () => {
+  test("a Secret keeps its metadata, type and key names, not its values", () => {
     const secret = JSON.parse(
       JSON.stringify({
         apiVersion: "v1",
@@ -68,6 +68,7 @@ describe("lean cache entries", () => {
       kind: "Secret",
       metadata: { name: "post-mysql", namespace: "shop", labels: { a: "b" }, ownerReferences: [] },
       type: "Opaque",
+      data: { password: "" },
     });
   });
 
