@@ -129,6 +129,24 @@ const CASES: Case[] = [
 `,
     message: /storage is only for datastore components/,
   },
+  {
+    // Once passed every check, then made every reconcile throw (Invalid time value).
+    name: "a ttl past the one-year bound",
+    yaml: `${head("bad-ttl")}  ttl: 100000000d
+  components:
+    - {name: api, type: service, image: ghcr.io/example/api:1}
+`,
+    message: /must be at most 365d/,
+    field: /spec\.ttl/,
+  },
+  {
+    name: "a ttl whose parts add up past the bound",
+    yaml: `${head("bad-ttl-sum")}  ttl: 300d2000h
+  components:
+    - {name: api, type: service, image: ghcr.io/example/api:1}
+`,
+    message: /must be at most 365d/,
+  },
 ];
 
 test("kubectl apply of invalid Architectures is refused by the CRD's schema and CEL rules, with a readable message", async (t) => {
@@ -156,7 +174,8 @@ test("kubectl apply of invalid Architectures is refused by the CRD's schema and 
   }
   // Control: a valid one is accepted, so the refusals are not an artefact.
   const ok = await cluster.kubectl(["apply", "-n", ns, "-f", "-"], {
-    input: `${head("fine")}  components:
+    input: `${head("fine")}  ttl: 364d23h60m
+  components:
     - {name: api, type: service, image: ghcr.io/example/api:1, uses: [db]}
     - {name: db, type: postgres}
 `,
