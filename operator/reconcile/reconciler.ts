@@ -26,6 +26,8 @@ import type { LiveObject, Owner } from "./plan.ts";
 import { decideChild, decideSecret, ENGINE_ANNOTATION, planReconcile } from "./plan.ts";
 
 export const FIELD_MANAGER = "archctl-operator";
+/** How soon an Architecture whose names are taken looks again (objects it does not watch). */
+export const NAME_TAKEN_RECHECK_MS = 30_000;
 /** Set by `archctl env create`: the namespace goes when the Architecture expires. */
 export const EPHEMERAL_NAMESPACE_LABEL = "archctl.io/environment";
 
@@ -370,6 +372,13 @@ export class Reconciler {
     }
     const result: ReconcileResult = { writes: counter.writes };
     if (expiry !== undefined) result.requeueAfterMs = expiry;
+    // A name held by someone else heals outside the caches' sight (the object
+    // deleted, or annotated for adoption): look again in a while.
+    if (failures.some((f) => f.reason === "NameTaken"))
+      result.requeueAfterMs = Math.min(
+        result.requeueAfterMs ?? NAME_TAKEN_RECHECK_MS,
+        NAME_TAKEN_RECHECK_MS,
+      );
     return result;
   }
 

@@ -334,6 +334,73 @@ test("a destructive datastore change is refused with a Degraded condition that s
   );
 });
 
+test("objects made by hand are never applied over: NameTaken names their field manager; annotated for adoption, one is taken over; deleted, one is replaced", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "op-taken" });
+  const client = clientFor(cluster);
+  // Made with kubectl, as a user would, before the Architecture exists.
+  await cluster.kubectl(["create", "deployment", "shop-api", "-n", ns, "--image=nginx:1.27"]);
+  await cluster.kubectl(["create", "service", "clusterip", "shop-api", "-n", ns, "--tcp=80:80"]);
+  const version = (o: Obj) => (o.metadata as { resourceVersion?: string }).resourceVersion;
+  const deployment = await client.get<Obj>(DEPLOYMENTS, ns, "shop-api");
+  const service = await client.get<Obj>(SERVICES, ns, "shop-api");
+  const op = await startOperator(t, cluster, ns);
+  await applyArch(cluster, shop(ns));
+  const arch = await cluster.eventually("Degraded", async () => {
+    const a = await converged(cluster, client, ns, "shop");
+    return a.status?.phase === "Degraded" ? a : undefined;
+  });
+  const degraded = arch.status?.conditions?.find((c) => c.type === "Degraded");
+  assert.equal(degraded?.reason, "NameTaken");
+  const message = degraded?.message ?? "";
+  assert.match(
+    message,
+    /Service shop-api: already exists and is not part of Architecture 'shop' \(field manager kubectl-create\)/,
+  );
+  assert.match(
+    message,
+    /Deployment shop-api: already exists and is not part of Architecture 'shop' \(field manager kubectl-create\)/,
+  );
+  assert.doesNotMatch(message, /archctl validate/, "the blueprint is not at fault");
+  await settle(op);
+  assert.equal(version(await client.get<Obj>(DEPLOYMENTS, ns, "shop-api")), version(deployment));
+  assert.equal(version(await client.get<Obj>(SERVICES, ns, "shop-api")), version(service));
+  // The rest of the Architecture is built.
+  assert.ok(await client.find(DEPLOYMENTS, ns, "shop-worker"));
+
+  // The explicit hand-over of the Service; objects archctl does not watch
+  // are looked at again within 30 s.
+  await cluster.kubectl(["annotate", "service", "shop-api", "-n", ns, "archctl.io/adopt=shop"]);
+  const adopted = await cluster.eventually(
+    "the Service adopted",
+    async () => {
+      const s = await client.get<Obj>(SERVICES, ns, "shop-api");
+      return s.metadata.labels?.[ARCHITECTURE_LABEL] === "shop" ? s : undefined;
+    },
+    90_000,
+  );
+  assert.equal(adopted.metadata.uid, service.metadata.uid, "recreated instead of adopted");
+  const owner = (await getArchitecture(client, ns, "shop"))?.metadata.uid;
+  assert.deepEqual(
+    adopted.metadata.ownerReferences?.map((o) => o.uid),
+    [owner],
+  );
+  // The Deployment's selector cannot change in place, so it is not a candidate
+  // for adoption: deleted by its owner, it is replaced by archctl's own.
+  await cluster.kubectl(["delete", "deployment", "shop-api", "-n", ns]);
+  const healed = await cluster.eventually(
+    "no longer Degraded",
+    async () => {
+      const a = await converged(cluster, client, ns, "shop");
+      const d = a.status?.conditions?.find((c) => c.type === "Degraded");
+      return d?.status === "False" ? a : undefined;
+    },
+    90_000,
+  );
+  assert.notEqual(healed.status?.phase, "Degraded");
+  const ours = await client.get<Obj>(DEPLOYMENTS, ns, "shop-api");
+  assert.equal(ours.metadata.labels?.[ARCHITECTURE_LABEL], "shop");
+});
+
 test("an invalid spec that slipped past the CRD becomes a condition, not a hot loop", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "op-invalid" });
   const client = clientFor(cluster);

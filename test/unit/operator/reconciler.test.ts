@@ -84,7 +84,8 @@ describe("never take what is not ours", () => {
       },
       spec: { replicas: 1 },
     });
-    await run();
+    const result = await run();
+    assert.equal(result.requeueAfterMs, 30_000, "a taken name is looked at again");
     assert.ok(
       !cluster.calls.some((c) => c.verb === "apply" && c.kind === "Deployment"),
       "the operator wrote to a Deployment that is not its own",
