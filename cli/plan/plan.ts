@@ -351,11 +351,13 @@ export function formatPlan(plan: Plan, opts: FormatOptions): string[] {
           .map((l) => `    ${s.green(`+${l}`)}`),
       );
   }
-  const count = (a: Action[]) => plan.objects.filter((o) => a.includes(o.action)).length;
+  const count = (a: Action[]) =>
+    plan.objects.filter((o) => !o.refused && a.includes(o.action)).length;
+  const refused = plan.objects.filter((o) => o.refused).length;
   out.push("");
   out.push(
     s.bold(
-      `Plan: ${count(["create"])} to create, ${count(["change", "restore", "recreate"])} to change, ${count(["prune"])} to prune, ${count(["unchanged"])} unchanged.`,
+      `Plan: ${count(["create"])} to create, ${count(["change", "restore", "recreate"])} to change, ${count(["prune"])} to prune, ${count(["unchanged"])} unchanged${refused ? `, ${refused} refused` : ""}.`,
     ),
   );
   if (!hasChanges(plan)) out.push("No changes: the cluster matches the blueprint.");

@@ -573,3 +573,25 @@ test("delete --delete-data that the API server refuses leaves deletionPolicy as 
   ]);
   assert.equal(stored.stdout, "", "deletionPolicy stayed Delete after a delete that failed");
 });
+
+test("plan shows a name held by an object made by hand, before apply, as the operator would refuse it", async (t) => {
+  await ensureCrd();
+  const ns = await cluster.namespace(t, { prefix: "plan-taken" });
+  await cluster.kubectl(["create", "service", "clusterip", "post-api", "-n", ns, "--tcp=80:80"]);
+  const r = await run(["plan", "-f", BP, "--env", "dev"], { ns });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stdout.replace(/[│!]/g, " ").replace(/\s+/g, " "),
+    /Service post-api: already exists and is not part of Architecture 'post' \(field manager kubectl-create\)/,
+  );
+  assert.match(r.stdout, /~ Service post-api\s+\(refused by the operator: the name is taken/);
+  assert.match(r.stdout, /Plan: 17 to create, 0 to change, 0 to prune, 0 unchanged, 1 refused\./);
+  const json = JSON.parse(
+    (await run(["plan", "-f", BP, "--env", "dev", "-o", "json"], { ns })).stdout,
+  );
+  const taken = json.objects.filter((o: { refused?: boolean }) => o.refused);
+  assert.deepEqual(
+    taken.map((o: { kind: string; name: string }) => `${o.kind}/${o.name}`),
+    ["Service/post-api"],
+  );
+});
