@@ -5,15 +5,10 @@
 // ARCHCTL_DEBUG=1.
 import { CommanderError } from "commander";
 import { loadCommands } from "./commands/index.ts";
-import { UserError } from "./context.ts";
+import { debugEnabled, UserError } from "./context.ts";
 import { ExitCode } from "./exit-codes.ts";
 import { buildProgram } from "./program.ts";
 import { installDefaultInterrupt } from "./signals.ts";
-
-function isDebug(): boolean {
-  const v = process.env.ARCHCTL_DEBUG;
-  return v !== undefined && v !== "" && v !== "0" && v !== "false";
-}
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(await loadCommands(argv));
@@ -38,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`archctl: internal error: ${message}\n`);
-    if (isDebug()) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    if (debugEnabled()) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
     else process.stderr.write("rerun with ARCHCTL_DEBUG=1 for details\n");
     return ExitCode.FAILURE;
   }

@@ -4,6 +4,7 @@
 // a spec.ttl. When the TTL passes the operator deletes that namespace with
 // everything in it, so a CI job that never calls back leaves nothing behind.
 import type { Command } from "commander";
+import { EPHEMERAL_NAMESPACE_LABEL } from "../../operator/api/names.ts";
 import { contextOf, outputFormat, UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { ArchView } from "../views/status.ts";
@@ -12,7 +13,8 @@ import { addWaitOptions, applyAndFollow, timeoutMs, ttlSet } from "./apply.ts";
 import type { BlueprintFlags } from "./shared.ts";
 import { blueprintOptions, loadArchitecture } from "./shared.ts";
 
-export const ENV_LABEL = "archctl.io/environment";
+/** The namespace and Architecture label of an environment (the operator deletes both when it expires). */
+export const ENV_LABEL = EPHEMERAL_NAMESPACE_LABEL;
 export const ENV_PREFIX = "archctl-env-";
 
 /** The namespace of environment `name`, or exit 2 when the name cannot make one. */

@@ -1,12 +1,15 @@
 // Names and labels of every object an Architecture owns, in one place, so that
 // the renderer and the length checks cannot disagree.
 import type { ComponentType } from "./schema.ts";
+import { isAppType } from "./schema.ts";
 
 export const MANAGED_BY = "archctl-operator";
 export const PART_OF = "archctl";
 export const ARCHITECTURE_LABEL = "archctl.io/architecture";
 export const COMPONENT_LABEL = "app.kubernetes.io/component";
 export const FINALIZER = "archctl.io/cleanup";
+/** Set by `archctl env create` on a namespace and its Architecture: the namespace goes when the Architecture expires. */
+export const EPHEMERAL_NAMESPACE_LABEL = "archctl.io/environment";
 
 /** `<architecture>-<component>[-suffix]`. */
 export function childName(architecture: string, component: string, suffix?: string): string {
@@ -57,7 +60,7 @@ export function namesWithLimits(
 ): NameBudget[] {
   const base = childName(architecture, component);
   const out: NameBudget[] = [{ name: base, max: 63, what: "Service" }];
-  const datastore = !["service", "gateway", "worker", "job", "cron"].includes(type);
+  const datastore = !isAppType(type);
   if (datastore) {
     out.push({ name: base, max: 52, what: "StatefulSet" });
     out.push({
@@ -102,7 +105,7 @@ export function derivedNames(
   opts: { backedUp: boolean; queueScaled: boolean },
 ): string[] {
   const suffixes: string[] = [];
-  const datastore = !["service", "gateway", "worker", "job", "cron"].includes(type);
+  const datastore = !isAppType(type);
   if (datastore) suffixes.push("headless", "credentials");
   if (type === "rabbitmq") suffixes.push("config");
   if (type === "kafka") suffixes.push("topics");

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { ResolvedArchitecture } from "../api/defaults.ts";
 import { applyDefaults } from "../api/defaults.ts";
 import { durationSeconds } from "../api/duration.ts";
-import { ARCHITECTURE_LABEL, FINALIZER } from "../api/names.ts";
+import { ARCHITECTURE_LABEL, EPHEMERAL_NAMESPACE_LABEL, FINALIZER } from "../api/names.ts";
 import type { Architecture, ArchitectureStatus } from "../api/schema.ts";
 import { API_VERSION, KIND } from "../api/schema.ts";
 import { formatPath, validateArchitecture } from "../api/validate.ts";
@@ -28,8 +28,6 @@ import { decideChild, decideSecret, ENGINE_ANNOTATION, planReconcile } from "./p
 export const FIELD_MANAGER = "archctl-operator";
 /** How soon an Architecture whose names are taken looks again (objects it does not watch). */
 export const NAME_TAKEN_RECHECK_MS = 30_000;
-/** Set by `archctl env create`: the namespace goes when the Architecture expires. */
-export const EPHEMERAL_NAMESPACE_LABEL = "archctl.io/environment";
 
 export type StoredArchitecture = Architecture & {
   metadata: Architecture["metadata"] & {
