@@ -1,9 +1,9 @@
 // archctl render -f FILE: what apply would send (the Architecture), or with
 // --objects every child object the operator would build, like `helm template`.
 import type { Command } from "commander";
-import { stringify } from "yaml";
 import type { Architecture } from "../../operator/api/schema.ts";
 import type { KubeObject, RenderResult } from "../../operator/render/index.ts";
+import { toYaml, toYamlStream } from "../../operator/render/yaml-output.ts";
 import { contextOf, outputFormat, UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { BlueprintFlags } from "./shared.ts";
@@ -15,11 +15,9 @@ export async function renderObjects(architecture: Architecture): Promise<RenderR
   return render(architecture);
 }
 
-const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
-
 /** Pure: one YAML document per object, `---` between them; stable bytes. */
 export function toYamlDocuments(objects: readonly unknown[]): string {
-  return objects.map((o) => stringify(o, YAML_OPTIONS)).join("---\n");
+  return toYamlStream(objects);
 }
 
 /** Pure: a kubectl-style List of the objects. */
@@ -57,11 +55,7 @@ Examples:
       const format = outputFormat(opts.output, ["yaml", "json"] as const, "yaml");
       const { architecture } = loadArchitecture(ctx, opts, "render");
       if (!opts.objects) {
-        ctx.out(
-          format === "json"
-            ? JSON.stringify(architecture, null, 2)
-            : stringify(architecture, YAML_OPTIONS),
-        );
+        ctx.out(format === "json" ? JSON.stringify(architecture, null, 2) : toYaml(architecture));
         return;
       }
       let result: RenderResult;

@@ -3,12 +3,13 @@
 // each, and the live children. Uses the operator's own drift and immutability
 // rules, so server defaults are not changes and a refused change is flagged.
 // Pure: no I/O, no clock (the caller passes `now`).
-import { stringify } from "yaml";
+
 import { ARCHITECTURE_LABEL, COMPONENT_LABEL, MANAGED_BY } from "../../operator/api/names.ts";
 import { isDatastoreType } from "../../operator/api/schema.ts";
 import { containsDesired, HASH_ANNOTATION, withHash } from "../../operator/reconcile/drift.ts";
 import { destructiveChange, needsRecreate } from "../../operator/reconcile/immutable.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
+import { toYaml as writeYaml } from "../../operator/render/yaml-output.ts";
 import { durationSeconds } from "../../operator/status/rollup.ts";
 import type { Style } from "../context.ts";
 import { unifiedDiff } from "./diff.ts";
@@ -71,10 +72,8 @@ export interface PlanInput {
   now: Date;
 }
 
-const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
-
 export function toYaml(value: unknown): string {
-  return value === undefined ? "" : stringify(value, YAML_OPTIONS);
+  return value === undefined ? "" : writeYaml(value);
 }
 
 /** What a reader should compare: no hash annotation, owner references or status. */
