@@ -1,11 +1,12 @@
 // archctl apply -f FILE: validate the blueprint, server-side apply the
 // Architecture (field manager archctl-cli), and with --wait follow it until Ready.
+
 import type { Command } from "commander";
 import { Option } from "commander";
-import { stringify } from "yaml";
 import { DURATION, isBoundedDuration, MAX_DURATION_TEXT } from "../../operator/api/duration.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
+import { toYaml } from "../../operator/render/yaml-output.ts";
 import type { CliContext } from "../context.ts";
 import { contextOf, outputFormat, UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";
@@ -78,7 +79,7 @@ export async function applyAndFollow(
   if (opts.output === "yaml" || opts.output === "json") {
     const { managedFields: _m, ...meta } = applied.metadata as unknown as Record<string, unknown>;
     const shown = { ...applied, metadata: meta };
-    ctx.out(opts.output === "json" ? JSON.stringify(shown, null, 2) : stringify(shown));
+    ctx.out(opts.output === "json" ? JSON.stringify(shown, null, 2) : toYaml(shown));
   } else {
     ctx.out(
       `architecture.archctl.io/${name} serverside-applied${opts.dryRun ? " (server dry run)" : ""} ${ctx.style.dim(`(namespace ${ns}, generation ${applied.metadata.generation ?? "?"})`)}`,
@@ -181,7 +182,7 @@ Examples:
       const { architecture } = loadArchitecture(ctx, { ...opts, set }, "apply");
       if (opts.dryRun === "client") {
         if (output === "json") ctx.out(JSON.stringify(architecture, null, 2));
-        else if (output === "yaml") ctx.out(stringify(architecture));
+        else if (output === "yaml") ctx.out(toYaml(architecture));
         else ctx.out(`architecture.archctl.io/${architecture.metadata.name} configured (dry run)`);
         return;
       }

@@ -1,9 +1,10 @@
 // archctl crd: the CustomResourceDefinition generated from the zod schema.
 // `npm run crd:generate` writes it to charts/archctl/crds/; a unit test fails
 // when the committed copy drifts from the schema.
+
 import type { Command } from "commander";
-import { stringify } from "yaml";
 import { buildCrd } from "../../operator/api/crd.ts";
+import { toYaml } from "../../operator/render/yaml-output.ts";
 import { contextOf, outputFormat } from "../context.ts";
 
 export const CRD_HEADER =
@@ -11,7 +12,7 @@ export const CRD_HEADER =
 
 /** Pure: the exact bytes of the committed CRD file. */
 export function crdYaml(): string {
-  return CRD_HEADER + stringify(buildCrd(), { lineWidth: 0, aliasDuplicateObjects: false });
+  return CRD_HEADER + toYaml(buildCrd());
 }
 
 export function register(program: Command): void {

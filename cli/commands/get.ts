@@ -1,8 +1,9 @@
 // archctl get [NAME] [-w] and archctl status [NAME] [-w]: Architectures as
 // kubectl shows them, and one Architecture in detail (components, conditions,
 // endpoints).
+
 import type { Command } from "commander";
-import { stringify } from "yaml";
+import { toYaml } from "../../operator/render/yaml-output.ts";
 import type { CliContext } from "../context.ts";
 import { contextOf, outputFormat, UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";
@@ -25,7 +26,7 @@ function printObjects(
   const value = single
     ? tidy(items[0] as ArchView)
     : { apiVersion: "v1", kind: "List", items: items.map(tidy) };
-  out(format === "json" ? JSON.stringify(value, null, 2) : stringify(value, { lineWidth: 0 }));
+  out(format === "json" ? JSON.stringify(value, null, 2) : toYaml(value));
 }
 
 /**

@@ -1,6 +1,7 @@
 // archctl init <blueprint> [file]: copy a reference blueprint to start from.
 import type { Command } from "commander";
 import { parseDocument } from "yaml";
+import { yamlDocumentText } from "../../operator/render/yaml-output.ts";
 import { contextOf, UserError } from "../context.ts";
 import { readCatalogue, writeNewFile } from "../input.ts";
 
@@ -11,7 +12,7 @@ export function starterText(text: string, name?: string): string {
   if (name === undefined) return text;
   const doc = parseDocument(text);
   doc.setIn(["metadata", "name"], name);
-  return doc.toString({ lineWidth: 0 });
+  return yamlDocumentText(doc);
 }
 
 export function register(program: Command): void {

@@ -2,9 +2,9 @@
 // RBAC, Deployment with leader election, metrics Service, PodDisruptionBudget,
 // Grafana dashboard) by server-side apply: the same objects as the Helm chart
 // in charts/archctl. Safe to run again: it converges, and says what changed.
+
 import type { Command } from "commander";
 import { Option } from "commander";
-import { stringify } from "yaml";
 import type { ApplyAction } from "../../operator/install/installer.ts";
 import type { InstallOptions, InstallScope } from "../../operator/install/manifests.ts";
 import {
@@ -15,6 +15,7 @@ import {
   installManifests,
 } from "../../operator/install/manifests.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
+import { toYamlStream } from "../../operator/render/yaml-output.ts";
 import { contextOf, outputFormat, UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { packageVersion } from "../input.ts";
@@ -76,9 +77,7 @@ export function installOptionsFrom(
 export function printObjects(objects: KubeObject[], format: "yaml" | "json"): string {
   if (format === "json")
     return `${JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }, null, 2)}\n`;
-  return objects
-    .map((o) => `---\n${stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })}`)
-    .join("");
+  return toYamlStream(objects, { leading: true });
 }
 
 export function register(program: Command): void {

@@ -3,7 +3,6 @@
 // each, and the live children. Uses the operator's own drift and immutability
 // rules, so server defaults are not changes and a refused change is flagged.
 // Pure: no I/O, no clock (the caller passes `now`).
-import { stringify } from "yaml";
 import { durationSeconds, timestampAfter } from "../../operator/api/duration.ts";
 import { ARCHITECTURE_LABEL, COMPONENT_LABEL } from "../../operator/api/names.ts";
 import { isDatastoreType } from "../../operator/api/schema.ts";
@@ -16,6 +15,7 @@ import {
   prunable,
 } from "../../operator/reconcile/plan.ts";
 import type { KubeObject, SecretSpec } from "../../operator/render/types.ts";
+import { toYaml as writeYaml } from "../../operator/render/yaml-output.ts";
 import type { Style } from "../context.ts";
 import { unifiedDiff } from "./diff.ts";
 
@@ -77,10 +77,8 @@ export interface PlanInput {
   now: Date;
 }
 
-const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
-
 export function toYaml(value: unknown): string {
-  return value === undefined ? "" : stringify(value, YAML_OPTIONS);
+  return value === undefined ? "" : writeYaml(value);
 }
 
 /** What a reader should compare: no hash annotation, owner references or status. */

@@ -7,7 +7,7 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { stringify } from "yaml";
+import { toYaml } from "../render/yaml-output.ts";
 import { operatorDashboardJson } from "./dashboard.ts";
 import { rbacRulesDocument } from "./rbac.ts";
 
@@ -18,8 +18,7 @@ const HEADER =
 /** Path inside charts/archctl -> exact file content. */
 export function chartFiles(): Record<string, string> {
   return {
-    "files/rbac-rules.yaml":
-      HEADER + stringify(rbacRulesDocument(), { lineWidth: 0, aliasDuplicateObjects: false }),
+    "files/rbac-rules.yaml": HEADER + toYaml(rbacRulesDocument()),
     "dashboards/operator.json": operatorDashboardJson(),
   };
 }

@@ -8,6 +8,9 @@
 #     -> $CACHE/bin/kwok-v$KWOK_VERSION/      (module test/cluster/kwok)
 #   helm (chart tests: helm lint, helm template)
 #     -> $CACHE/bin/helm-v$HELM_VERSION/      (module test/cluster/helm)
+#   the real CRDs of the integrations (KEDA, Prometheus Operator, Gateway API,
+#   ...), from their Go modules, pinned in integration-crds.ts
+#     -> $CACHE/crds/<integration>-<version>/
 #
 # CACHE = ${ARCHCTL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/archctl}. It is
 # outside the repo on purpose: CI runs in a fresh clone on the same machine.
@@ -148,6 +151,12 @@ if [[ $FORCE == 0 ]] && complete "$HELM_DIR" "${HELM_BINS[@]}"; then
   echo ">> $HELM_DIR is complete: skipping"
 else
   build_helm
+fi
+# The integration CRDs need node (the repo's Node 24, on PATH via .ci/setup).
+if command -v node >/dev/null 2>&1; then
+  node "$HERE/integration-crds.ts" fetch
+else
+  echo ">> node not on PATH: integration CRDs not fetched (node test/cluster/integration-crds.ts fetch)" >&2
 fi
 echo ">> binaries ready in $(elapsed "$T0")s"
 echo "K8S_BIN_DIR=$K8S_DIR"

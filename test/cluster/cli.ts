@@ -1,6 +1,7 @@
 // Command line for the local cluster, behind the npm scripts cluster:*:
 //
 //   node test/cluster/cli.ts up [--name N] [--tier kwok|apiserver] [--workers N] [--gpu-nodes N] [--timeout SECONDS]
+//                               [--integration-crds keda,prometheus-operator|all]
 //   node test/cluster/cli.ts down [--name N] [--tier kwok|apiserver]
 //   node test/cluster/cli.ts kubeconfig [--name N] [--tier kwok|apiserver]
 //   node test/cluster/cli.ts status [--name N] [--tier kwok|apiserver]
@@ -12,10 +13,15 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { clusterName, parseTier, parseUpOptions } from "../../cli/commands/dev.ts";
 import { ensureBinaries } from "./binaries.ts";
-import { clusterDown, clusterStatus, clusterUp, kubeconfigPath } from "./kwok-cluster.ts";
+import {
+  INTEGRATION_NAMES,
+  installIntegrationCrds,
+  isIntegrationName,
+} from "./integration-crds.ts";
+import { clusterDown, clusterStatus, clusterUp, kubeconfigPath, kubectl } from "./kwok-cluster.ts";
 
 const USAGE =
-  "usage: cli.ts up|down|kubeconfig|status|build [--name N] [--tier kwok|apiserver] [--workers N] [--gpu-nodes N] [--timeout SECONDS] [--force]";
+  "usage: cli.ts up|down|kubeconfig|status|build [--name N] [--tier kwok|apiserver] [--workers N] [--gpu-nodes N] [--timeout SECONDS] [--integration-crds NAMES|all] [--force]";
 
 const log = (line: string): void => {
   process.stderr.write(`[cluster] ${line}\n`);
@@ -33,13 +39,23 @@ function parse() {
       "gpu-nodes": { type: "string" },
       force: { type: "boolean", default: false },
       timeout: { type: "string" },
+      "integration-crds": { type: "string" },
     },
   });
   const tier = parseTier(values.tier);
+  const crds = values["integration-crds"];
+  const integrations =
+    crds === undefined ? [] : crds === "all" ? INTEGRATION_NAMES : crds.split(",").filter(Boolean);
+  const unknown = integrations.filter((n) => !isIntegrationName(n));
+  if (unknown.length)
+    throw new Error(
+      `--integration-crds: no integration ${unknown.join(", ")}; choose from ${INTEGRATION_NAMES.join(", ")} or all`,
+    );
   return {
     command: positionals[0],
     values,
     name: clusterName(values.name, tier),
+    integrations: integrations.filter(isIntegrationName),
     up: () =>
       parseUpOptions({
         ...(values.name !== undefined ? { name: values.name } : {}),
@@ -70,6 +86,11 @@ async function main(): Promise<number> {
         return 2;
       }
       const info = await clusterUp({ ...opts, onProgress: log });
+      if (args.integrations.length) {
+        await installIntegrationCrds((a, o) => kubectl(info.kubeconfig, a, o), args.integrations, {
+          onProgress: log,
+        });
+      }
       process.stdout.write(`${info.kubeconfig}\n`);
       return 0;
     }

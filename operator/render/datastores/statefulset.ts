@@ -15,6 +15,7 @@ import type { RenderContext } from "../context.ts";
 import { childMeta } from "../meta.ts";
 import { containerSecurityContext, podSecurityContext } from "../pod.ts";
 import type { KubeObject } from "../types.ts";
+import { toYaml } from "../yaml-output.ts";
 
 /** Label that tells a datastore's server pods from its backup and setup pods. */
 export const ROLE_LABEL = "archctl.io/role";
@@ -330,40 +331,42 @@ export function configMap(
 
 /**
  * Dotted keys (`storage.wiredTiger.engineConfig.cacheSizeGB`) as nested YAML,
- * sorted. Numbers and booleans stay typed; everything else is a quoted string.
+ * sorted. A value stays a number or boolean when it is written exactly so
+ * (`-1.5`, `true`); everything else is a string, quoted where a reader could
+ * take it for another type.
  */
 export function dottedYaml(settings: Record<string, string>): string {
-  interface Tree {
-    [key: string]: Tree | string;
-  }
-  const root: Tree = {};
+  // Maps, not objects: they keep the sorted order for integer-like keys too.
+  type Tree = Map<string, Tree | string | number | boolean>;
+  const root: Tree = new Map();
+  const typed = (v: string) =>
+    v === "true" || v === "false"
+      ? v === "true"
+      : /^-?[0-9]+(\.[0-9]+)?$/.test(v) && String(Number(v)) === v
+        ? Number(v)
+        : v;
   for (const [key, value] of sortedEntries(settings)) {
     const parts = key.split(".");
     let node = root;
     for (const p of parts.slice(0, -1)) {
-      const next = node[p];
-      if (typeof next === "object") node = next;
+      const next = node.get(p);
+      if (next instanceof Map) node = next;
       else {
-        const created: Tree = {};
-        node[p] = created;
+        const created: Tree = new Map();
+        node.set(p, created);
         node = created;
       }
     }
-    node[parts[parts.length - 1] as string] = value;
+    node.set(parts[parts.length - 1] as string, typed(value));
   }
-  const scalar = (v: string) =>
-    /^(-?[0-9]+(\.[0-9]+)?|true|false)$/.test(v) ? v : JSON.stringify(v);
-  const lines: string[] = [];
-  const walk = (node: Tree, indent: string) => {
-    for (const key of Object.keys(node).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const v = node[key] as Tree | string;
-      if (typeof v === "string") lines.push(`${indent}${key}: ${scalar(v)}`);
-      else {
-        lines.push(`${indent}${key}:`);
-        walk(v, `${indent}  `);
-      }
-    }
-  };
-  walk(root, "");
-  return lines.length ? `${lines.join("\n")}\n` : "";
+  const sorted = (node: Tree): Tree =>
+    new Map(
+      [...node.keys()]
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+        .map((k) => {
+          const v = node.get(k) as Tree | string | number | boolean;
+          return [k, v instanceof Map ? sorted(v) : v];
+        }),
+    );
+  return root.size ? toYaml(sorted(root)) : "";
 }

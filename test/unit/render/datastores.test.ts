@@ -256,7 +256,7 @@ test("mongodb: root user from the Secret, ping probe, exporter uri without crede
   const cm: Json = find(objects, "ConfigMap", "shop-store-config");
   assert.equal(
     cm.data["mongod.conf"],
-    'net:\n  compression:\n    compressors: "zstd"\nstorage:\n  wiredTiger:\n    engineConfig:\n      cacheSizeGB: 1\n',
+    "net:\n  compression:\n    compressors: zstd\nstorage:\n  wiredTiger:\n    engineConfig:\n      cacheSizeGB: 1\n",
   );
 });
 
@@ -333,8 +333,8 @@ test("rabbitmq with replicas: classic peer discovery over long names", () => {
 
 test("dottedYaml nests, sorts and types scalars", () => {
   assert.equal(
-    dottedYaml({ "b.y": "x", a: "true", "b.x": "-1.5" }),
-    'a: true\nb:\n  x: -1.5\n  y: "x"\n',
+    dottedYaml({ "b.y": "x", a: "true", "b.x": "-1.5", "b.z": "yes", "b.0": "0755" }),
+    'a: true\nb:\n  "0": "0755"\n  x: -1.5\n  "y": x\n  z: "yes"\n',
   );
   assert.equal(dottedYaml({}), "");
 });

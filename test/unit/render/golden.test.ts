@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { stringify } from "yaml";
 import { loadBlueprint } from "../../../operator/api/blueprint.ts";
 import { render } from "../../../operator/render/index.ts";
+import { toYaml } from "../../../operator/render/yaml-output.ts";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const GOLDEN = join(import.meta.dirname, "golden");
@@ -22,10 +22,7 @@ function renderBlueprint(name: string, env: string | undefined): string {
     metadata: { ...loaded.architecture.metadata, namespace: "golden" },
   };
   const result = render(arch);
-  return stringify(
-    { objects: result.objects, secrets: result.secrets, notices: result.notices },
-    { lineWidth: 0, aliasDuplicateObjects: false },
-  );
+  return toYaml({ objects: result.objects, secrets: result.secrets, notices: result.notices });
 }
 
 const blueprints = readdirSync(join(ROOT, "blueprints"))
