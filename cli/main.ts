@@ -9,9 +9,15 @@ import { debugEnabled, UserError } from "./context.ts";
 import { ExitCode } from "./exit-codes.ts";
 import { buildProgram } from "./program.ts";
 import { installDefaultInterrupt } from "./signals.ts";
+import { unknownCommandError } from "./unknown-command.ts";
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(await loadCommands(argv));
+  const unknown = unknownCommandError(program, argv);
+  if (unknown) {
+    process.stderr.write(`${unknown}\n(add --help for usage)\n`);
+    return ExitCode.INVALID;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.OK;
