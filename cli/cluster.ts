@@ -1,7 +1,8 @@
 // What the cluster commands share: a connection from the kubectl-style global
 // options, the checks before a write (is archctl installed, is an operator
 // running), applying an Architecture, and which failures a wait may retry.
-// Imports the kube client, so commands load this module with `await import()`.
+// Imports the kube client, so commands load this module with `await import()`
+// (and get their connection from deps.connect: deps.ts).
 import { contextNamespace, loadKubeConfig } from "../operator/kube/config.ts";
 import {
   ClusterUnreachableError,
@@ -13,7 +14,8 @@ import { ObjectClient } from "../operator/kube/objects.ts";
 import { ARCHITECTURES, LEASES } from "../operator/kube/resources.ts";
 import { KubeRest } from "../operator/kube/rest.ts";
 import type { KubeObject } from "../operator/render/types.ts";
-import type { CliContext } from "./context.ts";
+import type { Lease } from "../operator/runtime/leader.ts";
+import type { GlobalOptions } from "./context.ts";
 import { UserError } from "./context.ts";
 import { ExitCode } from "./exit-codes.ts";
 import { connectionError } from "./kube-errors.ts";
@@ -43,17 +45,17 @@ export type StoredArch = ArchView &
     spec: Record<string, unknown>;
   };
 
-export function connect(ctx: CliContext): Connection {
+export function connect(globals: GlobalOptions): Connection {
   try {
     const kc = loadKubeConfig({
-      ...(ctx.globals.kubeconfig ? { kubeconfig: ctx.globals.kubeconfig } : {}),
-      ...(ctx.globals.context ? { context: ctx.globals.context } : {}),
+      ...(globals.kubeconfig ? { kubeconfig: globals.kubeconfig } : {}),
+      ...(globals.context ? { context: globals.context } : {}),
     });
     const rest = new KubeRest(kc);
     return {
       rest,
       objects: new ObjectClient(rest),
-      namespace: ctx.globals.namespace ?? contextNamespace(kc),
+      namespace: globals.namespace ?? contextNamespace(kc),
       contextName: kc.getCurrentContext(),
       server: rest.server,
     };
@@ -83,14 +85,6 @@ export async function requireInstalled(conn: Connection): Promise<void> {
   }
 }
 
-interface Lease extends KubeObject {
-  spec?: {
-    holderIdentity?: string | null;
-    renewTime?: string | null;
-    leaseDurationSeconds?: number;
-  };
-}
-
 /**
  * Whether an operator holds its Lease (renewed recently) in any namespace:
  * true / false, or undefined when we may not look (RBAC) — then say nothing.
@@ -98,7 +92,7 @@ interface Lease extends KubeObject {
  */
 export async function operatorLeaseHeld(
   conn: Connection,
-  now = Date.now(),
+  now: number,
 ): Promise<boolean | undefined> {
   try {
     const list = await conn.rest.get<{ items: Lease[] }>(
@@ -188,10 +182,6 @@ export async function applyArch(
       throw new UserError(explainConflict(err, arch.metadata.name), ExitCode.REFUSED);
     throw connectionError(err);
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** The kube error as one sentence (for wait retries). */

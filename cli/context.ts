@@ -1,7 +1,9 @@
-// What every command gets: where to write, whether to colour, global options.
-// Commands throw UserError for mistakes the user can fix; main.ts turns it into
-// one line on stderr and the error's exit code.
+// What every command gets: where to write, whether to colour, global options,
+// and its dependencies (deps.ts). Commands throw UserError for mistakes the
+// user can fix; run.ts turns it into one line on stderr and the error's exit
+// code. A command that ends with another code than 0 returns it (exitsWith).
 import type { Command } from "commander";
+import type { CliDeps } from "./deps.ts";
 import type { ExitCodeValue } from "./exit-codes.ts";
 import { ExitCode } from "./exit-codes.ts";
 
@@ -15,7 +17,7 @@ export class UserError extends Error {
 }
 
 /** ARCHCTL_DEBUG set to anything but "", 0 or false: internal errors show their stack trace. */
-export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+export function debugEnabled(env: NodeJS.ProcessEnv): boolean {
   const v = env.ARCHCTL_DEBUG;
   return v !== undefined && v !== "" && v !== "0" && v !== "false";
 }
@@ -75,22 +77,57 @@ export interface CliContext {
   err(text: string): void;
   /** Progress and summaries: silent with --quiet. */
   info(text: string): void;
+  /** Text to stdout exactly as given (a YAML stream, a script). */
+  write(text: string): void;
+  deps: CliDeps;
 }
 
-export function contextOf(cmd: Command): CliContext {
+const line = (text: string) => (text.endsWith("\n") ? text : `${text}\n`);
+
+export function contextOf(cmd: Command, deps: CliDeps): CliContext {
   const globals = cmd.optsWithGlobals() as GlobalOptions;
-  const style = makeStyle(colorEnabled(globals.color !== false, process.stdout, process.env));
-  const errStyle = makeStyle(colorEnabled(globals.color !== false, process.stderr, process.env));
+  const { out, err } = deps.io;
+  const style = makeStyle(colorEnabled(globals.color !== false, out, deps.env));
+  const errStyle = makeStyle(colorEnabled(globals.color !== false, err, deps.env));
   return {
     globals: { ...globals, color: globals.color !== false, quiet: globals.quiet === true },
     style,
     errStyle,
-    out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+    out: (text) => out.write(line(text)),
+    err: (text) => err.write(line(text)),
     info: (text) => {
-      if (globals.quiet !== true) process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
+      if (globals.quiet !== true) err.write(line(text));
     },
+    write: (text) => out.write(text),
+    deps,
   };
+}
+
+/** The exit code each program's command returned (read by run.ts). */
+const returned = new WeakMap<Command, number>();
+
+function rootOf(cmd: Command): Command {
+  let c = cmd;
+  while (c.parent) c = c.parent;
+  return c;
+}
+
+/**
+ * A command action that returns its exit code (nothing: 0). process.exitCode
+ * is set in one place, main.ts, from what run.ts reads with exitCodeOf().
+ */
+export function exitsWith<A extends unknown[]>(
+  action: (...args: A) => number | undefined | Promise<number | undefined>,
+): (this: Command, ...args: A) => Promise<void> {
+  return async function (this: Command, ...args: A) {
+    const code = await action(...args);
+    if (code !== undefined) returned.set(rootOf(this), code);
+  };
+}
+
+/** What the program's command returned through exitsWith, else 0. */
+export function exitCodeOf(program: Command): number {
+  return returned.get(program) ?? ExitCode.OK;
 }
 
 /** Parses `-o` values with a helpful error. */

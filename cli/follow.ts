@@ -1,5 +1,6 @@
 // Following an Architecture on screen: the ink view on a terminal, plain
 // timestamped lines (only on change, no colour, no spinner) anywhere else.
+// The terminal, environment and clock come from ctx.deps (deps.ts).
 import type { CliContext } from "./context.ts";
 import { colorEnabled } from "./context.ts";
 import type { ArchView } from "./views/status.ts";
@@ -20,23 +21,24 @@ export interface FollowOptions {
   warnNoOperator?: string;
   /** Where plain progress lines go: stdout (status -w) or stderr (apply --wait). */
   progress: "out" | "info";
-  /** The terminal the live view draws on (default: process.stdout). */
+  /** The terminal the live view draws on (default: ctx.deps.io.out). */
   stdout?: NodeJS.WriteStream;
 }
 
 /** A live terminal view: stdout is a TTY, not CI, not --quiet, TERM is not dumb. */
 export function interactive(
   ctx: CliContext,
-  env: NodeJS.ProcessEnv = process.env,
-  stdout: { isTTY?: boolean } = process.stdout,
+  stdout: { isTTY?: boolean } = ctx.deps.io.out,
 ): boolean {
+  const { env } = ctx.deps;
   if (ctx.globals.quiet) return false;
   if (env.CI !== undefined && env.CI !== "" && env.CI !== "false" && env.CI !== "0") return false;
   return stdout.isTTY === true && env.TERM !== "dumb";
 }
 
 export async function follow(ctx: CliContext, opts: FollowOptions): Promise<WaitOutcome> {
-  const start = Date.now();
+  const { deps: d } = ctx;
+  const start = d.now();
   const waitOpts: WaitOptions = {
     timeoutMs: opts.timeoutMs,
     ...(opts.generation !== undefined ? { generation: opts.generation } : {}),
@@ -44,21 +46,22 @@ export async function follow(ctx: CliContext, opts: FollowOptions): Promise<Wait
   };
   const deps = {
     get: opts.get,
-    now: () => Date.now(),
-    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+    now: d.now,
+    sleep: d.sleep,
     isTransient: opts.isTransient,
     describeError: opts.describeError,
   };
-  const stdout = opts.stdout ?? process.stdout;
-  if (!interactive(ctx, process.env, stdout)) {
+  // ink draws only on a terminal, which is a real stream (or a test's fake one).
+  const stdout = opts.stdout ?? (d.io.out as NodeJS.WriteStream);
+  if (!interactive(ctx, stdout)) {
     let prev: ArchView | undefined;
     const emit = (line: string) => (opts.progress === "out" ? ctx.out(line) : ctx.info(line));
-    const stamp = () => new Date().toISOString().replace(/\.[0-9]{3}Z$/, "Z");
+    const stamp = () => new Date(d.now()).toISOString().replace(/\.[0-9]{3}Z$/, "Z");
     return waitFor(deps, {
       ...waitOpts,
       onRead: (arch) => {
         if (!arch) return;
-        for (const l of changeLines(prev, arch, new Date())) emit(l);
+        for (const l of changeLines(prev, arch, new Date(d.now()))) emit(l);
         prev = arch;
       },
       onBlip: (message) => ctx.err(`${stamp()} ${message}`),
@@ -76,11 +79,11 @@ export async function follow(ctx: CliContext, opts: FollowOptions): Promise<Wait
   let arch: ArchView | undefined;
   const notes: string[] = [];
   // --no-color / NO_COLOR decide here: ink's own detection ignores NO_COLOR.
-  const color = colorEnabled(ctx.globals.color, stdout, process.env);
+  const color = colorEnabled(ctx.globals.color, stdout, d.env);
   const props = () => ({
     name: opts.name,
     arch,
-    elapsedMs: Date.now() - start,
+    elapsedMs: d.now() - start,
     notes: [...notes],
     color,
     ...(opts.goal ? { goal: opts.goal } : {}),

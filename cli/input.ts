@@ -1,10 +1,14 @@
 // The only module of the offline CLI that touches the file system: reading a
 // blueprint, the catalogue in blueprints/, and writing a starter file. Every
-// failure becomes a UserError that names the file and the fix.
+// failure becomes a UserError that names the file and the fix. Relative paths
+// are taken from the caller's working directory (deps.cwd), and messages name
+// a path as the user wrote it.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { text as readAll } from "node:stream/consumers";
 import { fileURLToPath } from "node:url";
 import { UserError } from "./context.ts";
+import type { InputStream } from "./deps.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -40,17 +44,21 @@ function describeFsError(e: unknown): string {
 
 const MAX_BLUEPRINT_BYTES = 1024 * 1024;
 
-/** Reads a blueprint file; `-` reads standard input. */
-export function readBlueprintFile(path: string): string {
+/** Reads a blueprint file (relative to `from.cwd`); `-` reads `from.stdin`. */
+export async function readBlueprintFile(
+  path: string,
+  from: { cwd: string; stdin: InputStream },
+): Promise<string> {
   if (path === "-") {
     try {
-      return readFileSync(0, "utf8");
+      return await readAll(from.stdin);
     } catch (e) {
       throw new UserError(`cannot read the blueprint from standard input: ${describeFsError(e)}`);
     }
   }
+  const file = resolve(from.cwd, path);
   try {
-    const st = statSync(path);
+    const st = statSync(file);
     if (st.isDirectory()) {
       throw new UserError(
         `cannot read blueprint '${path}': it is a directory (pass the YAML file, e.g. -f ${join(path, "blueprint.yaml")})`,
@@ -61,7 +69,7 @@ export function readBlueprintFile(path: string): string {
         `cannot read blueprint '${path}': ${st.size} bytes is more than the 1 MiB a blueprint may have`,
       );
     }
-    return readFileSync(path, "utf8");
+    return readFileSync(file, "utf8");
   } catch (e) {
     if (e instanceof UserError) throw e;
     const why = describeFsError(e);
@@ -96,15 +104,16 @@ export function readCatalogue(): CatalogueEntry[] {
   }));
 }
 
-/** Writes a new file; refuses to replace an existing one unless `force`. */
-export function writeNewFile(path: string, text: string, force: boolean): void {
-  if (!force && existsSync(path)) {
+/** Writes a new file (relative to `cwd`); refuses to replace an existing one unless `force`. */
+export function writeNewFile(path: string, text: string, force: boolean, cwd: string): void {
+  const file = resolve(cwd, path);
+  if (!force && existsSync(file)) {
     throw new UserError(
       `'${path}' already exists: pass --force to overwrite it, or name another file`,
     );
   }
   try {
-    writeFileSync(path, text, { encoding: "utf8", flag: force ? "w" : "wx" });
+    writeFileSync(file, text, { encoding: "utf8", flag: force ? "w" : "wx" });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EEXIST")

@@ -8,7 +8,8 @@ import type { Architecture } from "../../operator/api/schema.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import { toYaml } from "../../operator/render/yaml-output.ts";
 import type { CliContext } from "../context.ts";
-import { contextOf, outputFormat, UserError } from "../context.ts";
+import { contextOf, exitsWith, outputFormat, UserError } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { notReadyLines, readySummary } from "../views/status.ts";
 import { parseDuration } from "../wait.ts";
@@ -65,13 +66,14 @@ export async function applyAndFollow(
   opts: { wait?: boolean; timeoutMs: number; force?: boolean; dryRun?: "server"; output?: string },
 ): Promise<number> {
   const c = await import("../cluster.ts");
-  const conn = c.connect(ctx);
+  const { deps } = ctx;
+  const conn = await deps.connect(ctx.globals);
   const arch = structuredClone(architecture) as unknown as KubeObject;
   arch.metadata.namespace ??= conn.namespace;
   const name = arch.metadata.name;
   const ns = arch.metadata.namespace as string;
   await c.requireInstalled(conn);
-  const lease = opts.dryRun ? undefined : await c.operatorLeaseHeld(conn);
+  const lease = opts.dryRun ? undefined : await c.operatorLeaseHeld(conn, deps.now());
   const applied = await c.applyArch(conn, arch, {
     ...(opts.force ? { force: true } : {}),
     ...(opts.dryRun ? { dryRun: true } : {}),
@@ -95,7 +97,7 @@ export async function applyAndFollow(
   }
   const { follow, interactive } = await import("../follow.ts");
   const { explainKubeError } = await import("../../operator/kube/errors.ts");
-  const started = Date.now();
+  const started = deps.now();
   const outcome = await follow(ctx, {
     name,
     get: () => c.getArch(conn, ns, name),
@@ -112,7 +114,7 @@ export async function applyAndFollow(
   switch (outcome.kind) {
     case "ready":
       if (!shown)
-        for (const l of readySummary(outcome.arch, Date.now() - started, ctx.style)) ctx.out(l);
+        for (const l of readySummary(outcome.arch, deps.now() - started, ctx.style)) ctx.out(l);
       return ExitCode.OK;
     case "degraded":
       ctx.err(`archctl: ${name} is Degraded: ${outcome.message}`);
@@ -132,7 +134,7 @@ export async function applyAndFollow(
   }
 }
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   addWaitOptions(
     blueprintOptions(
       program
@@ -171,29 +173,32 @@ Examples:
   archctl apply -f post.yaml --ttl 4h            # a preview that deletes itself
   archctl apply -f post.yaml --dry-run=server -o yaml`,
     )
-    .action(async (opts: ApplyFlags, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const wait = timeoutMs(opts.timeout);
-      const output =
-        opts.output === undefined
-          ? undefined
-          : outputFormat(opts.output, ["yaml", "json"] as const, "yaml");
-      const set = [...(opts.set ?? []), ...ttlSet(opts.ttl)];
-      const { architecture } = loadArchitecture(ctx, { ...opts, set }, "apply");
-      if (opts.dryRun === "client") {
-        if (output === "json") ctx.out(JSON.stringify(architecture, null, 2));
-        else if (output === "yaml") ctx.out(toYaml(architecture));
-        else ctx.out(`architecture.archctl.io/${architecture.metadata.name} configured (dry run)`);
-        return;
-      }
-      if (opts.dryRun === "server" && opts.wait)
-        throw new UserError("--wait cannot be combined with --dry-run");
-      process.exitCode = await applyAndFollow(ctx, architecture, {
-        ...(opts.wait ? { wait: true } : {}),
-        timeoutMs: wait,
-        ...(opts.forceConflicts ? { force: true } : {}),
-        ...(opts.dryRun === "server" ? { dryRun: "server" as const } : {}),
-        ...(output ? { output } : {}),
-      });
-    });
+    .action(
+      exitsWith(async (opts: ApplyFlags, cmd: Command) => {
+        const ctx = contextOf(cmd, deps);
+        const wait = timeoutMs(opts.timeout);
+        const output =
+          opts.output === undefined
+            ? undefined
+            : outputFormat(opts.output, ["yaml", "json"] as const, "yaml");
+        const set = [...(opts.set ?? []), ...ttlSet(opts.ttl)];
+        const { architecture } = await loadArchitecture(ctx, { ...opts, set }, "apply");
+        if (opts.dryRun === "client") {
+          if (output === "json") ctx.out(JSON.stringify(architecture, null, 2));
+          else if (output === "yaml") ctx.out(toYaml(architecture));
+          else
+            ctx.out(`architecture.archctl.io/${architecture.metadata.name} configured (dry run)`);
+          return ExitCode.OK;
+        }
+        if (opts.dryRun === "server" && opts.wait)
+          throw new UserError("--wait cannot be combined with --dry-run");
+        return applyAndFollow(ctx, architecture, {
+          ...(opts.wait ? { wait: true } : {}),
+          timeoutMs: wait,
+          ...(opts.forceConflicts ? { force: true } : {}),
+          ...(opts.dryRun === "server" ? { dryRun: "server" as const } : {}),
+          ...(output ? { output } : {}),
+        });
+      }),
+    );
 }

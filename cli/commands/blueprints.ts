@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { loadBlueprint } from "../../operator/api/blueprint.ts";
 import { contextOf, outputFormat } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import type { CatalogueEntry } from "../input.ts";
 import { readCatalogue } from "../input.ts";
 
@@ -31,7 +32,7 @@ export function describeCatalogue(entries: CatalogueEntry[]): CatalogueItem[] {
   });
 }
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   program
     .command("blueprints")
     .alias("catalogue")
@@ -46,7 +47,7 @@ Examples:
   archctl init rag my-rag.yaml      copy one to edit`,
     )
     .action((opts: { output?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
+      const ctx = contextOf(cmd, deps);
       const format = outputFormat(opts.output, ["text", "json"] as const, "text");
       const items = describeCatalogue(readCatalogue());
       if (format === "json") {

@@ -3,8 +3,9 @@ import type { Command } from "commander";
 import { Argument } from "commander";
 import type { Shell } from "../completion.ts";
 import { completionScript, SHELLS } from "../completion.ts";
+import type { CliDeps } from "../deps.ts";
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   program
     .command("completion")
     .description("print a shell completion script (bash, zsh or fish)")
@@ -18,6 +19,6 @@ Examples:
   archctl completion fish > ~/.config/fish/completions/archctl.fish`,
     )
     .action((shell: Shell) => {
-      process.stdout.write(completionScript(shell, program));
+      deps.io.out.write(completionScript(shell, program));
     });
 }

@@ -2,14 +2,19 @@
 // and credentials stay (deletionPolicy Retain, the default) or go.
 import type { Command } from "commander";
 import type { ObjectClient } from "../../operator/kube/objects.ts";
-import { contextOf, UserError } from "../context.ts";
+import { contextOf, exitsWith, UserError } from "../context.ts";
+import type { CliDeps, InputStream, OutputStream } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { timeoutMs } from "./apply.ts";
 
-/** Asks for the name to be typed; true when it was. */
-export async function confirmTyped(question: string, expected: string): Promise<boolean> {
+/** Asks for the name to be typed (on `input`, asking on `output`); true when it was. */
+export async function confirmTyped(
+  question: string,
+  expected: string,
+  io: { in: InputStream; err: OutputStream },
+): Promise<boolean> {
   const { createInterface } = await import("node:readline/promises");
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const rl = createInterface({ input: io.in, output: io.err as NodeJS.WritableStream });
   try {
     const answer = await rl.question(question);
     return answer.trim() === expected;
@@ -18,7 +23,7 @@ export async function confirmTyped(question: string, expected: string): Promise<
   }
 }
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   program
     .command("delete")
     .description(
@@ -45,118 +50,120 @@ Examples:
   archctl delete post --delete-data --yes`,
     )
     .action(
-      async (
-        name: string,
-        opts: { wait?: boolean; timeout: string; deleteData?: boolean; yes?: boolean },
-        cmd: Command,
-      ) => {
-        const ctx = contextOf(cmd);
-        const wait = timeoutMs(opts.timeout);
-        const tty = process.stdin.isTTY === true && process.stderr.isTTY === true;
-        if (opts.deleteData && !opts.yes && !tty)
-          throw new UserError(
-            "--delete-data deletes data volumes: without a terminal to confirm on, add --yes",
-          );
-        const c = await import("../cluster.ts");
-        const { ARCHITECTURES, resourceFor } = await import("../../operator/kube/resources.ts");
-        const { ARCHITECTURE_LABEL } = await import("../../operator/api/names.ts");
-        const conn = c.connect(ctx);
-        const ns = conn.namespace;
-        const arch = await c.requireArch(conn, ns, name);
-        const selector = `${ARCHITECTURE_LABEL}=${name}`;
-        const pvcs = await c.kube(() =>
-          conn.objects.list(resourceFor("v1", "PersistentVolumeClaim"), ns, selector),
-        );
-        const secrets = await c.kube(() =>
-          conn.objects.list(resourceFor("v1", "Secret"), ns, selector),
-        );
-        const claimNames = pvcs.items.map((p) => p.metadata.name);
-        const secretNames = secrets.items.map((s) => s.metadata.name);
-        const policy = opts.deleteData
-          ? "Delete"
-          : ((arch.spec.deletionPolicy as string) ?? "Retain");
-
-        if (opts.deleteData && !opts.yes) {
-          ctx.err(
-            ctx.errStyle.red(
-              `This deletes ${name} and its data volumes${claimNames.length ? ` (${claimNames.join(", ")})` : ""}. The data cannot be recovered.`,
-            ),
-          );
-          if (!(await confirmTyped(`Type the name (${name}) to confirm: `, name)))
-            throw new UserError("not confirmed: nothing was deleted", ExitCode.FAILURE);
-        }
-        const previousPolicy = arch.spec.deletionPolicy as string | undefined;
-        const raisePolicy = opts.deleteData && previousPolicy !== "Delete";
-        if (raisePolicy) {
-          await c.kube(() =>
-            conn.objects.mergePatch(ARCHITECTURES, ns, name, {
-              spec: { deletionPolicy: "Delete" },
-            }),
-          );
-        }
-        let deleted: boolean;
-        try {
-          deleted = await c.kube(() =>
-            conn.objects.delete(
-              ARCHITECTURES,
-              ns,
-              name,
-              arch.metadata.uid ? { uid: arch.metadata.uid } : {},
-            ),
-          );
-        } catch (err) {
-          // The delete did not happen: a later plain delete must not destroy
-          // the volumes because of a policy this one set.
-          if (raisePolicy) await restorePolicy(conn, ns, name, previousPolicy, ctx);
-          throw err;
-        }
-        if (!deleted) throw c.notFound(name, ns);
-        ctx.out(`architecture.archctl.io/${name} deleted`);
-        if (policy === "Delete") {
-          if (claimNames.length)
-            ctx.info(
-              `data volumes deleted with it (deletionPolicy Delete): ${claimNames.join(", ")}`,
+      exitsWith(
+        async (
+          name: string,
+          opts: { wait?: boolean; timeout: string; deleteData?: boolean; yes?: boolean },
+          cmd: Command,
+        ) => {
+          const ctx = contextOf(cmd, deps);
+          const wait = timeoutMs(opts.timeout);
+          const tty = deps.io.in.isTTY === true && deps.io.err.isTTY === true;
+          if (opts.deleteData && !opts.yes && !tty)
+            throw new UserError(
+              "--delete-data deletes data volumes: without a terminal to confirm on, add --yes",
             );
-        } else if (claimNames.length || secretNames.length) {
-          if (claimNames.length)
-            ctx.info(`kept data volumes (deletionPolicy Retain): ${claimNames.join(", ")}`);
-          if (secretNames.length) ctx.info(`kept credential Secrets: ${secretNames.join(", ")}`);
-          ctx.info(
-            `applying ${name} again reuses them; to remove them: kubectl delete pvc,secret -n ${ns} -l ${selector}`,
+          const c = await import("../cluster.ts");
+          const { ARCHITECTURES, resourceFor } = await import("../../operator/kube/resources.ts");
+          const { ARCHITECTURE_LABEL } = await import("../../operator/api/names.ts");
+          const conn = await deps.connect(ctx.globals);
+          const ns = conn.namespace;
+          const arch = await c.requireArch(conn, ns, name);
+          const selector = `${ARCHITECTURE_LABEL}=${name}`;
+          const pvcs = await c.kube(() =>
+            conn.objects.list(resourceFor("v1", "PersistentVolumeClaim"), ns, selector),
           );
-        }
-        if (!opts.wait) return;
-        const { explainKubeError } = await import("../../operator/kube/errors.ts");
-        const { waitFor } = await import("../wait.ts");
-        const outcome = await waitFor(
-          {
-            get: () => c.getArch(conn, ns, name),
-            now: () => Date.now(),
-            sleep: c.sleep,
-            isTransient: c.isTransient,
-            describeError: explainKubeError,
-          },
-          {
-            timeoutMs: wait,
-            untilGone: true,
-            onBlip: (m) => ctx.err(m),
-          },
-        );
-        if (outcome.kind === "gone") {
-          ctx.info(`${name} is gone`);
-          return;
-        }
-        const finalizers =
-          outcome.arch?.metadata && (outcome.arch as typeof arch).metadata.finalizers;
-        ctx.err(
-          `archctl: timed out after ${opts.timeout} waiting for ${name} to be deleted${
-            finalizers?.length
-              ? ` (finalizers ${finalizers.join(", ")} remain: the operator removes archctl.io/cleanup; is it running? archctl install or archctl operator run)`
-              : ""
-          }`,
-        );
-        process.exitCode = ExitCode.TIMEOUT;
-      },
+          const secrets = await c.kube(() =>
+            conn.objects.list(resourceFor("v1", "Secret"), ns, selector),
+          );
+          const claimNames = pvcs.items.map((p) => p.metadata.name);
+          const secretNames = secrets.items.map((s) => s.metadata.name);
+          const policy = opts.deleteData
+            ? "Delete"
+            : ((arch.spec.deletionPolicy as string) ?? "Retain");
+
+          if (opts.deleteData && !opts.yes) {
+            ctx.err(
+              ctx.errStyle.red(
+                `This deletes ${name} and its data volumes${claimNames.length ? ` (${claimNames.join(", ")})` : ""}. The data cannot be recovered.`,
+              ),
+            );
+            if (!(await confirmTyped(`Type the name (${name}) to confirm: `, name, deps.io)))
+              throw new UserError("not confirmed: nothing was deleted", ExitCode.FAILURE);
+          }
+          const previousPolicy = arch.spec.deletionPolicy as string | undefined;
+          const raisePolicy = opts.deleteData && previousPolicy !== "Delete";
+          if (raisePolicy) {
+            await c.kube(() =>
+              conn.objects.mergePatch(ARCHITECTURES, ns, name, {
+                spec: { deletionPolicy: "Delete" },
+              }),
+            );
+          }
+          let deleted: boolean;
+          try {
+            deleted = await c.kube(() =>
+              conn.objects.delete(
+                ARCHITECTURES,
+                ns,
+                name,
+                arch.metadata.uid ? { uid: arch.metadata.uid } : {},
+              ),
+            );
+          } catch (err) {
+            // The delete did not happen: a later plain delete must not destroy
+            // the volumes because of a policy this one set.
+            if (raisePolicy) await restorePolicy(conn, ns, name, previousPolicy, ctx);
+            throw err;
+          }
+          if (!deleted) throw c.notFound(name, ns);
+          ctx.out(`architecture.archctl.io/${name} deleted`);
+          if (policy === "Delete") {
+            if (claimNames.length)
+              ctx.info(
+                `data volumes deleted with it (deletionPolicy Delete): ${claimNames.join(", ")}`,
+              );
+          } else if (claimNames.length || secretNames.length) {
+            if (claimNames.length)
+              ctx.info(`kept data volumes (deletionPolicy Retain): ${claimNames.join(", ")}`);
+            if (secretNames.length) ctx.info(`kept credential Secrets: ${secretNames.join(", ")}`);
+            ctx.info(
+              `applying ${name} again reuses them; to remove them: kubectl delete pvc,secret -n ${ns} -l ${selector}`,
+            );
+          }
+          if (!opts.wait) return ExitCode.OK;
+          const { explainKubeError } = await import("../../operator/kube/errors.ts");
+          const { waitFor } = await import("../wait.ts");
+          const outcome = await waitFor(
+            {
+              get: () => c.getArch(conn, ns, name),
+              now: deps.now,
+              sleep: deps.sleep,
+              isTransient: c.isTransient,
+              describeError: explainKubeError,
+            },
+            {
+              timeoutMs: wait,
+              untilGone: true,
+              onBlip: (m) => ctx.err(m),
+            },
+          );
+          if (outcome.kind === "gone") {
+            ctx.info(`${name} is gone`);
+            return ExitCode.OK;
+          }
+          const finalizers =
+            outcome.arch?.metadata && (outcome.arch as typeof arch).metadata.finalizers;
+          ctx.err(
+            `archctl: timed out after ${opts.timeout} waiting for ${name} to be deleted${
+              finalizers?.length
+                ? ` (finalizers ${finalizers.join(", ")} remain: the operator removes archctl.io/cleanup; is it running? archctl install or archctl operator run)`
+                : ""
+            }`,
+          );
+          return ExitCode.TIMEOUT;
+        },
+      ),
     );
 }
 

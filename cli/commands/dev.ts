@@ -9,7 +9,8 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { contextOf, UserError } from "../context.ts";
+import { contextOf, exitsWith, UserError } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
 
 export type DevTier = "kwok" | "apiserver";
@@ -149,7 +150,7 @@ const NAME_HELP = `cluster name (default: ${DEV_CLUSTER_NAMES.kwok}, or ${DEV_CL
 const TIER_HELP =
   "kwok (whole cluster with simulated nodes) or apiserver (etcd + kube-apiserver only)";
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   const dev = program
     .command("dev")
     .description("local development helpers")
@@ -202,7 +203,7 @@ Examples:
 Progress goes to stderr; stdout is only the kubeconfig path.`,
     )
     .action(async (raw: RawUpOptions, cmd: Command) => {
-      const ctx = contextOf(cmd);
+      const ctx = contextOf(cmd, deps);
       // Parse everything before loading test/cluster: a bad flag changes nothing.
       const opts = parseUpOptions(raw);
       const m = await loadCluster();
@@ -226,7 +227,7 @@ Examples:
   archctl dev cluster down --name scratch`,
     )
     .action(async (raw: { name?: string; tier?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
+      const ctx = contextOf(cmd, deps);
       const name = clusterName(raw.name, parseTier(raw.tier));
       const m = await loadCluster();
       await m.clusterDown({ name, onProgress: (line) => ctx.info(`[cluster] ${line}`) });
@@ -246,7 +247,7 @@ Examples:
 Exits 5 when the cluster is not up.`,
     )
     .action(async (raw: { name?: string; tier?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
+      const ctx = contextOf(cmd, deps);
       const tier = parseTier(raw.tier);
       const name = clusterName(raw.name, tier);
       const m = await loadCluster();
@@ -274,12 +275,14 @@ Examples:
 
 Prints { name, exists, running, tier, kubeconfig, pids }; exits 1 when not running.`,
     )
-    .action(async (raw: { name?: string; tier?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const name = clusterName(raw.name, parseTier(raw.tier));
-      const m = await loadCluster();
-      const s = await m.clusterStatus({ name });
-      ctx.out(JSON.stringify(s, null, 2));
-      if (!s.running) process.exitCode = ExitCode.FAILURE;
-    });
+    .action(
+      exitsWith(async (raw: { name?: string; tier?: string }, cmd: Command) => {
+        const ctx = contextOf(cmd, deps);
+        const name = clusterName(raw.name, parseTier(raw.tier));
+        const m = await loadCluster();
+        const s = await m.clusterStatus({ name });
+        ctx.out(JSON.stringify(s, null, 2));
+        return s.running ? ExitCode.OK : ExitCode.FAILURE;
+      }),
+    );
 }

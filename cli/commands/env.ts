@@ -5,7 +5,8 @@
 // everything in it, so a CI job that never calls back leaves nothing behind.
 import type { Command } from "commander";
 import { EPHEMERAL_NAMESPACE_LABEL } from "../../operator/api/names.ts";
-import { contextOf, outputFormat, UserError } from "../context.ts";
+import { contextOf, exitsWith, outputFormat, UserError } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { ArchView } from "../views/status.ts";
 import { age, expires, phaseOf, readyText, table } from "../views/status.ts";
@@ -66,7 +67,7 @@ export function envTable(rows: EnvRow[], now: Date): string[] {
   return table(out);
 }
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   const env = program
     .command("env")
     .description(
@@ -114,62 +115,64 @@ Examples:
   archctl env destroy pr-1234`,
     )
     .action(
-      async (
-        name: string,
-        opts: BlueprintFlags & { ttl: string; wait?: boolean; timeout: string },
-        cmd: Command,
-      ) => {
-        const ctx = contextOf(cmd);
-        const ns = envNamespace(name);
-        const wait = timeoutMs(opts.timeout);
-        const set = [...(opts.set ?? []), ...ttlSet(opts.ttl)];
-        const { architecture } = loadArchitecture(
-          { ...ctx, globals: { ...ctx.globals, namespace: ns } },
-          { ...opts, set },
-          "env create",
-        );
-        architecture.metadata.namespace = ns;
-        architecture.metadata.labels = { ...architecture.metadata.labels, [ENV_LABEL]: name };
-        const c = await import("../cluster.ts");
-        const { NAMESPACES } = await import("../../operator/kube/resources.ts");
-        const conn = c.connect(ctx);
-        await c.requireInstalled(conn);
-        const existing = await c.kube(() =>
-          conn.objects.find<NamespaceObj & { apiVersion: string; kind: string }>(
-            NAMESPACES,
-            undefined,
-            ns,
-          ),
-        );
-        if (existing && existing.metadata.labels?.[ENV_LABEL] !== name)
-          throw new UserError(
-            `namespace ${ns} exists and is not archctl environment ${name} (no label ${ENV_LABEL}=${name}); pick another name`,
-            ExitCode.REFUSED,
+      exitsWith(
+        async (
+          name: string,
+          opts: BlueprintFlags & { ttl: string; wait?: boolean; timeout: string },
+          cmd: Command,
+        ) => {
+          const ctx = contextOf(cmd, deps);
+          const ns = envNamespace(name);
+          const wait = timeoutMs(opts.timeout);
+          const set = [...(opts.set ?? []), ...ttlSet(opts.ttl)];
+          const { architecture } = await loadArchitecture(
+            { ...ctx, globals: { ...ctx.globals, namespace: ns } },
+            { ...opts, set },
+            "env create",
           );
-        if (existing?.metadata.deletionTimestamp)
-          throw new UserError(
-            `environment ${name} is still being deleted (namespace ${ns} is terminating); try again in a moment`,
-            ExitCode.FAILURE,
-          );
-        if (!existing) {
-          await c.kube(() =>
-            conn.objects.apply(
-              {
-                apiVersion: "v1",
-                kind: "Namespace",
-                metadata: { name: ns, labels: { [ENV_LABEL]: name } },
-              },
-              { fieldManager: c.CLI_FIELD_MANAGER },
+          architecture.metadata.namespace = ns;
+          architecture.metadata.labels = { ...architecture.metadata.labels, [ENV_LABEL]: name };
+          const c = await import("../cluster.ts");
+          const { NAMESPACES } = await import("../../operator/kube/resources.ts");
+          const conn = await deps.connect(ctx.globals);
+          await c.requireInstalled(conn);
+          const existing = await c.kube(() =>
+            conn.objects.find<NamespaceObj & { apiVersion: string; kind: string }>(
+              NAMESPACES,
+              undefined,
+              ns,
             ),
           );
-          ctx.info(`namespace/${ns} created (environment ${name}, ttl ${opts.ttl})`);
-        }
-        process.exitCode = await applyAndFollow(
-          { ...ctx, globals: { ...ctx.globals, namespace: ns } },
-          architecture,
-          { ...(opts.wait ? { wait: true } : {}), timeoutMs: wait },
-        );
-      },
+          if (existing && existing.metadata.labels?.[ENV_LABEL] !== name)
+            throw new UserError(
+              `namespace ${ns} exists and is not archctl environment ${name} (no label ${ENV_LABEL}=${name}); pick another name`,
+              ExitCode.REFUSED,
+            );
+          if (existing?.metadata.deletionTimestamp)
+            throw new UserError(
+              `environment ${name} is still being deleted (namespace ${ns} is terminating); try again in a moment`,
+              ExitCode.FAILURE,
+            );
+          if (!existing) {
+            await c.kube(() =>
+              conn.objects.apply(
+                {
+                  apiVersion: "v1",
+                  kind: "Namespace",
+                  metadata: { name: ns, labels: { [ENV_LABEL]: name } },
+                },
+                { fieldManager: c.CLI_FIELD_MANAGER },
+              ),
+            );
+            ctx.info(`namespace/${ns} created (environment ${name}, ttl ${opts.ttl})`);
+          }
+          return applyAndFollow(
+            { ...ctx, globals: { ...ctx.globals, namespace: ns } },
+            architecture,
+            { ...(opts.wait ? { wait: true } : {}), timeoutMs: wait },
+          );
+        },
+      ),
     );
 
   env
@@ -187,13 +190,13 @@ Examples:
   archctl env list -o json | jq -r '.[] | select(.architectures[0].phase == "Ready") | .name'`,
     )
     .action(async (opts: { output?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
+      const ctx = contextOf(cmd, deps);
       const format = outputFormat(opts.output, ["table", "json"] as const, "table");
       const c = await import("../cluster.ts");
       const { NAMESPACES, ARCHITECTURES, resourcePath } = await import(
         "../../operator/kube/resources.ts"
       );
-      const conn = c.connect(ctx);
+      const conn = await deps.connect(ctx.globals);
       const namespaces = await c.kube(() =>
         conn.rest.get<{ items: NamespaceObj[] }>(resourcePath(NAMESPACES), {
           query: { labelSelector: ENV_LABEL },
@@ -234,7 +237,7 @@ Examples:
         ctx.err("No environments found.");
         return;
       }
-      for (const l of envTable(rows, new Date())) ctx.out(l);
+      for (const l of envTable(rows, new Date(deps.now()))) ctx.out(l);
     });
 
   env
@@ -253,49 +256,60 @@ Examples:
   archctl env destroy pr-1234
   archctl env destroy pr-1234 --wait --timeout 10m`,
     )
-    .action(async (name: string, opts: { wait?: boolean; timeout: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const ns = envNamespace(name);
-      const wait = timeoutMs(opts.timeout);
-      const c = await import("../cluster.ts");
-      const { NAMESPACES } = await import("../../operator/kube/resources.ts");
-      const conn = c.connect(ctx);
-      const existing = await c.kube(() =>
-        conn.objects.find<NamespaceObj & { apiVersion: string; kind: string }>(
-          NAMESPACES,
-          undefined,
-          ns,
-        ),
-      );
-      if (!existing)
-        throw new UserError(
-          `environment ${name} not found (no namespace ${ns})`,
-          ExitCode.NOT_FOUND,
+    .action(
+      exitsWith(async (name: string, opts: { wait?: boolean; timeout: string }, cmd: Command) => {
+        const ctx = contextOf(cmd, deps);
+        const ns = envNamespace(name);
+        const wait = timeoutMs(opts.timeout);
+        const c = await import("../cluster.ts");
+        const { NAMESPACES } = await import("../../operator/kube/resources.ts");
+        const conn = await deps.connect(ctx.globals);
+        const existing = await c.kube(() =>
+          conn.objects.find<NamespaceObj & { apiVersion: string; kind: string }>(
+            NAMESPACES,
+            undefined,
+            ns,
+          ),
         );
-      if (existing.metadata.labels?.[ENV_LABEL] !== name)
-        throw new UserError(
-          `namespace ${ns} is not archctl environment ${name} (no label ${ENV_LABEL}=${name}); not deleting it`,
-          ExitCode.REFUSED,
-        );
-      await c.kube(() => conn.objects.delete(NAMESPACES, undefined, ns));
-      ctx.out(`namespace/${ns} deleted (environment ${name})`);
-      if (!opts.wait) return;
-      const deadline = Date.now() + wait;
-      for (;;) {
-        let still: unknown = existing;
-        try {
-          still = await conn.objects.find(NAMESPACES, undefined, ns);
-        } catch (err) {
-          if (!c.isTransient(err)) throw (await import("../kube-errors.ts")).connectionError(err);
-        }
-        if (!still) break;
-        if (Date.now() >= deadline) {
+        if (!existing)
+          throw new UserError(
+            `environment ${name} not found (no namespace ${ns})`,
+            ExitCode.NOT_FOUND,
+          );
+        if (existing.metadata.labels?.[ENV_LABEL] !== name)
+          throw new UserError(
+            `namespace ${ns} is not archctl environment ${name} (no label ${ENV_LABEL}=${name}); not deleting it`,
+            ExitCode.REFUSED,
+          );
+        await c.kube(() => conn.objects.delete(NAMESPACES, undefined, ns));
+        ctx.out(`namespace/${ns} deleted (environment ${name})`);
+        if (!opts.wait) return ExitCode.OK;
+        const { waitFor } = await import("../wait.ts");
+        const { explainKubeError } = await import("../../operator/kube/errors.ts");
+        const { connectionError } = await import("../kube-errors.ts");
+        const outcome = await waitFor(
+          {
+            get: async () => {
+              const still = await conn.objects.find<
+                NamespaceObj & { apiVersion: string; kind: string }
+              >(NAMESPACES, undefined, ns);
+              return still && { metadata: still.metadata };
+            },
+            now: deps.now,
+            sleep: deps.sleep,
+            isTransient: c.isTransient,
+            describeError: explainKubeError,
+          },
+          { timeoutMs: wait, untilGone: true },
+        ).catch((err: unknown) => {
+          throw connectionError(err);
+        });
+        if (outcome.kind === "timeout") {
           ctx.err(`archctl: timed out after ${opts.timeout} waiting for namespace ${ns} to go`);
-          process.exitCode = ExitCode.TIMEOUT;
-          return;
+          return ExitCode.TIMEOUT;
         }
-        await c.sleep(1000);
-      }
-      ctx.info(`environment ${name} is gone`);
-    });
+        ctx.info(`environment ${name} is gone`);
+        return ExitCode.OK;
+      }),
+    );
 }

@@ -2,12 +2,13 @@
 import type { Command } from "commander";
 import { applyDefaults } from "../../operator/api/defaults.ts";
 import { contextOf, outputFormat } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { estimate, estimateJson, formatEstimate } from "../views/estimate.ts";
 import { renderObjects } from "./render.ts";
 import type { BlueprintFlags } from "./shared.ts";
 import { blueprintOptions, loadArchitecture } from "./shared.ts";
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   blueprintOptions(
     program
       .command("estimate")
@@ -26,9 +27,9 @@ Examples:
   archctl estimate -f post.yaml -o json | jq .total`,
     )
     .action(async (opts: BlueprintFlags & { output?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
+      const ctx = contextOf(cmd, deps);
       const format = outputFormat(opts.output, ["table", "json"] as const, "table");
-      const { architecture } = loadArchitecture(ctx, opts, "estimate");
+      const { architecture } = await loadArchitecture(ctx, opts, "estimate");
       const resolved = applyDefaults(architecture);
       const { objects } = await renderObjects(architecture);
       const result = estimate({

@@ -5,7 +5,8 @@
 import type { Command } from "commander";
 import { toYaml } from "../../operator/render/yaml-output.ts";
 import type { CliContext } from "../context.ts";
-import { contextOf, outputFormat, UserError } from "../context.ts";
+import { contextOf, exitsWith, outputFormat, UserError } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { ArchView, WatchState } from "../views/status.ts";
 import { getTable, phaseOf, readyText, statusLines, watchLines } from "../views/status.ts";
@@ -38,6 +39,7 @@ export function pickArchitecture<T extends ArchView>(
   items: T[],
   namespace: string,
   ctx?: Pick<CliContext, "err">,
+  now = new Date(),
 ): T {
   if (items.length === 1) return items[0] as T;
   if (!items.length)
@@ -45,7 +47,7 @@ export function pickArchitecture<T extends ArchView>(
       `no Architectures in namespace ${namespace}: name another namespace with -n, or list them all with archctl get -A`,
       ExitCode.NOT_FOUND,
     );
-  if (ctx) for (const l of getTable(items, new Date())) ctx.err(l);
+  if (ctx) for (const l of getTable(items, now)) ctx.err(l);
   const names = items.map((a) => a.metadata.name).sort();
   throw new UserError(
     `${items.length} Architectures in namespace ${namespace} (${names.join(", ")}): pick one: archctl status ${names[0]} -n ${namespace}`,
@@ -53,7 +55,7 @@ export function pickArchitecture<T extends ArchView>(
   );
 }
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   program
     .command("get")
     .description("list Architectures (or show one) with phase, readiness, age and expiry")
@@ -83,7 +85,7 @@ Examples:
         opts: { allNamespaces?: boolean; output?: string; selector?: string; watch?: boolean },
         cmd: Command,
       ) => {
-        const ctx = contextOf(cmd);
+        const ctx = contextOf(cmd, deps);
         const format = outputFormat(
           opts.output,
           ["table", "wide", "yaml", "json"] as const,
@@ -95,7 +97,7 @@ Examples:
           throw new UserError("-w prints the table: drop -o yaml/json (or use -o wide)");
         const c = await import("../cluster.ts");
         const { ARCHITECTURES, resourcePath } = await import("../../operator/kube/resources.ts");
-        const conn = c.connect(ctx);
+        const conn = await deps.connect(ctx.globals);
         const read = async (): Promise<ArchView[]> => {
           if (name) {
             const one = await c.getArch(conn, conn.namespace, name);
@@ -124,7 +126,8 @@ Examples:
               : `No Architectures found in namespace ${conn.namespace}.`,
           );
         if (!opts.watch) {
-          if (items.length) for (const l of getTable(items, new Date(), tableOpts)) ctx.out(l);
+          if (items.length)
+            for (const l of getTable(items, new Date(deps.now()), tableOpts)) ctx.out(l);
           return;
         }
         // Watch: the table, then changed rows; an API server blip is retried.
@@ -133,11 +136,11 @@ Examples:
         let blip = false;
         for (;;) {
           if (current.length || state) {
-            const w = watchLines(state, current, new Date(), tableOpts);
+            const w = watchLines(state, current, new Date(deps.now()), tableOpts);
             state = w.state;
             for (const l of w.lines) ctx.out(l);
           }
-          await c.sleep(1000);
+          await deps.sleep(1000);
           try {
             current = await read();
             if (blip) ctx.err("the API server answers again");
@@ -178,60 +181,66 @@ Examples:
   archctl status post -o json | jq .status.conditions`,
     )
     .action(
-      async (
-        nameArg: string | undefined,
-        opts: { watch?: boolean; output?: string; timeout?: string },
-        cmd: Command,
-      ) => {
-        const ctx = contextOf(cmd);
-        const format = outputFormat(opts.output, ["text", "yaml", "json"] as const, "text");
-        const timeout =
-          opts.timeout === undefined ? Number.POSITIVE_INFINITY : timeoutMs(opts.timeout);
-        if (opts.watch && format !== "text")
-          throw new UserError("-w shows the text view; drop -o, or use archctl get -o json");
-        if (opts.timeout !== undefined && !opts.watch)
-          throw new UserError("--timeout limits -w: add -w, or drop --timeout");
-        const c = await import("../cluster.ts");
-        const conn = c.connect(ctx);
-        let arch: Awaited<ReturnType<typeof c.requireArch>>;
-        if (nameArg) arch = await c.requireArch(conn, conn.namespace, nameArg);
-        else {
-          const { ARCHITECTURES, resourcePath } = await import("../../operator/kube/resources.ts");
-          const list = await c.kube(() =>
-            conn.rest.get<{ items: (typeof arch)[] }>(resourcePath(ARCHITECTURES, conn.namespace)),
-          );
-          arch = pickArchitecture(list.items, conn.namespace, ctx);
-        }
-        const name = arch.metadata.name;
-        if (format !== "text") {
-          printObjects(ctx.out, format, [arch], true);
-          return;
-        }
-        if (!opts.watch) {
-          for (const l of statusLines(arch, new Date(), ctx.style)) ctx.out(l);
-          if (arch.status?.phase !== "Ready") process.exitCode = ExitCode.FAILURE;
-          return;
-        }
-        const { follow } = await import("../follow.ts");
-        const { explainKubeError } = await import("../../operator/kube/errors.ts");
-        const outcome = await follow(ctx, {
-          name,
-          get: () => c.getArch(conn, conn.namespace, name),
-          isTransient: c.isTransient,
-          describeError: explainKubeError,
-          timeoutMs: timeout,
-          untilGone: true,
-          goal: "watch",
-          progress: "out",
-        });
-        if (outcome.kind === "gone") ctx.info(`${name} was deleted`);
-        if (outcome.kind === "timeout") {
-          const last = outcome.arch;
-          ctx.err(
-            `archctl: stopped watching ${name} after ${opts.timeout} (--timeout)${last ? `: it is ${phaseOf(last)}, ${readyText(last)} ready` : ""}; run archctl status ${name} -n ${conn.namespace} to look again`,
-          );
-          process.exitCode = ExitCode.TIMEOUT;
-        }
-      },
+      exitsWith(
+        async (
+          nameArg: string | undefined,
+          opts: { watch?: boolean; output?: string; timeout?: string },
+          cmd: Command,
+        ) => {
+          const ctx = contextOf(cmd, deps);
+          const format = outputFormat(opts.output, ["text", "yaml", "json"] as const, "text");
+          const timeout =
+            opts.timeout === undefined ? Number.POSITIVE_INFINITY : timeoutMs(opts.timeout);
+          if (opts.watch && format !== "text")
+            throw new UserError("-w shows the text view; drop -o, or use archctl get -o json");
+          if (opts.timeout !== undefined && !opts.watch)
+            throw new UserError("--timeout limits -w: add -w, or drop --timeout");
+          const c = await import("../cluster.ts");
+          const conn = await deps.connect(ctx.globals);
+          let arch: Awaited<ReturnType<typeof c.requireArch>>;
+          if (nameArg) arch = await c.requireArch(conn, conn.namespace, nameArg);
+          else {
+            const { ARCHITECTURES, resourcePath } = await import(
+              "../../operator/kube/resources.ts"
+            );
+            const list = await c.kube(() =>
+              conn.rest.get<{ items: (typeof arch)[] }>(
+                resourcePath(ARCHITECTURES, conn.namespace),
+              ),
+            );
+            arch = pickArchitecture(list.items, conn.namespace, ctx, new Date(deps.now()));
+          }
+          const name = arch.metadata.name;
+          if (format !== "text") {
+            printObjects(ctx.out, format, [arch], true);
+            return ExitCode.OK;
+          }
+          if (!opts.watch) {
+            for (const l of statusLines(arch, new Date(deps.now()), ctx.style)) ctx.out(l);
+            return arch.status?.phase === "Ready" ? ExitCode.OK : ExitCode.FAILURE;
+          }
+          const { follow } = await import("../follow.ts");
+          const { explainKubeError } = await import("../../operator/kube/errors.ts");
+          const outcome = await follow(ctx, {
+            name,
+            get: () => c.getArch(conn, conn.namespace, name),
+            isTransient: c.isTransient,
+            describeError: explainKubeError,
+            timeoutMs: timeout,
+            untilGone: true,
+            goal: "watch",
+            progress: "out",
+          });
+          if (outcome.kind === "gone") ctx.info(`${name} was deleted`);
+          if (outcome.kind === "timeout") {
+            const last = outcome.arch;
+            ctx.err(
+              `archctl: stopped watching ${name} after ${opts.timeout} (--timeout)${last ? `: it is ${phaseOf(last)}, ${readyText(last)} ready` : ""}; run archctl status ${name} -n ${conn.namespace} to look again`,
+            );
+            return ExitCode.TIMEOUT;
+          }
+          return ExitCode.OK;
+        },
+      ),
     );
 }

@@ -2,11 +2,12 @@
 import type { Command } from "commander";
 import { applyDefaults } from "../../operator/api/defaults.ts";
 import { contextOf, outputFormat } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { buildGraph, toDot, toMermaid, toText } from "../views/graph.ts";
 import type { BlueprintFlags } from "./shared.ts";
 import { blueprintOptions, loadArchitecture } from "./shared.ts";
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   blueprintOptions(
     program
       .command("graph")
@@ -23,12 +24,12 @@ Examples:
   archctl graph -f rag.yaml --env prod --format mermaid > rag.mmd
   archctl graph -f trading.yaml --format dot | dot -Tsvg > trading.svg`,
     )
-    .action((opts: BlueprintFlags & { format?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
+    .action(async (opts: BlueprintFlags & { format?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd, deps);
       const format = outputFormat(opts.format, ["text", "mermaid", "dot"] as const, "text");
-      const { architecture } = loadArchitecture(ctx, opts, "graph");
+      const { architecture } = await loadArchitecture(ctx, opts, "graph");
       const graph = buildGraph(applyDefaults(architecture));
-      process.stdout.write(
+      ctx.write(
         format === "mermaid" ? toMermaid(graph) : format === "dot" ? toDot(graph) : toText(graph),
       );
     });

@@ -1,8 +1,9 @@
 // Every command of archctl, in the order `archctl --help` lists them. Adding a
-// command is one file in this directory exporting `register(program)` and one
-// line below (with the names it registers, aliases included). Commands read
-// global options (--kubeconfig, --context, -n/--namespace, --quiet, --no-color)
-// with contextOf(cmd).
+// command is one file in this directory exporting `register(program, deps)`
+// and one line below (with the names it registers, aliases included). Commands
+// read global options (--kubeconfig, --context, -n/--namespace, --quiet,
+// --no-color) and their dependencies (streams, environment, clock, cluster:
+// ../deps.ts) with contextOf(cmd, deps), never from process.*.
 //
 // Only the command named on the command line is loaded: importing all of them
 // pulls in every module any command needs at start-up (zod, yaml, the install
@@ -10,8 +11,9 @@
 // start-up time. --help, `help`, `completion`, no command or an unknown one
 // (for commander's suggestion) load them all, since they list every command.
 import type { Command } from "commander";
+import type { CliDeps } from "../deps.ts";
 
-export type RegisterCommand = (program: Command) => void;
+export type RegisterCommand = (program: Command, deps: CliDeps) => void;
 
 interface Entry {
   /** The names the module registers at the top level, aliases included. */

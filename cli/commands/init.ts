@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { parseDocument } from "yaml";
 import { yamlDocumentText } from "../../operator/render/yaml-output.ts";
 import { contextOf, UserError } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { readCatalogue, writeNewFile } from "../input.ts";
 
 const NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -15,7 +16,7 @@ export function starterText(text: string, name?: string): string {
   return yamlDocumentText(doc);
 }
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   program
     .command("init")
     .description("write a starter blueprint file from the catalogue")
@@ -38,7 +39,7 @@ Examples:
         opts: { name?: string; force?: boolean },
         cmd: Command,
       ) => {
-        const ctx = contextOf(cmd);
+        const ctx = contextOf(cmd, deps);
         const catalogue = readCatalogue();
         const entry = catalogue.find((e) => e.name === blueprint);
         if (!entry) {
@@ -54,7 +55,7 @@ Examples:
           );
         }
         const target = file ?? `${blueprint}.yaml`;
-        writeNewFile(target, starterText(entry.text, opts.name), opts.force === true);
+        writeNewFile(target, starterText(entry.text, opts.name), opts.force === true, deps.cwd);
         ctx.info(`wrote ${target} from the '${blueprint}' blueprint`);
         ctx.info(
           `next: archctl validate -f ${target}   then   archctl render -f ${target} --env dev`,

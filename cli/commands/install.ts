@@ -17,6 +17,7 @@ import {
 import type { KubeObject } from "../../operator/render/types.ts";
 import { toYamlStream } from "../../operator/render/yaml-output.ts";
 import { contextOf, outputFormat, UserError } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { packageVersion } from "../input.ts";
 import { connectionError } from "../kube-errors.ts";
@@ -80,7 +81,7 @@ export function printObjects(objects: KubeObject[], format: "yaml" | "json"): st
   return toYamlStream(objects, { leading: true });
 }
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   program
     .command("install")
     .description("install the Architecture CRD and the archctl operator into the cluster")
@@ -135,7 +136,7 @@ Examples:
   archctl install --image registry.example.com/archctl:0.1.0 --replicas 3`,
     )
     .action(async (flags: InstallFlags, cmd: Command) => {
-      const ctx = contextOf(cmd);
+      const ctx = contextOf(cmd, deps);
       const mode = dryRunMode(flags.dryRun);
       const format = flags.output
         ? outputFormat(flags.output, ["yaml", "json"] as const, "yaml")
@@ -144,15 +145,13 @@ Examples:
       const timeoutMs = parseTimeout(flags.timeout);
       const objects = installManifests(opts);
       if (mode === "client") {
-        process.stdout.write(printObjects(objects, format ?? "yaml"));
+        ctx.write(printObjects(objects, format ?? "yaml"));
         return;
       }
-      const { loadKubeConfig } = await import("../../operator/kube/config.ts");
-      const { KubeRest } = await import("../../operator/kube/rest.ts");
       const inst = await import("../../operator/install/installer.ts");
       const suffix = mode === "server" ? " (server dry run)" : "";
       try {
-        const rest = new KubeRest(loadKubeConfig(ctx.globals));
+        const { rest } = await deps.connect(ctx.globals);
         if (opts.scope === "namespace") {
           const absent = await inst.absentNamespaces(rest, [
             opts.namespace,
@@ -179,7 +178,7 @@ Examples:
             ),
         });
         if (format)
-          process.stdout.write(
+          ctx.write(
             printObjects(
               results.map((r) => r.object),
               format,

@@ -4,8 +4,9 @@ import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
 import type { Operator, OperatorOptions } from "../../operator/manager.ts";
 import type { LogLevel } from "../../operator/runtime/logger.ts";
-import type { GlobalOptions } from "../context.ts";
-import { contextOf, UserError } from "../context.ts";
+import type { CliContext, GlobalOptions } from "../context.ts";
+import { contextOf, exitsWith, UserError } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { connectionError } from "../kube-errors.ts";
 import { takeOverShutdownSignals } from "../signals.ts";
@@ -34,7 +35,7 @@ export function parseBool(value: string): boolean | undefined {
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** The flags of `operator run`, with defaults from `env`. */
-export function addRunOptions(cmd: Command, env: NodeJS.ProcessEnv = process.env): Command {
+export function addRunOptions(cmd: Command, env: NodeJS.ProcessEnv): Command {
   const fromEnv = (name: string, fallback: string): string => env[name] ?? fallback;
   return cmd
     .option(
@@ -125,7 +126,7 @@ export function operatorOptionsFrom(
   };
 }
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   const operator = program
     .command("operator")
     .description("run the archctl operator")
@@ -141,6 +142,7 @@ Examples:
     );
   addRunOptions(
     operator.command("run").description("run the operator in the foreground until SIGTERM/SIGINT"),
+    deps.env,
   )
     .addHelpText(
       "after",
@@ -154,14 +156,19 @@ Examples:
   archctl operator run --watch-namespaces team-a,team-b --workers 8
   archctl operator run --leader-elect --lease-namespace archctl-system`,
     )
-    .action(async (flags: RunFlags, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      await runOperator(operatorOptionsFrom(flags, ctx.globals));
-    });
+    .action(
+      exitsWith(async (flags: RunFlags, cmd: Command) => {
+        const ctx = contextOf(cmd, deps);
+        return runOperator(operatorOptionsFrom(flags, ctx.globals), ctx);
+      }),
+    );
 }
 
-async function runOperator(options: OperatorOptions): Promise<void> {
+/** Runs the operator until a signal; returns the exit code. */
+async function runOperator(options: OperatorOptions, ctx: CliContext): Promise<number> {
+  const { deps } = ctx;
   let op: Operator | undefined;
+  let code: number = ExitCode.OK;
   let signalled: NodeJS.Signals | undefined;
   let finish!: (code: number) => void;
   const finished = new Promise<number>((resolve) => {
@@ -171,8 +178,8 @@ async function runOperator(options: OperatorOptions): Promise<void> {
   // (a rolling update, a scale-down) must take the orderly path too.
   const release = takeOverShutdownSignals((signal) => {
     if (signalled) {
-      process.stderr.write(`archctl: second ${signal}: exiting without a clean shutdown\n`);
-      process.exit(ExitCode.INTERRUPTED);
+      ctx.err(`archctl: second ${signal}: exiting without a clean shutdown`);
+      deps.exitNow(ExitCode.INTERRUPTED);
     }
     signalled = signal;
     if (!op) {
@@ -200,7 +207,7 @@ async function runOperator(options: OperatorOptions): Promise<void> {
           running.log.error("lost leadership; exiting so that a restart rejoins as a follower", {
             why,
           });
-          process.exit(ExitCode.FAILURE);
+          deps.exitNow(ExitCode.FAILURE);
         },
       });
       op = running;
@@ -212,11 +219,12 @@ async function runOperator(options: OperatorOptions): Promise<void> {
         throw connectionError(err);
       }
     }
-    process.exitCode = await finished;
+    code = await finished;
   } finally {
     release();
   }
   // All work is done and the lease released; a request the signal cut short
   // (an API server that does not answer) must not hold the process open.
-  setTimeout(() => process.exit(), 500).unref();
+  setTimeout(() => deps.exitNow(code), 500).unref();
+  return code;
 }

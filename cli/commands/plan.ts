@@ -5,13 +5,14 @@
 // the server) — with data risks and refusals on top.
 import type { Command } from "commander";
 import type { KubeObject } from "../../operator/render/types.ts";
-import { contextOf, debugEnabled, outputFormat, UserError } from "../context.ts";
+import { contextOf, debugEnabled, exitsWith, outputFormat, UserError } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { ttlSet } from "./apply.ts";
 import type { BlueprintFlags } from "./shared.ts";
 import { blueprintOptions, loadArchitecture } from "./shared.ts";
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   blueprintOptions(
     program
       .command("plan")
@@ -44,29 +45,33 @@ Examples:
   archctl diff -f post.yaml --set apiMaxReplicas=40
   archctl plan -f post.yaml -o json | jq '.objects[] | select(.action != "unchanged")'`,
     )
-    .action(async (opts: PlanFlags, cmd: Command) => {
-      try {
-        await runPlan(opts, cmd);
-      } catch (err) {
-        throw planError(err);
-      }
-    });
+    .action(
+      exitsWith(async (opts: PlanFlags, cmd: Command) => {
+        try {
+          return await runPlan(opts, cmd, deps);
+        } catch (err) {
+          const trace = (text: string) => deps.io.err.write(text);
+          throw planError(err, debugEnabled(deps.env) ? trace : undefined);
+        }
+      }),
+    );
 }
 
 /**
  * Any failure of plan as an error whose exit code is never 1, since 1 means
  * "there are changes" (kubectl diff's contract): failures that other commands
- * report with 1 (a 5xx, an internal error) exit 7.
+ * report with 1 (a 5xx, an internal error) exit 7. With ARCHCTL_DEBUG the
+ * caller passes `trace`, which gets an internal error's stack.
  */
-export function planError(err: unknown, debug = debugEnabled()): UserError {
+export function planError(err: unknown, trace?: (text: string) => void): UserError {
   if (err instanceof UserError)
     return err.exitCode === ExitCode.FAILURE
       ? new UserError(err.message, ExitCode.PLAN_FAILED)
       : err;
   const message = err instanceof Error ? err.message : String(err);
-  if (debug) process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  if (trace) trace(`${err instanceof Error ? err.stack : String(err)}\n`);
   return new UserError(
-    `internal error: ${message}${debug ? "" : "\nrerun with ARCHCTL_DEBUG=1 for details"}`,
+    `internal error: ${message}${trace ? "" : "\nrerun with ARCHCTL_DEBUG=1 for details"}`,
     ExitCode.PLAN_FAILED,
   );
 }
@@ -78,11 +83,11 @@ type PlanFlags = BlueprintFlags & {
   output?: string;
 };
 
-async function runPlan(opts: PlanFlags, cmd: Command): Promise<void> {
-  const ctx = contextOf(cmd);
+async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<number> {
+  const ctx = contextOf(cmd, deps);
   const format = outputFormat(opts.output, ["text", "json"] as const, "text");
   const set = [...(opts.set ?? []), ...ttlSet(opts.ttl)];
-  const { architecture } = loadArchitecture(ctx, { ...opts, set }, "plan");
+  const { architecture } = await loadArchitecture(ctx, { ...opts, set }, "plan");
   const c = await import("../cluster.ts");
   const { validateArchitecture, formatPath } = await import("../../operator/api/validate.ts");
   const { render } = await import("../../operator/render/index.ts");
@@ -93,7 +98,7 @@ async function runPlan(opts: PlanFlags, cmd: Command): Promise<void> {
   const { checkOnServer } = await import("../plan/server-check.ts");
   const { connectionError } = await import("../kube-errors.ts");
 
-  const conn = c.connect(ctx);
+  const conn = await deps.connect(ctx.globals);
   const local = structuredClone(architecture) as unknown as KubeObject;
   local.metadata.namespace ??= conn.namespace;
   const ns = local.metadata.namespace as string;
@@ -196,7 +201,7 @@ async function runPlan(opts: PlanFlags, cmd: Command): Promise<void> {
     newObjects: next.result.objects,
     secrets: next.result.secrets,
     live,
-    now: new Date(),
+    now: new Date(deps.now()),
   });
   // Children the operator would write, dry-run on the server (a recreate, or
   // a change the operator refuses, is already flagged: the server refuses it
@@ -229,7 +234,7 @@ async function runPlan(opts: PlanFlags, cmd: Command): Promise<void> {
       ...(opts.verbose ? { verbose: true } : {}),
     }))
       ctx.out(l);
-  process.exitCode = hasChanges(plan) ? ExitCode.CHANGES : ExitCode.OK;
+  return hasChanges(plan) ? ExitCode.CHANGES : ExitCode.OK;
 }
 
 async function hasApi(

@@ -13,6 +13,7 @@ import type { Capabilities } from "../../operator/render/types.ts";
 import { ALL_CAPABILITIES } from "../../operator/render/types.ts";
 import { toYaml, toYamlStream } from "../../operator/render/yaml-output.ts";
 import { contextOf, outputFormat, UserError } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
 import type { BlueprintFlags } from "./shared.ts";
 import { blueprintOptions, loadArchitecture } from "./shared.ts";
@@ -48,7 +49,7 @@ export function toJsonList(objects: readonly KubeObject[]): string {
 
 type RenderFlags = BlueprintFlags & { output?: string; objects?: boolean; apiVersions?: string[] };
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   blueprintOptions(
     program
       .command("render")
@@ -80,14 +81,14 @@ Examples:
   archctl render -f post.yaml -n shop --set tag=1.5.0 | kubectl apply -f -`,
     )
     .action(async (opts: RenderFlags, cmd: Command) => {
-      const ctx = contextOf(cmd);
+      const ctx = contextOf(cmd, deps);
       const format = outputFormat(opts.output, ["yaml", "json"] as const, "yaml");
       if (opts.apiVersions && !opts.objects)
         throw new UserError(
           "--api-versions chooses the optional kinds of --objects: add --objects (the Architecture itself does not depend on them)",
         );
       const capabilities = offlineCapabilities(opts.apiVersions);
-      const { architecture } = loadArchitecture(ctx, opts, "render");
+      const { architecture } = await loadArchitecture(ctx, opts, "render");
       if (!opts.objects) {
         ctx.out(format === "json" ? JSON.stringify(architecture, null, 2) : toYaml(architecture));
         return;
@@ -107,8 +108,6 @@ Examples:
         ctx.info(`note: ${line}${opts.apiVersions ? "" : " (choose with --api-versions)"}`);
       for (const n of result.notices)
         ctx.info(`note: ${n.component ? `${n.component}: ` : ""}${n.message}`);
-      process.stdout.write(
-        format === "json" ? toJsonList(result.objects) : toYamlDocuments(result.objects),
-      );
+      ctx.write(format === "json" ? toJsonList(result.objects) : toYamlDocuments(result.objects));
     });
 }

@@ -59,16 +59,16 @@ export interface ResolvedInput {
 
 /**
  * Reads and resolves the blueprint; on errors prints every problem to stderr
- * and exits 2. Warnings go to stderr unless --quiet. With a namespace (-n) the
+ * and throws (exit 2). Warnings go to stderr unless --quiet. With a namespace (-n) the
  * Architecture's metadata.namespace is set to it.
  */
-export function loadArchitecture(
+export async function loadArchitecture(
   ctx: CliContext,
   flags: BlueprintFlags,
   command: string,
-): ResolvedInput {
+): Promise<ResolvedInput> {
   const file = requireFile(flags, command);
-  const text = readBlueprintFile(file);
+  const text = await readBlueprintFile(file, { cwd: ctx.deps.cwd, stdin: ctx.deps.io.in });
   const opts: { file: string; env?: string; set?: string[] } = {
     file: file === "-" ? "(stdin)" : file,
   };

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { DEFAULT_NAMESPACE } from "../../operator/install/manifests.ts";
 import { contextOf, UserError } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { connectionError } from "../kube-errors.ts";
 import { timeoutMs as parseTimeout } from "./apply.ts";
@@ -32,7 +33,7 @@ export function summarize(keys: string[]): string {
   return `${keys.length} Architecture${keys.length === 1 ? "" : "s"} (${where})`;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   program
     .command("uninstall")
     .description("remove the archctl operator and, unless --keep-crd, the Architecture CRD")
@@ -76,11 +77,9 @@ Examples:
   archctl uninstall -n team-ops --scope namespace --keep-crd   without cluster rights`,
     )
     .action(async (flags: UninstallFlags, cmd: Command) => {
-      const ctx = contextOf(cmd);
+      const ctx = contextOf(cmd, deps);
       const namespace = ctx.globals.namespace ?? DEFAULT_NAMESPACE;
       const timeoutMs = parseTimeout(flags.timeout);
-      const { loadKubeConfig } = await import("../../operator/kube/config.ts");
-      const { KubeRest } = await import("../../operator/kube/rest.ts");
       const { KubeApiError, explainKubeError: describeKubeError } = await import(
         "../../operator/kube/errors.ts"
       );
@@ -88,7 +87,7 @@ Examples:
       const dry = flags.dryRun === true;
       const suffix = dry ? " (dry run)" : "";
       try {
-        const rest = new KubeRest(loadKubeConfig(ctx.globals));
+        const { rest } = await deps.connect(ctx.globals);
         const watched = [
           ...new Set([
             ...(await inst.installedWatchNamespaces(rest, namespace)),

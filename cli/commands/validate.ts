@@ -2,13 +2,14 @@
 import type { Command } from "commander";
 import type { BlueprintProblem } from "../../operator/api/blueprint.ts";
 import { loadBlueprint, validateBlueprint } from "../../operator/api/blueprint.ts";
-import { contextOf, outputFormat } from "../context.ts";
+import { contextOf, exitsWith, outputFormat } from "../context.ts";
+import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { readBlueprintFile } from "../input.ts";
 import type { BlueprintFlags } from "./shared.ts";
 import { blueprintOptions, requireFile, styleProblem, summary } from "./shared.ts";
 
-export function register(program: Command): void {
+export function register(program: Command, deps: CliDeps): void {
   blueprintOptions(
     program
       .command("validate")
@@ -33,33 +34,37 @@ Examples:
 
 Exit code 0 when there are no errors (warnings allowed), 2 otherwise.`,
     )
-    .action((opts: BlueprintFlags & { output?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const format = outputFormat(opts.output, ["text", "json"] as const, "text");
-      const file = requireFile(opts, "validate");
-      const text = readBlueprintFile(file);
-      const shown = file === "-" ? "(stdin)" : file;
-      let problems: BlueprintProblem[];
-      let checked: string[];
-      if (opts.env !== undefined) {
-        const loaded = loadBlueprint(text, { file: shown, env: opts.env, set: opts.set ?? [] });
-        problems = loaded.problems;
-        checked = [opts.env];
-      } else {
-        problems = validateBlueprint(text, { file: shown, set: opts.set ?? [] });
-        checked = ["(base)", ...loadBlueprint(text, { file: shown }).environments];
-      }
-      const valid = !problems.some((p) => p.severity === "error");
-      if (format === "json") {
-        ctx.out(JSON.stringify({ file: shown, valid, environments: checked, problems }, null, 2));
-      } else {
-        for (const p of problems) ctx.out(styleProblem(p, ctx.style));
-        const envs =
-          checked.length > 1 ? ` (checked: ${checked.join(", ")})` : ` (environment ${checked[0]})`;
-        if (!valid)
-          ctx.err(`${shown}: ${ctx.errStyle.red("invalid")}, ${summary(problems)}${envs}`);
-        else ctx.info(`${shown}: ${ctx.errStyle.green("valid")}, ${summary(problems)}${envs}`);
-      }
-      if (!valid) process.exitCode = ExitCode.INVALID;
-    });
+    .action(
+      exitsWith(async (opts: BlueprintFlags & { output?: string }, cmd: Command) => {
+        const ctx = contextOf(cmd, deps);
+        const format = outputFormat(opts.output, ["text", "json"] as const, "text");
+        const file = requireFile(opts, "validate");
+        const text = await readBlueprintFile(file, { cwd: deps.cwd, stdin: deps.io.in });
+        const shown = file === "-" ? "(stdin)" : file;
+        let problems: BlueprintProblem[];
+        let checked: string[];
+        if (opts.env !== undefined) {
+          const loaded = loadBlueprint(text, { file: shown, env: opts.env, set: opts.set ?? [] });
+          problems = loaded.problems;
+          checked = [opts.env];
+        } else {
+          problems = validateBlueprint(text, { file: shown, set: opts.set ?? [] });
+          checked = ["(base)", ...loadBlueprint(text, { file: shown }).environments];
+        }
+        const valid = !problems.some((p) => p.severity === "error");
+        if (format === "json") {
+          ctx.out(JSON.stringify({ file: shown, valid, environments: checked, problems }, null, 2));
+        } else {
+          for (const p of problems) ctx.out(styleProblem(p, ctx.style));
+          const envs =
+            checked.length > 1
+              ? ` (checked: ${checked.join(", ")})`
+              : ` (environment ${checked[0]})`;
+          if (!valid)
+            ctx.err(`${shown}: ${ctx.errStyle.red("invalid")}, ${summary(problems)}${envs}`);
+          else ctx.info(`${shown}: ${ctx.errStyle.green("valid")}, ${summary(problems)}${envs}`);
+        }
+        return valid ? ExitCode.OK : ExitCode.INVALID;
+      }),
+    );
 }

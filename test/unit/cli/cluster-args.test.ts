@@ -2,7 +2,8 @@
 // one line, never a stack trace, and nothing sent to any cluster.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { archctl, tempDir, writeTemp } from "./helpers.ts";
+import { tempDir, writeTemp } from "./helpers.ts";
+import { inProcess } from "./in-process.ts";
 
 const BP = "blueprints/post.yaml";
 // Nothing listens on port 9 of 127.0.0.1 (the discard port is not served here).
@@ -137,7 +138,7 @@ const CASES: Case[] = [
 describe("cluster commands: argument errors", { concurrency: 6 }, () => {
   for (const c of CASES) {
     test(`archctl ${c.args.join(" ").replace(dir, "$TMP")} -> exit ${c.code}`, async () => {
-      const r = await archctl(c.args);
+      const r = await inProcess(c.args);
       assert.equal(r.code, c.code, r.stderr);
       assert.match(r.stderr, c.message);
       assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
@@ -146,7 +147,7 @@ describe("cluster commands: argument errors", { concurrency: 6 }, () => {
   }
 
   test("completion bash prints a script; every cluster command has --help", async () => {
-    const r = await archctl(["completion", "bash"]);
+    const r = await inProcess(["completion", "bash"]);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /complete -o default -F _archctl archctl/);
     for (const cmd of [
@@ -159,17 +160,17 @@ describe("cluster commands: argument errors", { concurrency: 6 }, () => {
       ["env", "list"],
       ["env", "destroy"],
     ]) {
-      const h = await archctl([...cmd, "--help"]);
+      const h = await inProcess([...cmd, "--help"]);
       assert.equal(h.code, 0, cmd.join(" "));
       assert.match(h.stdout, /Usage: archctl/);
     }
   });
 
   test("plan documents its exit codes: 1 only for changes, 7 for other failures", async () => {
-    const r = await archctl(["plan", "--help"]);
+    const r = await inProcess(["plan", "--help"]);
     assert.match(r.stdout, /0 {2}no changes {5}1 {2}changes {5}2 {2}invalid input/);
     assert.match(r.stdout, /7 {2}any other failure .*: never 1/);
-    const top = await archctl(["--help"]);
+    const top = await inProcess(["--help"]);
     assert.match(
       top.stdout,
       /1 {4}failure, or the Architecture is Degraded \(plan: there are changes\)/,

@@ -31,6 +31,7 @@ import { parseDuration, waitFor } from "../../../cli/wait.ts";
 import type { Architecture } from "../../../operator/api/schema.ts";
 import { render } from "../../../operator/render/index.ts";
 import type { KubeObject } from "../../../operator/render/types.ts";
+import { testDeps } from "./in-process.ts";
 
 const h = React.createElement;
 const NOW = new Date("2026-01-01T12:00:00Z");
@@ -444,6 +445,8 @@ describe("ink status view", () => {
       out: (t: string) => lines.push(t),
       err: (t: string) => lines.push(`ERR ${t}`),
       info: (t: string) => lines.push(t),
+      write: (t: string) => lines.push(t),
+      deps: testDeps(),
     } as CliContext;
     const reads = [arch(), arch(), READY];
     let i = 0;
@@ -665,7 +668,7 @@ describe("plan", () => {
 });
 
 // The real command tree, every command loaded.
-const program = buildProgram(await allCommands());
+const program = buildProgram(await allCommands(), testDeps());
 
 describe("completion", () => {
   test("bash: commands, subcommands, aliases and flags; valid syntax", () => {

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Command } from "commander";
 import { commandNamed, loadCommands } from "../../../cli/commands/index.ts";
+import { testDeps } from "./in-process.ts";
 
 describe("lazy command loading", () => {
   test("the command is the first token that is not an option or an option's value", () => {
@@ -33,13 +34,13 @@ describe("lazy command loading", () => {
 
   test("a module registers the names listed for it, aliases included", async () => {
     const program = new Command("archctl");
-    for (const register of await loadCommands(["status", "x"])) register(program);
+    for (const register of await loadCommands(["status", "x"])) register(program, testDeps());
     assert.deepEqual(
       program.commands.map((c) => c.name()),
       ["get", "status"],
     );
     const plan = new Command("archctl");
-    for (const register of await loadCommands(["diff"])) register(plan);
+    for (const register of await loadCommands(["diff"])) register(plan, testDeps());
     assert.deepEqual(
       plan.commands.map((c) => [c.name(), ...c.aliases()]),
       [["plan", "diff"]],
@@ -49,7 +50,7 @@ describe("lazy command loading", () => {
   test("without a command every module is loaded, in --help order", async () => {
     const all = await loadCommands([]);
     const program = new Command("archctl");
-    for (const register of all) register(program);
+    for (const register of all) register(program, testDeps());
     // Every name and alias a module registers is one the loader knows, or
     // that command could only ever run through the load-everything path.
     const registered = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);

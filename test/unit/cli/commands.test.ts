@@ -7,11 +7,12 @@ import type { Command } from "commander";
 import { parseAllDocuments } from "yaml";
 import { allCommands } from "../../../cli/commands/index.ts";
 import { buildProgram } from "../../../cli/program.ts";
-import { archctl, tempDir } from "./helpers.ts";
+import { tempDir } from "./helpers.ts";
+import { inProcess, testDeps } from "./in-process.ts";
 
 /** archctl's whole command tree, from the real buildProgram() with every command. */
 async function programTree(): Promise<Command> {
-  return buildProgram(await allCommands());
+  return buildProgram(await allCommands(), testDeps());
 }
 
 /** The full --help text of a command, with the text added before and after. */
@@ -33,13 +34,13 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
     const pkg = JSON.parse(
       readFileSync(new URL("../../../package.json", import.meta.url), "utf8"),
     ) as { version: string };
-    const r = await archctl(["--version"]);
+    const r = await inProcess(["--version"]);
     assert.equal(r.code, 0);
     assert.equal(r.stdout.trim(), pkg.version);
   });
 
   test("--help lists every command, the global options and the exit codes", async () => {
-    const r = await archctl(["--help"]);
+    const r = await inProcess(["--help"]);
     assert.equal(r.code, 0);
     for (const c of COMMANDS) assert.match(r.stdout, new RegExp(`\\n  ${c}\\b`));
     for (const o of ["--kubeconfig", "--context", "--namespace", "--no-color", "--quiet"])
@@ -66,7 +67,7 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
 
   for (const c of COMMANDS) {
     test(`${c} --help runs`, async () => {
-      const r = await archctl([c, "--help"]);
+      const r = await inProcess([c, "--help"]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /Usage: archctl/);
       assert.match(r.stdout, /Examples:/);
@@ -74,7 +75,7 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
   }
 
   test("blueprints lists the five with a description", async () => {
-    const r = await archctl(["blueprints", "-o", "json"]);
+    const r = await inProcess(["blueprints", "-o", "json"]);
     assert.equal(r.code, 0, r.stderr);
     const items = JSON.parse(r.stdout) as {
       name: string;
@@ -92,28 +93,28 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
       assert.ok(i.description.length > 20, i.name);
       assert.deepEqual(i.environments, ["dev", "prod"]);
     }
-    const text = await archctl(["blueprints"]);
+    const text = await inProcess(["blueprints"]);
     assert.match(text.stdout, /^chat\s+Chat rooms/m);
   });
 
   test("init writes a starter, refuses to overwrite without --force, renames with --name", async () => {
     const dir = tempDir();
-    const first = await archctl(["init", "post"], { cwd: dir });
+    const first = await inProcess(["init", "post"], { cwd: dir });
     assert.equal(first.code, 0, first.stderr);
     assert.ok(existsSync(join(dir, "post.yaml")));
-    const again = await archctl(["init", "post"], { cwd: dir });
+    const again = await inProcess(["init", "post"], { cwd: dir });
     assert.equal(again.code, 2);
     assert.match(again.stderr, /'post\.yaml' already exists: pass --force/);
-    const forced = await archctl(["init", "post", "post.yaml", "--force", "--name", "shop"], {
+    const forced = await inProcess(["init", "post", "post.yaml", "--force", "--name", "shop"], {
       cwd: dir,
     });
     assert.equal(forced.code, 0, forced.stderr);
     const text = readFileSync(join(dir, "post.yaml"), "utf8");
     assert.match(text, /^ {2}name: shop$/m);
     assert.match(text, /^# post — a posting service/m, "comments kept");
-    const valid = await archctl(["validate", "-f", "post.yaml"], { cwd: dir });
+    const valid = await inProcess(["validate", "-f", "post.yaml"], { cwd: dir });
     assert.equal(valid.code, 0, valid.stdout + valid.stderr);
-    const unknown = await archctl(["init", "pots"], { cwd: dir });
+    const unknown = await inProcess(["init", "pots"], { cwd: dir });
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
@@ -123,14 +124,14 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
 
   test("validate: every blueprint, text and json", async () => {
     for (const b of ["post", "task-queue", "chat", "trading", "rag"]) {
-      const r = await archctl(["validate", "-f", `blueprints/${b}.yaml`]);
+      const r = await inProcess(["validate", "-f", `blueprints/${b}.yaml`]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.equal(r.stdout, "");
       assert.match(r.stderr, /valid, 0 errors, 0 warnings \(checked: \(base\), dev, prod\)/);
     }
-    const q = await archctl(["-q", "validate", "-f", "blueprints/post.yaml"]);
+    const q = await inProcess(["-q", "validate", "-f", "blueprints/post.yaml"]);
     assert.equal(q.stderr, "");
-    const j = await archctl([
+    const j = await inProcess([
       "validate",
       "-f",
       "blueprints/post.yaml",
@@ -149,7 +150,7 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
 
   test("render gives identical bytes twice, and sets the namespace", async () => {
     const args = ["render", "-f", "blueprints/post.yaml", "--env", "prod", "-n", "shop"];
-    const [a, b] = await Promise.all([archctl(args), archctl(args)]);
+    const [a, b] = await Promise.all([inProcess(args), inProcess(args)]);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(a.stdout, b.stdout);
     const docs = parseAllDocuments(a.stdout);
@@ -167,7 +168,7 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
   test("render --objects: multi-document YAML and a JSON List, stable across runs", async () => {
     for (const b of ["post", "task-queue", "chat", "trading", "rag"]) {
       const args = ["render", "-f", `blueprints/${b}.yaml`, "--env", "prod", "--objects"];
-      const [a, again] = await Promise.all([archctl(args), archctl(args)]);
+      const [a, again] = await Promise.all([inProcess(args), inProcess(args)]);
       assert.equal(a.code, 0, a.stderr);
       assert.equal(a.stdout, again.stdout, `${b} is deterministic`);
       const docs = parseAllDocuments(a.stdout).map(
@@ -180,7 +181,14 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
       );
       assert.doesNotMatch(a.stdout, /^\s*[&*][a-z0-9]+\s*$/m, "no YAML anchors");
     }
-    const json = await archctl(["render", "-f", "blueprints/post.yaml", "--objects", "-o", "json"]);
+    const json = await inProcess([
+      "render",
+      "-f",
+      "blueprints/post.yaml",
+      "--objects",
+      "-o",
+      "json",
+    ]);
     const list = JSON.parse(json.stdout) as { kind: string; items: { kind: string }[] };
     assert.equal(list.kind, "List");
     assert.ok(list.items.some((i) => i.kind === "Deployment"));
@@ -188,7 +196,7 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
   });
 
   test("graph shows components, flows, hosts with rate limits, GPU pools, schedules and backups", async () => {
-    const text = await archctl(["graph", "-f", "blueprints/task-queue.yaml"]);
+    const text = await inProcess(["graph", "-f", "blueprints/task-queue.yaml"]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(
       text.stdout,
@@ -198,7 +206,7 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
     assert.match(text.stdout, /worker {2}worker, 0-8 replicas \(queue jobs:pending \/ 5\)/);
     assert.match(text.stdout, /runs on GPU pool gpu \(1 GPU\)/);
     assert.match(text.stdout, /backup results {2}'30 2 \* \* \*', keep 7/);
-    const mermaid = await archctl([
+    const mermaid = await inProcess([
       "graph",
       "-f",
       "blueprints/trading.yaml",
@@ -211,14 +219,14 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
       /c_eod_report\["eod-report<br\/><small>cron, cron '30 16 \* \* 1-5' America\/New_York<\/small>"\]/,
     );
     assert.match(mermaid.stdout, /c_engine -->\|"uses"\| c_kafka/);
-    const dot = await archctl(["graph", "-f", "blueprints/rag.yaml", "--format", "dot"]);
+    const dot = await inProcess(["graph", "-f", "blueprints/rag.yaml", "--format", "dot"]);
     assert.match(dot.stdout, /^digraph "rag" \{/);
     assert.match(dot.stdout, /c_milvus \[shape=cylinder/);
     assert.match(dot.stdout, /c_embedder -> pool_gpu \[label="1 GPU", style=dashed\]/);
   });
 
   test("estimate: min and max scale per component and in total", async () => {
-    const r = await archctl([
+    const r = await inProcess([
       "estimate",
       "-f",
       "blueprints/rag.yaml",
@@ -249,7 +257,7 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
     assert.ok((milvus?.storageBytes ?? 0) >= 500 * 2 ** 30);
     assert.equal(e.total.max.gpu, 16);
     assert.ok(e.total.max.cpuCores > e.total.min.cpuCores);
-    const table = await archctl(["estimate", "-f", "blueprints/post.yaml"]);
+    const table = await inProcess(["estimate", "-f", "blueprints/post.yaml"]);
     assert.match(table.stdout, /^COMPONENT\s+TYPE\s+REPLICAS\s+CPU\s+MEMORY\s+GPU\s+STORAGE$/m);
     assert.match(table.stdout, /^api\s+service\s+2-10\s/m);
     assert.match(table.stdout, /^TOTAL\s/m);
@@ -262,9 +270,11 @@ describe("archctl offline commands", { concurrency: 4 }, () => {
       file,
       "apiVersion: archctl.io/v1alpha1\nkind: Architecture\nmetadata: {name: x}\nspec: {components: []}\n",
     );
-    const plain = await archctl(["--no-color", "validate", "-f", file], { env: { NO_COLOR: "" } });
+    const plain = await inProcess(["--no-color", "validate", "-f", file], {
+      env: { NO_COLOR: "" },
+    });
     assert.ok(!(plain.stdout + plain.stderr).includes("\u001b["));
-    const colored = await archctl(["validate", "-f", file], {
+    const colored = await inProcess(["validate", "-f", file], {
       env: { NO_COLOR: "", FORCE_COLOR: "1" },
     });
     assert.ok(colored.stdout.includes("\u001b[31m"));

@@ -2,7 +2,8 @@
 // `file:line:col  path  message  (hint)` and never a stack trace.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { archctl, tempDir, writeTemp } from "./helpers.ts";
+import { tempDir, writeTemp } from "./helpers.ts";
+import { inProcess } from "./in-process.ts";
 
 const VALID = `apiVersion: archctl.io/v1alpha1
 kind: Architecture
@@ -307,7 +308,7 @@ describe("invalid blueprints exit 2 with file:line:col, path and hint", { concur
         c.text === undefined
           ? `${dir}/missing-${i}.yaml`
           : writeTemp(dir, `case-${i}.yaml`, c.text);
-      const r = await archctl(["validate", "-f", file, ...(c.args ?? [])]);
+      const r = await inProcess(["validate", "-f", file, ...(c.args ?? [])]);
       const all = r.stdout + r.stderr;
       assert.equal(r.code, 2, all);
       assert.doesNotMatch(all, /\n\s+at .+:\d+:\d+\)?\n/, "no stack trace");
@@ -325,7 +326,7 @@ describe("invalid blueprints exit 2 with file:line:col, path and hint", { concur
   }
 
   test("a missing file names the file and the fix", async () => {
-    const r = await archctl(["validate", "-f", `${dir}/nope.yaml`]);
+    const r = await inProcess(["validate", "-f", `${dir}/nope.yaml`]);
     assert.equal(r.code, 2);
     assert.match(
       r.stderr,
@@ -335,13 +336,13 @@ describe("invalid blueprints exit 2 with file:line:col, path and hint", { concur
   });
 
   test("a directory instead of a file", async () => {
-    const r = await archctl(["render", "-f", dir]);
+    const r = await inProcess(["render", "-f", dir]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /it is a directory/);
   });
 
   test("-f is required", async () => {
-    const r = await archctl(["render"]);
+    const r = await inProcess(["render"]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /render needs a blueprint: pass -f FILE/);
   });
@@ -349,7 +350,7 @@ describe("invalid blueprints exit 2 with file:line:col, path and hint", { concur
   test("render and graph refuse an invalid blueprint with the same problems on stderr", async () => {
     const file = writeTemp(dir, "bad-render.yaml", VALID.replace("uses: [db]", "uses: [dbb]"));
     for (const cmd of ["render", "graph", "estimate"]) {
-      const r = await archctl([cmd, "-f", file]);
+      const r = await inProcess([cmd, "-f", file]);
       assert.equal(r.code, 2, cmd);
       assert.equal(r.stdout, "");
       assert.match(r.stderr, /bad-render\.yaml:10:14 {2}spec\.components\[0\]\.uses\[0\]/);
@@ -358,14 +359,14 @@ describe("invalid blueprints exit 2 with file:line:col, path and hint", { concur
   });
 
   test("unknown command and unknown option are short and exit 2", async () => {
-    const cmd = await archctl(["rendr"]);
+    const cmd = await inProcess(["rendr"]);
     assert.equal(cmd.code, 2);
     assert.match(cmd.stderr, /unknown command 'rendr'/);
     assert.match(cmd.stderr, /Did you mean render\?/);
-    const opt = await archctl(["validate", "--fiel", "x"]);
+    const opt = await inProcess(["validate", "--fiel", "x"]);
     assert.equal(opt.code, 2);
     assert.match(opt.stderr, /unknown option '--fiel'/);
-    const fmt = await archctl(["render", "-f", "blueprints/post.yaml", "-o", "xml"]);
+    const fmt = await inProcess(["render", "-f", "blueprints/post.yaml", "-o", "xml"]);
     assert.equal(fmt.code, 2);
     assert.match(fmt.stderr, /unknown output format 'xml': use one of yaml, json/);
   });

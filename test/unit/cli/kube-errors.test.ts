@@ -285,7 +285,7 @@ describe("plan's exit codes: 1 only for changes", () => {
   });
 
   test("an internal error exits 7 with one line and the ARCHCTL_DEBUG hint, no trace", () => {
-    const p = planError(new TypeError("cannot read properties of undefined"), false);
+    const p = planError(new TypeError("cannot read properties of undefined"));
     assert.equal(p.exitCode, ExitCode.PLAN_FAILED);
     assert.equal(
       p.message,

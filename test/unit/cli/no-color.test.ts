@@ -19,6 +19,7 @@ import type { ArchView } from "../../../cli/views/status.ts";
 const { renderToString, Text } = await import("ink");
 const React = (await import("react")).default;
 const { follow } = await import("../../../cli/follow.ts");
+const { testDeps } = await import("./in-process.ts");
 
 const SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`);
 
@@ -73,6 +74,9 @@ function ctxWith(color: boolean): CliContext {
     out: sink,
     err: sink,
     info: sink,
+    write: sink,
+    // The live process.env: the tests below set NO_COLOR in it.
+    deps: { ...testDeps(), env: process.env },
   };
 }
 

@@ -7,7 +7,7 @@ import { Command, CommanderError } from "commander";
 import type { RunFlags } from "../../../cli/commands/operator.ts";
 import { addRunOptions, operatorOptionsFrom } from "../../../cli/commands/operator.ts";
 import { UserError } from "../../../cli/context.ts";
-import { archctl } from "./helpers.ts";
+import { inProcess } from "./in-process.ts";
 
 function parse(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const cmd = addRunOptions(new Command("run"), env)
@@ -57,14 +57,14 @@ test("a value that is not true or false is refused, naming the flag or the varia
   );
 });
 
-test("through the real entry point: a bad --leader-elect value exits 2 with one line", async () => {
-  const r = await archctl(["operator", "run", "--leader-elect=maybe"]);
+test("through the CLI: a bad --leader-elect value exits 2 with one line", async () => {
+  const r = await inProcess(["operator", "run", "--leader-elect=maybe"]);
   assert.equal(r.code, 2);
   assert.match(
     r.stderr,
     /--leader-elect \[bool\]' argument 'maybe' is invalid\. use true or false\./,
   );
-  const env = await archctl(["operator", "run"], { env: { ARCHCTL_LEADER_ELECT: "sometimes" } });
+  const env = await inProcess(["operator", "run"], { env: { ARCHCTL_LEADER_ELECT: "sometimes" } });
   assert.equal(env.code, 2);
   assert.match(env.stderr, /ARCHCTL_LEADER_ELECT must be true or false, not 'sometimes'/);
 });

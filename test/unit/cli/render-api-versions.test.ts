@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { archctl } from "./helpers.ts";
+import { inProcess } from "./in-process.ts";
 
 const SM = "monitoring.coreos.com/v1/ServiceMonitor";
 const SO = "keda.sh/v1alpha1/ScaledObject";
@@ -20,7 +20,7 @@ function kindsOf(stdout: string): string[] {
 }
 
 const render = (...extra: string[]) =>
-  archctl(["render", "-f", "blueprints/task-queue.yaml", "--objects", ...extra]);
+  inProcess(["render", "-f", "blueprints/task-queue.yaml", "--objects", ...extra]);
 
 describe("render --objects and the optional kinds", { concurrency: 4 }, () => {
   test("by default both are assumed present, and stderr says so and how to choose", async () => {
@@ -65,14 +65,20 @@ describe("render --objects and the optional kinds", { concurrency: 4 }, () => {
     const r = await render("--api-versions", "keda.sh/v1/ScaledObject");
     assert.equal(r.code, 2);
     assert.match(r.stderr, new RegExp(`keda.sh/v1/ScaledObject: archctl renders ${SO}`));
-    const noObjects = await archctl(["render", "-f", "blueprints/post.yaml", "--api-versions", SO]);
+    const noObjects = await inProcess([
+      "render",
+      "-f",
+      "blueprints/post.yaml",
+      "--api-versions",
+      SO,
+    ]);
     assert.equal(noObjects.code, 2);
     assert.match(noObjects.stderr, /add --objects/);
   });
 
   test("container args read by a YAML 1.1 reader are all strings (Redis `yes`)", async () => {
     for (const b of ["post", "task-queue", "rag"]) {
-      const r = await archctl(["render", "-f", `blueprints/${b}.yaml`, "--objects"]);
+      const r = await inProcess(["render", "-f", `blueprints/${b}.yaml`, "--objects"]);
       assert.equal(r.code, 0, r.stderr);
       const args: unknown[] = [];
       for (const d of parseAllDocuments(r.stdout, { version: "1.1" }) as { toJS(): unknown }[]) {

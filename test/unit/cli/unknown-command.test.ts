@@ -6,9 +6,9 @@ import { describe, test } from "node:test";
 import { allCommands } from "../../../cli/commands/index.ts";
 import { buildProgram } from "../../../cli/program.ts";
 import { unknownCommandError } from "../../../cli/unknown-command.ts";
-import { archctl } from "./helpers.ts";
+import { inProcess, testDeps } from "./in-process.ts";
 
-const program = buildProgram(await allCommands());
+const program = buildProgram(await allCommands(), testDeps());
 const check = (line: string) => unknownCommandError(program, line.split(" "));
 
 describe("unknown commands with --help", () => {
@@ -36,12 +36,12 @@ describe("unknown commands with --help", () => {
       assert.equal(check(line), undefined, line);
   });
 
-  test("through the entry point: exit 2, the error on stderr, nothing on stdout", async () => {
-    const r = await archctl(["backup", "run", "--help"]);
+  test("through the CLI: exit 2, the error on stderr, nothing on stdout", async () => {
+    const r = await inProcess(["backup", "run", "--help"]);
     assert.equal(r.code, 2);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /^error: unknown command 'backup'\n/);
-    const ok = await archctl(["render", "--help"]);
+    const ok = await inProcess(["render", "--help"]);
     assert.equal(ok.code, 0);
     assert.match(ok.stdout, /Usage: archctl render/);
   });
