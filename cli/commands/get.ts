@@ -4,7 +4,6 @@
 
 import type { Command } from "commander";
 import { toYaml } from "../../operator/render/yaml-output.ts";
-import type { CliContext } from "../context.ts";
 import { contextOf, exitsWith, outputFormat, UserError } from "../context.ts";
 import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
@@ -38,8 +37,8 @@ function printObjects(
 export function pickArchitecture<T extends ArchView>(
   items: T[],
   namespace: string,
-  ctx?: Pick<CliContext, "err">,
-  now = new Date(),
+  /** Where the table of several goes (stderr), and the time its AGE column counts to. */
+  show?: { err(line: string): void; now: Date },
 ): T {
   if (items.length === 1) return items[0] as T;
   if (!items.length)
@@ -47,7 +46,7 @@ export function pickArchitecture<T extends ArchView>(
       `no Architectures in namespace ${namespace}: name another namespace with -n, or list them all with archctl get -A`,
       ExitCode.NOT_FOUND,
     );
-  if (ctx) for (const l of getTable(items, now)) ctx.err(l);
+  if (show) for (const l of getTable(items, show.now)) show.err(l);
   const names = items.map((a) => a.metadata.name).sort();
   throw new UserError(
     `${items.length} Architectures in namespace ${namespace} (${names.join(", ")}): pick one: archctl status ${names[0]} -n ${namespace}`,
@@ -208,7 +207,10 @@ Examples:
                 resourcePath(ARCHITECTURES, conn.namespace),
               ),
             );
-            arch = pickArchitecture(list.items, conn.namespace, ctx, new Date(deps.now()));
+            arch = pickArchitecture(list.items, conn.namespace, {
+              err: ctx.err,
+              now: new Date(deps.now()),
+            });
           }
           const name = arch.metadata.name;
           if (format !== "text") {

@@ -131,6 +131,7 @@ describe("get -w and status without a name", () => {
       () =>
         pickArchitecture([arch({}, { name: "post" }), arch({}, { name: "blog" })], "shop", {
           err: (l) => printed.push(l),
+          now: new Date(),
         }),
       (e: UserError) =>
         e.exitCode === 2 &&
