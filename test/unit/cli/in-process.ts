@@ -21,6 +21,8 @@ export interface InProcessOptions {
   input?: string;
   /** Added to the caller's environment, as archctl() does. */
   env?: Record<string, string>;
+  /** Replaces the real clock or cluster: a fake connection, a clock that jumps. */
+  deps?: Partial<Pick<CliDeps, "now" | "sleep" | "connect">>;
 }
 
 /** A stream that keeps what is written to it. */
@@ -54,6 +56,7 @@ export function testDeps(
     exitNow: (code) => {
       throw new Error(`a command asked to end the test process (exit ${code})`);
     },
+    ...options.deps,
   };
 }
 
