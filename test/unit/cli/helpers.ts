@@ -1,4 +1,6 @@
-// Runs the CLI as a user would: `node cli/main.ts ...` in a child process.
+// Runs the CLI as a user would: `node cli/main.ts ...` in a child process
+// (the integration and end-to-end tests, and entry-point.test.ts). Unit tests
+// of commands run it in-process instead: in-process.ts.
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
