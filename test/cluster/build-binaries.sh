@@ -37,9 +37,14 @@ KWOK_DIR="$CACHE/bin/kwok-$KWOK_VERSION"
 HELM_DIR="$CACHE/bin/helm-$HELM_VERSION"
 
 FORCE=0
+# --cluster-only: what a local cluster needs (Kubernetes, etcd, kwok) and no
+# more; the demo uses it, so a fresh machine does not wait for helm (built for
+# the chart tests) or fetch the integration CRDs (for the tests).
+CLUSTER_ONLY=0
 for a in "$@"; do
   case "$a" in
     --force) FORCE=1 ;;
+    --cluster-only) CLUSTER_ONLY=1 ;;
     --print) echo "$K8S_DIR"; echo "$KWOK_DIR"; echo "$HELM_DIR"; exit 0 ;;
     *) echo "unknown option: $a" >&2; exit 2 ;;
   esac
@@ -147,13 +152,17 @@ if [[ $FORCE == 0 ]] && complete "$KWOK_DIR" "${KWOK_BINS[@]}"; then
 else
   build_kwok
 fi
-if [[ $FORCE == 0 ]] && complete "$HELM_DIR" "${HELM_BINS[@]}"; then
+if [[ $CLUSTER_ONLY == 1 ]]; then
+  echo ">> --cluster-only: helm and the integration CRDs are left for the tests"
+elif [[ $FORCE == 0 ]] && complete "$HELM_DIR" "${HELM_BINS[@]}"; then
   echo ">> $HELM_DIR is complete: skipping"
 else
   build_helm
 fi
 # The integration CRDs need node (the repo's Node 24, on PATH via .ci/setup).
-if command -v node >/dev/null 2>&1; then
+if [[ $CLUSTER_ONLY == 1 ]]; then
+  :
+elif command -v node >/dev/null 2>&1; then
   node "$HERE/integration-crds.ts" fetch
 else
   echo ">> node not on PATH: integration CRDs not fetched (node test/cluster/integration-crds.ts fetch)" >&2
