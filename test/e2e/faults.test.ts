@@ -19,7 +19,7 @@ import {
 } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ARCHITECTURE_LABEL } from "../../operator/api/names.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
@@ -30,7 +30,7 @@ import { render } from "../../operator/render/index.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import { auditLogPath, clusterDir, clusterPids } from "../cluster/kwok-cluster.ts";
 import type { TestCluster } from "../support/cluster.ts";
-import { getCluster } from "../support/cluster.ts";
+import { getCluster, stopFileClusterOf } from "../support/cluster.ts";
 import {
   architecture,
   clientFor,
@@ -46,6 +46,8 @@ import { prng } from "../support/prng.ts";
 import { MAIN, tempDir } from "../unit/cli/helpers.ts";
 
 let cluster: TestCluster;
+// Its own cluster: gone when this file ends (test/cluster/README.md, "One cluster at a time").
+after(() => stopFileClusterOf(cluster));
 before(async () => {
   cluster = await getCluster("kwok");
   await installCrd(cluster);
