@@ -35,6 +35,7 @@ import { REPO_ROOT } from "../cluster/binaries.ts";
 import {
   type ClusterInfo,
   type ClusterTier,
+  clusterDir,
   clusterUp,
   kubectl as kubectlAt,
 } from "../cluster/kwok-cluster.ts";
@@ -139,6 +140,10 @@ async function makeCluster(tier: ClusterTier): Promise<TestCluster> {
     const name = TEST_CLUSTER_NAMES[tier];
     await stopClustersOtherThan(name, usedHere);
     usedHere.add(name);
+    // Recorded before it is created: a run interrupted half way through the
+    // start still stops it (its teardown runs on Ctrl-C).
+    const creating = !existsSync(clusterDir(name));
+    if (creating) recordStarted(name, tier);
     local = await clusterUp({
       name,
       tier,
@@ -146,8 +151,9 @@ async function makeCluster(tier: ClusterTier): Promise<TestCluster> {
       onProgress: (l) => process.stderr.write(`# [cluster ${name}] ${l}\n`),
     });
     kubeconfig = local.kubeconfig;
-    // This run started it, so this run stops it (not one that was already up).
-    if (local.started) recordStarted(name, tier);
+    // This run started it (or restarted a stopped one), so this run stops it;
+    // not one that was already up.
+    if (local.started && !creating) recordStarted(name, tier);
   }
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);

@@ -53,8 +53,18 @@ function runningClusters(): string[] {
 process.env.ARCHCTL_TEST_SEQUENTIAL = "1";
 const watch = process.env.ARCHCTL_TEST_WATCH_CLUSTERS === "1";
 
+// Ctrl-C or a CI cancel: stop the files, and still run the global teardown
+// (it stops the clusters), as `node --test` does on SIGINT.
+const interrupted = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => {
+    process.exitCode = 130;
+    interrupted.abort();
+  });
+
 // globalSetupPath is Node 24's (--test-global-setup); @types/node does not list it yet.
 const options: Parameters<typeof run>[0] & { globalSetupPath: string } = {
+  signal: interrupted.signal,
   files,
   cwd: REPO_ROOT,
   concurrency: 1,
@@ -85,6 +95,6 @@ stream.on("test:dequeue", (d) => {
 });
 stream.on("test:summary", (s) => {
   // The run's own summary (no file): its verdict is the exit code.
-  if (s.file === undefined && !s.success) process.exitCode = 1;
+  if (s.file === undefined && !s.success) process.exitCode ||= 1;
 });
 stream.compose(spec).pipe(process.stdout);
