@@ -1,7 +1,9 @@
 // How long loadBlueprint takes on the fuzz test's heaviest input: each
 // reference blueprint with one value replaced by a 100 KB string, at every
-// place in turn (the "huge" structural mutation of test/unit/fuzz.test.ts).
-// The fuzz test only watches for hangs; this is where the speed is measured.
+// place in turn (the "huge" structural mutation of test/unit/fuzz.test.ts),
+// and the deepest nesting it generates (5,000 levels), next to the YAML
+// parser's own time for the same text. The fuzz test only watches for hangs;
+// this is where the speed is measured.
 //
 //   node test/bench/hostile-input.ts            # BENCH_HUGE_BYTES, BENCH_HUGE_RUNS to change
 //
@@ -9,7 +11,7 @@
 // part of `npm run bench` (it asserts nothing there either).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
+import { LineCounter, parse, parseDocument, stringify } from "yaml";
 import { loadBlueprint } from "../../operator/api/blueprint.ts";
 import { REPO_ROOT } from "../cluster/binaries.ts";
 import { percentile } from "./lib.ts";
@@ -64,3 +66,32 @@ process.stdout.write(
       .map((r) => `  ${r.ms.toFixed(1).padStart(8)} ms  ${r.what}`)
       .join("\n")}\n`,
 );
+
+// Deep nesting: the four shapes of the fuzz test's generator at its largest depth.
+const DEPTH = 5_000;
+const nestings: [string, string][] = [
+  ["flow lists", `spec: ${"[".repeat(DEPTH)}${"]".repeat(DEPTH)}`],
+  ["flow maps", `spec: ${"{a: ".repeat(DEPTH)}1${"}".repeat(DEPTH)}`],
+  ["block maps", Array.from({ length: DEPTH }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n")],
+  ["block lists", Array.from({ length: DEPTH }, (_, i) => `${" ".repeat(i * 2)}- `).join("\n")],
+];
+const best = (fn: () => unknown) => {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return Math.min(...times)
+    .toFixed(1)
+    .padStart(8);
+};
+process.stdout.write(
+  `\n${DEPTH} levels of nesting (best of ${RUNS}): loadBlueprint / the YAML parse alone\n`,
+);
+for (const [what, text] of nestings)
+  process.stdout.write(
+    `  ${best(() => loadBlueprint(text, { file: "deep.yaml" }))} ms / ${best(() =>
+      parseDocument(text, { lineCounter: new LineCounter(), uniqueKeys: true, strict: true }),
+    )} ms  ${what}\n`,
+  );
