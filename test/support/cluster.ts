@@ -12,7 +12,7 @@
 // setup (`--test-global-setup=test/support/cluster.ts`, globalSetup and
 // globalTeardown below), a run whose files go one at a time keeps one test
 // cluster at a time: asking for a cluster stops the others the run started,
-// a file with a cluster of its own stops it with stopFileCluster(), and the
+// a file with a cluster of its own stops it with stopFileClusterOf(), and the
 // teardown stops the rest (test/support/run-clusters.ts). Without the global
 // setup the cluster stays up for the next run and
 // `npm run cluster:down -- --name <name>` removes it; the name,
