@@ -359,36 +359,47 @@ function fitsType(v: unknown, type: ParameterType): boolean {
   return actual === type || (type === "number" && actual === "integer");
 }
 
+/**
+ * Names longer than this get no "did you mean": a typo of a real name is
+ * short, and the edit distance costs the product of the two lengths (a
+ * 100 KB name in a hostile file took half a second per hint).
+ */
+const MAX_SUGGESTED_NAME = 100;
+
+/** Levenshtein distance, two rows of the table at a time. */
+function editDistance(a: string, b: string): number {
+  let prev = Uint32Array.from({ length: b.length + 1 }, (_, j) => j);
+  let row = new Uint32Array(b.length + 1);
+  for (let i = 1; i <= a.length; i++) {
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    [prev, row] = [row, prev];
+  }
+  return prev[b.length] ?? 0;
+}
+
 function didYouMean(name: string, known: string[]): string | undefined {
+  if (name.length > MAX_SUGGESTED_NAME) return undefined;
+  const limit = Math.max(2, Math.floor(name.length / 3));
   const lower = name.toLowerCase();
-  const distance = (a: string, b: string): number => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [
-      i,
-      ...Array<number>(b.length).fill(0),
-    ]);
-    for (let j = 1; j <= b.length; j++) (d[0] as number[])[j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++) {
-        const row = d[i] as number[];
-        const prev = d[i - 1] as number[];
-        row[j] = Math.min(
-          (prev[j] as number) + 1,
-          (row[j - 1] as number) + 1,
-          (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
-        );
-      }
-    return (d[a.length] as number[])[b.length] as number;
-  };
   let best: string | undefined;
   let bestD = Number.POSITIVE_INFINITY;
   for (const k of known) {
-    const dd = distance(lower, k.toLowerCase());
+    const candidate = k.toLowerCase();
+    // The distance is at least the difference in length: such a name could not be suggested.
+    if (Math.abs(candidate.length - lower.length) > limit) continue;
+    const dd = editDistance(lower, candidate);
     if (dd < bestD) {
       best = k;
       bestD = dd;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  return best !== undefined && bestD <= limit ? best : undefined;
 }
 
 function knownList(what: string, known: string[]): string {

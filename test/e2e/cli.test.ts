@@ -1,14 +1,16 @@
 // The cluster commands end to end on the kwok cluster: the CLI runs as a user
 // runs it (a subprocess with --kubeconfig), the operator in this process.
-// Its own cluster (archctl-test-cli unless set): the name is read when
-// test/support/cluster.ts is evaluated, so that module is imported dynamically
-// below, after this line (static imports would run first).
-process.env.ARCHCTL_TEST_CLUSTER_NAME ||= "archctl-test-cli";
+// Its own cluster (archctl-test-cli-<checkout> unless set): the name is read
+// when test/support/cluster.ts is evaluated, so that module is imported
+// dynamically below, after this line (static imports would run first).
+import { CHECKOUT_ID } from "../support/checkout-id.ts";
+
+process.env.ARCHCTL_TEST_CLUSTER_NAME ||= `archctl-test-cli-${CHECKOUT_ID}`;
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { execa } from "execa";
 import { loadBlueprint } from "../../operator/api/blueprint.ts";
 import { ARCHITECTURE_LABEL } from "../../operator/api/names.ts";
@@ -18,10 +20,12 @@ import type { KubeObject } from "../../operator/render/types.ts";
 import { REPO_ROOT } from "../cluster/binaries.ts";
 import type { TestCluster } from "../support/cluster.ts";
 
-const { getCluster } = await import("../support/cluster.ts");
+const { getCluster, stopFileClusterOf } = await import("../support/cluster.ts");
 const { installCrd, startOperator } = await import("../support/operator.ts");
 
 let cluster: TestCluster;
+// Its own cluster: gone when this file ends (test/cluster/README.md, "One cluster at a time").
+after(() => stopFileClusterOf(cluster));
 before(async () => {
   cluster = await getCluster("kwok");
   await installCrd(cluster);

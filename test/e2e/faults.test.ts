@@ -19,7 +19,7 @@ import {
 } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ARCHITECTURE_LABEL } from "../../operator/api/names.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
@@ -30,7 +30,7 @@ import { render } from "../../operator/render/index.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import { auditLogPath, clusterDir, clusterPids } from "../cluster/kwok-cluster.ts";
 import type { TestCluster } from "../support/cluster.ts";
-import { getCluster } from "../support/cluster.ts";
+import { getCluster, stopFileClusterOf } from "../support/cluster.ts";
 import {
   architecture,
   clientFor,
@@ -46,6 +46,8 @@ import { prng } from "../support/prng.ts";
 import { MAIN, tempDir } from "../unit/cli/helpers.ts";
 
 let cluster: TestCluster;
+// Its own cluster: gone when this file ends (test/cluster/README.md, "One cluster at a time").
+after(() => stopFileClusterOf(cluster));
 before(async () => {
   cluster = await getCluster("kwok");
   await installCrd(cluster);
@@ -1087,8 +1089,9 @@ test("two operator processes with leader election: only the leader writes (as th
     Obj & { spec: { holderIdentity: string; leaseTransitions?: number } }
   >(LEASES, ns, "archctl-operator");
   assert.ok(after.spec.holderIdentity.endsWith(`-${follower.child.pid}`));
+  // A lower bound only (the lease, 15 s, minus clock slack): a loaded machine
+  // makes a failover slower, never sooner. The 60 s wait above is the watchdog.
   assert.ok(failoverMs >= 10_000, `failover after ${failoverMs} ms: sooner than the lease allows`);
-  assert.ok(failoverMs < 30_000, `failover took ${failoverMs} ms`);
   t.diagnostic(
     `metrics: leader wrote ${leaderWrites} times, follower 0; failover after SIGKILL of the leader: ${failoverMs} ms (lease 15 s, retry 2 s); the new leader wrote ${newWrites} times; leaseTransitions ${lease.spec.leaseTransitions ?? 0} -> ${after.spec.leaseTransitions ?? 0}`,
   );

@@ -60,22 +60,25 @@ function recordStatuses(ns: string, name: string): { stop: () => Promise<Snapsho
   const seen: Snapshot[] = [];
   let lastVersion: string | undefined;
   let running = true;
+  const snapshot = async () => {
+    const a = await getArchitecture(client, ns, name).catch(() => undefined);
+    if (a?.status && a.metadata.resourceVersion !== lastVersion) {
+      lastVersion = a.metadata.resourceVersion;
+      seen.push({
+        phase: a.status.phase,
+        ready: a.status.ready,
+        readyCondition: a.status.conditions?.find((c) => c.type === "Ready"),
+        components: (a.status.components ?? []).map((c) => ({
+          name: c.name,
+          ready: c.ready,
+          desired: c.desired,
+        })),
+      });
+    }
+  };
   const loop = (async () => {
     while (running) {
-      const a = await getArchitecture(client, ns, name).catch(() => undefined);
-      if (a?.status && a.metadata.resourceVersion !== lastVersion) {
-        lastVersion = a.metadata.resourceVersion;
-        seen.push({
-          phase: a.status.phase,
-          ready: a.status.ready,
-          readyCondition: a.status.conditions?.find((c) => c.type === "Ready"),
-          components: (a.status.components ?? []).map((c) => ({
-            name: c.name,
-            ready: c.ready,
-            desired: c.desired,
-          })),
-        });
-      }
+      await snapshot();
       await sleep(100);
     }
   })();
@@ -83,6 +86,9 @@ function recordStatuses(ns: string, name: string): { stop: () => Promise<Snapsho
     stop: async () => {
       running = false;
       await loop;
+      // The status the caller just waited for: the loop's last read may have
+      // begun before it was written (seen on a loaded machine: no Ready).
+      await snapshot();
       return seen;
     },
   };

@@ -10,7 +10,7 @@ import "../support/rel-cluster.ts";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import { loadBlueprint } from "../../operator/api/blueprint.ts";
@@ -21,7 +21,7 @@ import { render } from "../../operator/render/index.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import { REPO_ROOT } from "../cluster/binaries.ts";
 import type { TestCluster } from "../support/cluster.ts";
-import { getCluster } from "../support/cluster.ts";
+import { getCluster, stopFileClusterOf } from "../support/cluster.ts";
 import {
   clientFor,
   converged,
@@ -33,6 +33,8 @@ import { runOperatorProcess } from "../support/operator-process.ts";
 import { archctl, tempDir } from "../unit/cli/helpers.ts";
 
 let cluster: TestCluster;
+// Its own cluster: gone when this file ends (test/cluster/README.md, "One cluster at a time").
+after(() => stopFileClusterOf(cluster));
 before(async () => {
   cluster = await getCluster("kwok");
   await installCrd(cluster);

@@ -22,7 +22,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
 import { execa } from "execa";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { ARCHITECTURE_LABEL, FINALIZER } from "../../operator/api/names.ts";
@@ -45,7 +45,7 @@ import {
 } from "../support/operator.ts";
 import { archctl } from "../unit/cli/helpers.ts";
 
-const { getCluster } = await import("../support/cluster.ts");
+const { getCluster, stopFileClusterOf } = await import("../support/cluster.ts");
 
 const CHART = join(REPO_ROOT, "charts", "archctl");
 const VERSION = (
@@ -54,6 +54,8 @@ const VERSION = (
 
 let helmBin: string;
 let cluster: TestCluster;
+// Its own cluster: gone when this file ends (test/cluster/README.md, "One cluster at a time").
+after(() => stopFileClusterOf(cluster));
 before(async () => {
   helmBin = await ensureHelm({ onProgress: (l) => process.stderr.write(`# ${l}\n`) });
   cluster = await getCluster("apiserver");

@@ -23,19 +23,21 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
 import { parse, stringify } from "yaml";
 import { buildCrd } from "../../operator/api/crd.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { quotaOfNoServices } from "../support/quota.ts";
 import { archctl, MAIN, ROOT } from "../unit/cli/helpers.ts";
 
-const { getCluster } = await import("../support/cluster.ts");
+const { getCluster, stopFileClusterOf } = await import("../support/cluster.ts");
 
 const CRD = "architectures.archctl.io";
 const BP = "blueprints/post.yaml";
 
 let cluster: TestCluster;
+// Its own cluster: gone when this file ends (test/cluster/README.md, "One cluster at a time").
+after(() => stopFileClusterOf(cluster));
 before(
   async () => {
     cluster = await getCluster("apiserver");

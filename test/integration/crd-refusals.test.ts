@@ -4,12 +4,14 @@
 // First: the cluster names, before test/support/cluster.ts is evaluated.
 import "../support/rel-cluster.ts";
 import assert from "node:assert/strict";
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
 import type { TestCluster } from "../support/cluster.ts";
-import { getCluster } from "../support/cluster.ts";
+import { getCluster, stopFileClusterOf } from "../support/cluster.ts";
 import { installCrd } from "../support/operator.ts";
 
 let cluster: TestCluster;
+// Its own cluster: gone when this file ends (test/cluster/README.md, "One cluster at a time").
+after(() => stopFileClusterOf(cluster));
 before(async () => {
   cluster = await getCluster("apiserver");
   await installCrd(cluster);

@@ -241,8 +241,13 @@ test("SIGTERM while reconciling: in-flight work finishes, the lease is released,
   assert.ok(released > 0, `holders seen: ${JSON.stringify(holders)}`);
   const takeover = holders.find((h, i) => i > released && h.holder === identityOf(b));
   const takeoverMs = (takeover?.at ?? 0) - (holders[released]?.at ?? 0);
-  // A released lease is taken at the follower's next retry (2 s), not after 15 s.
-  assert.ok(takeoverMs < 5_000, `takeover ${takeoverMs} ms after the release`);
+  // A released lease is taken at the follower's next retry (2 s). The bound is
+  // the behaviour, not a speed: waiting the lease out would take its whole
+  // duration (15 s) after the release, however quiet the machine.
+  assert.ok(
+    takeoverMs < 15_000,
+    `takeover ${takeoverMs} ms after the release: the follower waited for the lease to expire`,
+  );
   t.diagnostic(`takeover ${takeoverMs} ms after the lease was released (lease 15 s, retry 2 s)`);
 
   for (const n of names) await converged(cluster, client, ns, n, 30_000);
@@ -329,15 +334,11 @@ test("a leader whose connection hangs steps down at the renew deadline, before a
     if (bl) bLeads = Date.now() - frozenAt;
     await sleep(25);
   }
-  assert.ok(
-    aSteppedDown !== undefined && aSteppedDown <= 4_500,
-    `a stepped down after ${aSteppedDown} ms`,
-  );
+  // Order and cause, not speed: that a steps down at the deadline to the
+  // millisecond is test/unit/operator/leader.test.ts's, on an injected clock.
+  assert.ok(aSteppedDown !== undefined, "a never stepped down");
   assert.ok(bLeads !== undefined, "b never took over");
-  assert.ok(
-    bLeads - aSteppedDown >= 1_000,
-    `b led ${bLeads} ms, a stepped down ${aSteppedDown} ms`,
-  );
+  assert.ok(bLeads > aSteppedDown, `b led ${bLeads} ms, a stepped down ${aSteppedDown} ms`);
   assert.match(lost?.why ?? "", /not renewed within the renew deadline \(4000 ms\)/);
   t.diagnostic(
     `a stepped down ${aSteppedDown} ms after its connection froze (renew deadline 4 s); b took over after ${bLeads} ms (lease 6 s)`,
@@ -368,8 +369,14 @@ test("operator run exits 1 as soon as it can no longer renew its lease (client-g
   const exitedMs = Date.now() - frozenAt;
   assert.equal(code, 1, `exit code; output:\n${a.output().slice(-2000)}`);
   // Renew deadline: 10 s from the start of the last successful renew (at most
-  // the freeze itself); a successor could take over 15 s after it.
-  assert.ok(exitedMs < 12_000, `exited ${exitedMs} ms after its connection froze`);
+  // the freeze itself); a successor could take over 15 s after it. The bound
+  // is that lease duration (the behaviour: gone before anyone may take over),
+  // not a speed; the deadline itself is tested on an injected clock
+  // (test/unit/operator/leader.test.ts).
+  assert.ok(
+    exitedMs < 15_000,
+    `exited ${exitedMs} ms after its connection froze: a successor could have taken over`,
+  );
   assert.match(
     a.output(),
     /"msg":"lost leadership; exiting so that a restart rejoins as a follower"/,

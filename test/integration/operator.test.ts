@@ -590,5 +590,11 @@ test("with two operators and leader election exactly one writes, and the other t
   await leader.stop(); // releases the lease
   await cluster.eventually("failover", async () => follower.isLeader, 20_000);
   const failoverMs = Date.now() - started;
-  assert.ok(failoverMs < 15_000, `failover took ${failoverMs} ms, more than the lease duration`);
+  // The lease was released, so it is taken at the next retry: the bound is the
+  // lease duration (what waiting it out would take), not a speed.
+  assert.ok(
+    failoverMs < 15_000,
+    `failover took ${failoverMs} ms, the lease duration: the lease was not released`,
+  );
+  t.diagnostic(`failover ${failoverMs} ms after the leader stopped (lease 15 s, retry 2 s)`);
 });

@@ -8,11 +8,15 @@
 //   });
 //
 // Local by default: the first call in a test run brings the tier's cluster up
-// (idempotent, so every test file shares it; the run's global setup deletes it
-// at the end when the runner is given `--test-global-setup=test/support/cluster.ts`,
-// which uses globalSetup/globalTeardown below; without it the cluster stays up
-// for the next run and `npm run cluster:down -- --name <name>` removes it; the
-// name, archctl-test[-api]-<checkout id>, is printed when it starts).
+// (idempotent, so consecutive test files share it). With the run's global
+// setup (`--test-global-setup=test/support/cluster.ts`, globalSetup and
+// globalTeardown below), a run whose files go one at a time keeps one test
+// cluster at a time: asking for a cluster stops the others the run started,
+// a file with a cluster of its own stops it with stopFileClusterOf(), and the
+// teardown stops the rest (test/support/run-clusters.ts). Without the global
+// setup the cluster stays up for the next run and
+// `npm run cluster:down -- --name <name>` removes it; the name,
+// archctl-test[-api]-<checkout id>, is printed when it starts.
 // Set ARCHCTL_TEST_KUBECONFIG=/path (or
 // ARCHCTL_USE_EXISTING_CLUSTER=1 to use $KUBECONFIG / ~/.kube/config) to run
 // the same suites against an existing cluster instead; nothing is then started
@@ -21,16 +25,7 @@
 // On a failed test its namespace is dumped, with the cluster's component logs,
 // into .cache/test-logs/<time>-<test>/ (kept; the namespace is still deleted
 // unless ARCHCTL_KEEP_NAMESPACES=1).
-import { createHash } from "node:crypto";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
@@ -40,27 +35,32 @@ import { REPO_ROOT } from "../cluster/binaries.ts";
 import {
   type ClusterInfo,
   type ClusterTier,
-  clusterDown,
+  clusterDir,
   clusterUp,
   kubectl as kubectlAt,
 } from "../cluster/kwok-cluster.ts";
 import { GPU_PRESENT_LABEL } from "../cluster/nodes.ts";
+import { CHECKOUT_ID } from "./checkout-id.ts";
+import {
+  endRun,
+  recordStarted,
+  startRun,
+  stopClustersOtherThan,
+  stopFileCluster,
+} from "./run-clusters.ts";
 
 export type { ClusterTier } from "../cluster/kwok-cluster.ts";
 
 /**
  * Cluster names the test runs use: distinct from the dev cluster `archctl-dev`
- * and per checkout (a hash of its path), so two checkouts on one machine (a
- * developer's and CI's fresh clone) never share, or delete, each other's
- * cluster. The binaries are still shared through the cache.
+ * and per checkout (test/support/checkout-id.ts).
  */
-const CHECKOUT_ID = createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 6);
 export const TEST_CLUSTER_NAMES: Record<ClusterTier, string> = {
   kwok: process.env.ARCHCTL_TEST_CLUSTER_NAME ?? `archctl-test-${CHECKOUT_ID}`,
   apiserver: process.env.ARCHCTL_TEST_APISERVER_NAME ?? `archctl-test-api-${CHECKOUT_ID}`,
 };
 
-export const TEST_STATE_DIR = join(REPO_ROOT, ".cache", "test-run");
+export { TEST_STATE_DIR } from "./run-clusters.ts";
 export const TEST_LOGS_DIR = join(REPO_ROOT, ".cache", "test-logs");
 
 /** The kubeconfig of an existing cluster to use instead of a local one, if asked for. */
@@ -117,6 +117,8 @@ export type TestCluster = {
 };
 
 const memo = new Map<ClusterTier, Promise<TestCluster>>();
+/** Local clusters this process (one test file) uses: never stopped for another of its own. */
+const usedHere = new Set<string>();
 
 /** The cluster for a tier, started once per run (shared by every test file). */
 export function getCluster(tier: ClusterTier): Promise<TestCluster> {
@@ -136,6 +138,12 @@ async function makeCluster(tier: ClusterTier): Promise<TestCluster> {
     kubeconfig = existing;
   } else {
     const name = TEST_CLUSTER_NAMES[tier];
+    await stopClustersOtherThan(name, usedHere);
+    usedHere.add(name);
+    // Recorded before it is created: a run interrupted half way through the
+    // start still stops it (its teardown runs on Ctrl-C).
+    const creating = !existsSync(clusterDir(name));
+    if (creating) recordStarted(name, tier);
     local = await clusterUp({
       name,
       tier,
@@ -143,11 +151,9 @@ async function makeCluster(tier: ClusterTier): Promise<TestCluster> {
       onProgress: (l) => process.stderr.write(`# [cluster ${name}] ${l}\n`),
     });
     kubeconfig = local.kubeconfig;
-    if (local.started) {
-      // Tell globalTeardown this run created it, so the run deletes it at the end.
-      mkdirSync(TEST_STATE_DIR, { recursive: true });
-      writeFileSync(join(TEST_STATE_DIR, `${name}.created`), `${tier}\n`);
-    }
+    // This run started it (or restarted a stopped one), so this run stops it;
+    // not one that was already up.
+    if (local.started && !creating) recordStarted(name, tier);
   }
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
@@ -287,34 +293,28 @@ async function dumpFailure(cluster: TestCluster, t: TestContext, ns: string): Pr
 }
 
 /**
+ * A file that starts a cluster of its own (its own name, set before this
+ * module is imported) calls this in its top-level `after`: in a run whose
+ * files go one at a time, the cluster goes when the file ends rather than
+ * lingering through the files that follow.
+ */
+export async function stopFileClusterOf(cluster: TestCluster | undefined): Promise<void> {
+  if (cluster?.local) await stopFileCluster(cluster.local.name);
+}
+
+/**
  * node:test global setup (`node --test --test-global-setup=test/support/cluster.ts`).
  * Clears the run's markers; clusters are started lazily by getCluster().
  */
 export async function globalSetup(): Promise<void> {
-  rmSync(TEST_STATE_DIR, { recursive: true, force: true });
-  mkdirSync(TEST_STATE_DIR, { recursive: true });
+  startRun();
 }
 
 /**
- * Deletes the local clusters this run created (not ones that were already
- * running, e.g. kept by ARCHCTL_KEEP_CLUSTER=1 or started by hand), unless
- * ARCHCTL_KEEP_CLUSTER=1.
+ * Deletes the local clusters this run created and has not stopped yet (not
+ * ones that were already running, e.g. kept by ARCHCTL_KEEP_CLUSTER=1 or
+ * started by hand), unless ARCHCTL_KEEP_CLUSTER=1.
  */
 export async function globalTeardown(): Promise<void> {
-  if (!existsSync(TEST_STATE_DIR)) return;
-  const keep = process.env.ARCHCTL_KEEP_CLUSTER === "1";
-  for (const f of readdirSync(TEST_STATE_DIR)) {
-    if (!f.endsWith(".created")) continue;
-    const name = f.slice(0, -".created".length);
-    const tier = readFileSync(join(TEST_STATE_DIR, f), "utf8").trim();
-    if (keep) {
-      process.stderr.write(`# keeping ${tier} cluster ${name} (ARCHCTL_KEEP_CLUSTER=1)\n`);
-      continue;
-    }
-    await clusterDown({
-      name,
-      onProgress: (l) => process.stderr.write(`# [cluster ${name}] ${l}\n`),
-    });
-    rmSync(join(TEST_STATE_DIR, f), { force: true });
-  }
+  await endRun();
 }

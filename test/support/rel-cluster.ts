@@ -2,8 +2,11 @@
 // their own cluster names, set before test/support/cluster.ts reads them at
 // import time. Static imports are evaluated before a module's own statements,
 // so setting process.env at the top of a test file comes too late.
-process.env.ARCHCTL_TEST_CLUSTER_NAME ||= "archctl-test-rel";
-process.env.ARCHCTL_TEST_APISERVER_NAME ||= "archctl-test-rel-api";
+// Per checkout, like the shared test clusters: another checkout's run must not stop them.
+import { CHECKOUT_ID } from "./checkout-id.ts";
+
+process.env.ARCHCTL_TEST_CLUSTER_NAME ||= `archctl-test-rel-${CHECKOUT_ID}`;
+process.env.ARCHCTL_TEST_APISERVER_NAME ||= `archctl-test-rel-api-${CHECKOUT_ID}`;
 
 // The reliability cluster's kube-apiserver keeps an audit log
 // (test/cluster/kwok-cluster.ts: auditLogPath), so that a test can check from

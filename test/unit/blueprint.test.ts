@@ -207,6 +207,25 @@ describe("resolution", () => {
     assert.equal(typeof parseSetPath("a."), "string");
   });
 
+  test("'did you mean' is offered for a near miss, never for a name over 100 characters", () => {
+    // The edit distance costs the product of the lengths: a 100 KB parameter
+    // name cost half a second per hint (test/bench/hostile-input.ts).
+    const withParam = (declared: string, referenced: string) =>
+      read("trading")
+        .replace(/- name: registry\n/, `- name: ${declared}\n`)
+        .replaceAll("${registry}", `\${${referenced}}`);
+    const hintFor = (declared: string, referenced: string) =>
+      loadBlueprint(withParam(declared, referenced), { file: "t.yaml" }).problems.find((p) =>
+        p.message.startsWith("unknown parameter '${"),
+      )?.hint;
+    assert.match(hintFor("registry", "registy") ?? "", /^did you mean 'registry'\? parameters: /);
+    const long = "r".repeat(101);
+    const hint = hintFor(long, `${long.slice(1)}s`);
+    assert.ok(hint, "an unknown reference still has a hint");
+    assert.doesNotMatch(hint, /did you mean/);
+    assert.match(hint, /^parameters: /);
+  });
+
   test("never throws on hostile input", () => {
     for (const text of [
       "",

@@ -2,8 +2,10 @@
 // are fed random and mutated input (random bytes and text, deep nesting, huge
 // strings, wrong types, alias/anchor bombs, duplicate keys, mutations of the
 // five reference blueprints, random --set and --env). Every call must return
-// (never throw) within 2 s: either a valid result or problems that name a
-// line and column. Whatever validates must render, deterministically, into
+// (never throw, never hang): either a valid result or problems that name a
+// line and column. How fast is not asserted (a loaded machine would fail it):
+// the slowest call is printed, and test/bench/hostile-input.ts measures the
+// heaviest input. Whatever validates must render, deterministically, into
 // objects with unique, valid names. A sample of the invalid inputs, a quota
 // from every generator, goes through the CLI (`archctl validate -f`), which
 // must exit 2 without a stack trace.
@@ -11,7 +13,7 @@
 // No hang goes unnoticed: the calls run in a worker thread that marks each
 // call's start in shared memory, and the test (main thread) terminates the
 // worker and fails, naming the input, when one call has not returned after
-// HANG_MS. (A node:test `timeout` alone cannot do this: a synchronous loop
+// HANG_MS (generous: the slowest call takes tens of milliseconds). (A node:test `timeout` alone cannot do this: a synchronous loop
 // blocks the timer that would fire it.) Each CLI run is killed after CLI_KILL_MS.
 //
 // Repeatable: the seed is fixed (ARCHCTL_FUZZ_SEED overrides it) and printed;
@@ -35,9 +37,8 @@ import { archctl, ROOT, type Run, tempDir } from "./cli/helpers.ts";
 
 const SEED = Number(process.env.ARCHCTL_FUZZ_SEED ?? 20_260_917);
 const SCALE = Number(process.env.ARCHCTL_FUZZ_SCALE ?? 1);
-const MAX_CASE_MS = 2_000;
 /** A call still running after this long is a hang: the worker is terminated. */
-const HANG_MS = 15_000;
+const HANG_MS = 60_000;
 /** Each `archctl validate` is SIGKILLed after this long (and counts as a failure). */
 const CLI_KILL_MS = 30_000;
 /** The CLI refuses a blueprint file larger than this before parsing it (cli/input.ts). */
@@ -89,7 +90,6 @@ function timed<T>(what: string, fn: () => T): T {
     stats.slowestMs = ms;
     stats.slowestWhat = what;
   }
-  assert.ok(ms <= MAX_CASE_MS, `${what} took ${ms.toFixed(0)} ms (limit ${MAX_CASE_MS} ms)`);
   return out;
 }
 
@@ -885,7 +885,10 @@ function validateWithCli(file: string): Promise<Run> {
   return archctl(["validate", "-f", file], { timeoutMs: CLI_KILL_MS, killSignal: "SIGKILL" });
 }
 
+/** The in-process fuzz's result: the CLI test runs the sample it collected. */
 let result: FuzzResult | undefined;
+/** Why the in-process fuzz gave no result (its own test reports the failure). */
+let fuzzFailure = "it did not run (select both fuzz tests)";
 
 if (isMainThread) {
   test("the hang watchdog terminates a worker stuck in a call and names the call", {
@@ -899,10 +902,15 @@ if (isMainThread) {
     t.diagnostic(`stuck call detected and its worker terminated after ${Date.now() - started} ms`);
   });
 
-  test("fuzz: loadBlueprint, validateArchitecture and render never throw, never hang, and stay under 2 s per call", {
+  test("fuzz: loadBlueprint, validateArchitecture and render never throw and never hang", {
     timeout: 15 * 60_000 * Math.max(1, SCALE),
   }, async (t) => {
-    result = await fuzzInWorker(t.signal);
+    try {
+      result = await fuzzInWorker(t.signal);
+    } catch (err) {
+      fuzzFailure = `it failed: ${(err as Error).message.split("\n")[0]}`;
+      throw err;
+    }
     const s = result.stats;
     for (const g of result.generators)
       t.diagnostic(
@@ -924,7 +932,11 @@ if (isMainThread) {
   test("fuzz through the CLI: archctl validate -f exits 2 with a message, never a stack trace, never a hang; every generator represented", {
     timeout: 10 * 60_000,
   }, async (t) => {
-    assert.ok(result, "no samples: the in-process fuzz did not finish");
+    if (!result) {
+      // Not a second failure for the same cause: the fuzz test above fails on its own.
+      t.skip(`no sample to run, the in-process fuzz gave none: ${fuzzFailure}`);
+      return;
+    }
     const short = result.generators.filter((g) => g.sample.length < CLI_QUOTA);
     assert.deepEqual(
       short.map((g) => `${g.name}: ${g.sample.length} of ${CLI_QUOTA}`),
