@@ -20,6 +20,7 @@
 import type { Document } from "yaml";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parse, parseDocument } from "yaml";
 import type { Architecture } from "./schema.ts";
+import { didYouMean } from "./suggest.ts";
 import type { IssuePath } from "./validate.ts";
 import { clip, formatPath, shown, validateArchitecture } from "./validate.ts";
 
@@ -357,49 +358,6 @@ function article(type: string): string {
 function fitsType(v: unknown, type: ParameterType): boolean {
   const actual = typeOfValue(v);
   return actual === type || (type === "number" && actual === "integer");
-}
-
-/**
- * Names longer than this get no "did you mean": a typo of a real name is
- * short, and the edit distance costs the product of the two lengths (a
- * 100 KB name in a hostile file took half a second per hint).
- */
-const MAX_SUGGESTED_NAME = 100;
-
-/** Levenshtein distance, two rows of the table at a time. */
-function editDistance(a: string, b: string): number {
-  let prev = Uint32Array.from({ length: b.length + 1 }, (_, j) => j);
-  let row = new Uint32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(
-        (prev[j] ?? 0) + 1,
-        (row[j - 1] ?? 0) + 1,
-        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    [prev, row] = [row, prev];
-  }
-  return prev[b.length] ?? 0;
-}
-
-function didYouMean(name: string, known: string[]): string | undefined {
-  if (name.length > MAX_SUGGESTED_NAME) return undefined;
-  const limit = Math.max(2, Math.floor(name.length / 3));
-  const lower = name.toLowerCase();
-  let best: string | undefined;
-  let bestD = Number.POSITIVE_INFINITY;
-  for (const k of known) {
-    const candidate = k.toLowerCase();
-    // The distance is at least the difference in length: such a name could not be suggested.
-    if (Math.abs(candidate.length - lower.length) > limit) continue;
-    const dd = editDistance(lower, candidate);
-    if (dd < bestD) {
-      best = k;
-      bestD = dd;
-    }
-  }
-  return best !== undefined && bestD <= limit ? best : undefined;
 }
 
 function knownList(what: string, known: string[]): string {
