@@ -36,7 +36,6 @@ function containerStatus(c: Raw): ContainerStatusView {
   const out: ContainerStatusView = { name: str(c.name) ?? "" };
   if (str(c.image)) out.image = c.image as string;
   if (typeof c.ready === "boolean") out.ready = c.ready;
-  if (typeof c.restartCount === "number") out.restartCount = c.restartCount;
   const state = obj(c.state);
   const waiting = pick<{ reason?: string; message?: string }>(obj(state?.waiting), [
     "reason",

@@ -37,7 +37,6 @@ export interface ContainerStatusView {
   name: string;
   image?: string;
   ready?: boolean;
-  restartCount?: number;
   state?: { waiting?: { reason?: string; message?: string }; terminated?: TerminatedView };
   lastState?: { terminated?: TerminatedView };
 }
@@ -87,7 +86,9 @@ function containerCause(pod: PodView, c: ContainerStatusView, init: boolean): st
   }
   if (reason === "CrashLoopBackOff") {
     const last = c.lastState?.terminated;
-    return `${what} keeps crashing (CrashLoopBackOff, ${c.restartCount ?? 0} restarts)${last ? `: last ${exitText(last)}` : ""}; see its log: kubectl logs ${pod.metadata.name} -c ${c.name} --previous`;
+    // No restart count: it grows with every restart, and the status would be
+    // written again each time for nothing new.
+    return `${what} keeps crashing (CrashLoopBackOff)${last ? `: last ${exitText(last)}` : ""}; see its log: kubectl logs ${pod.metadata.name} -c ${c.name} --previous`;
   }
   if (reason === "CreateContainerConfigError")
     return `${what} cannot start (CreateContainerConfigError): ${waiting?.message ?? "a Secret or ConfigMap it reads is missing"}`;

@@ -110,7 +110,6 @@ test("a cached Pod keeps what the status reads and nothing else", () => {
           name: "app",
           image: "ghcr.io/x/api:1",
           ready: false,
-          restartCount: 4,
           state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 40s" } },
           lastState: { terminated: { exitCode: 2, reason: "Error" } },
         },
