@@ -107,6 +107,15 @@ async function main() {
     const ns = `bench-mem-${K}`;
     await ensureNamespace(api, idleNs);
     await ensureNamespace(api, ns);
+    // A CRD just established answers 429 "storage is (re)initializing" for a moment.
+    await until(
+      "the Architecture API serves",
+      async () =>
+        (await api.request("GET", `/apis/archctl.io/v1alpha1/namespaces/${ns}/architectures`))
+          .status === 200,
+      60_000,
+      500,
+    );
     const have = await architectureCount(api, ns);
     if (have < K) {
       const bps = loadBlueprints();

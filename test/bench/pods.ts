@@ -11,6 +11,7 @@ type Workload = KubeObject & {
   spec: {
     replicas?: number;
     template: { metadata?: { labels?: Record<string, string> }; spec: Record<string, unknown> };
+    volumeClaimTemplates?: { metadata: { name: string } }[];
   };
 };
 
@@ -46,7 +47,18 @@ function podsOf(w: Workload, ns: string): { pod: KubeObject; status: Record<stri
           { ...owner, uid: w.metadata.uid, controller: true, blockOwnerDeletion: true },
         ],
       } as KubeObject["metadata"],
-      spec: { ...w.spec.template.spec, nodeName: `node-${i}` },
+      spec: {
+        ...w.spec.template.spec,
+        // The claims a StatefulSet controller would add from its templates.
+        volumes: [
+          ...((w.spec.template.spec.volumes as unknown[] | undefined) ?? []),
+          ...(w.spec.volumeClaimTemplates ?? []).map((c) => ({
+            name: c.metadata.name,
+            persistentVolumeClaim: { claimName: `${c.metadata.name}-${w.metadata.name}-${i}` },
+          })),
+        ],
+        nodeName: `node-${i}`,
+      },
     };
     const at = { lastProbeTime: null, lastTransitionTime: POD_TIME };
     const status = {
