@@ -12,7 +12,7 @@ import { loadKubeConfig } from "./kube/config.ts";
 import { explainKubeError, isNotFound } from "./kube/errors.ts";
 import { ObjectClient } from "./kube/objects.ts";
 import type { ResourceType } from "./kube/resources.ts";
-import { ARCHITECTURES, capabilityOf, OWNED, resourcePath } from "./kube/resources.ts";
+import { ARCHITECTURES, capabilityOf, OWNED, PODS, resourcePath } from "./kube/resources.ts";
 import type { RequestOptions, Verb } from "./kube/rest.ts";
 import { KubeRest } from "./kube/rest.ts";
 import type { StoredArchitecture } from "./reconcile/reconciler.ts";
@@ -27,7 +27,10 @@ import { LeaderElector } from "./runtime/leader.ts";
 import type { Logger, LogLevel } from "./runtime/logger.ts";
 import { createLogger } from "./runtime/logger.ts";
 import { OperatorMetrics } from "./runtime/metrics.ts";
+import type { CachedPod } from "./runtime/pod-cache.ts";
+import { PodIndex } from "./runtime/pod-cache.ts";
 import { WorkQueue } from "./runtime/queue.ts";
+import { podReady } from "./status/causes.ts";
 
 export interface OperatorOptions extends ConnectionOptions {
   /** Namespaces to watch; empty = all. */
@@ -124,6 +127,8 @@ export class Operator {
   private children = new Map<string, Informer<Child>[]>();
   /** The reconciler's view of the child caches: changed in place when an integration comes or goes. */
   private readonly childCaches = new Map<string, Informer<Child>>();
+  /** The pods of Architectures, by architecture and component (see runtime/pod-cache.ts). */
+  private readonly podIndex = new PodIndex();
   /** Changed in place: the reconciler renders with this very object. */
   private readonly capabilities: Capabilities = { keda: false, serviceMonitors: false };
   private queue?: WorkQueue;
@@ -262,6 +267,7 @@ export class Operator {
       this.architectures.push(inf);
     }
     for (const r of OWNED) if (!r.optional || this.capabilities[capabilityOf(r)]) this.addKind(r);
+    this.addPods();
 
     this.architectureView = mergedInformer(this.architectures);
     this.events = createEventRecorder(this.objects, this.identity, this.log);
@@ -269,6 +275,8 @@ export class Operator {
       objects: this.objects,
       architectures: this.architectureView,
       children: this.childCaches,
+      pods: (namespace, architecture, component) =>
+        this.podIndex.pods(namespace, architecture, component),
       capabilities: this.capabilities,
       events: this.events,
       log: this.log,
@@ -392,6 +400,38 @@ export class Operator {
     this.children.set(key, list);
     this.childCaches.set(key, mergedInformer(list));
     return list;
+  }
+
+  /**
+   * Pod caches, one per watched namespace: only pods of Architectures (by
+   * label), kept lean and indexed for the status. Not among the children the
+   * reconciler applies or prunes.
+   */
+  private addPods(): void {
+    const list = this.namespaces().map((ns) => {
+      const inf = new Informer<Child>(this.rest, PODS, {
+        ...this.cacheOptions(PODS, ns),
+        labelSelector: ARCHITECTURE_LABEL,
+      });
+      const path = resourcePath(PODS, ns);
+      inf.on((type, obj) => {
+        const pod = obj as unknown as CachedPod; // made lean by leanPod
+        this.cacheFailures.delete(path); // an event: the watch works
+        this.podIndex.apply(type, pod);
+        // A pod that turns ready also changes its workload's status, which
+        // wakes the Architecture; one that is not ready may have a new cause.
+        const arch = pod.metadata.labels?.[ARCHITECTURE_LABEL];
+        if (arch && (type === "delete" || !podReady(pod)))
+          this.queue?.add(`${pod.metadata.namespace ?? ""}/${arch}`);
+      });
+      return inf;
+    });
+    this.children.set(`${PODS.apiVersion}/${PODS.kind}`, list);
+  }
+
+  /** Pods cached now (for tests and benchmarks). */
+  get cachedPods(): number {
+    return this.podIndex.size;
   }
 
   private async removeKind(r: ResourceType): Promise<void> {

@@ -11,6 +11,8 @@
 //   new), delete to prune and to recreate a Job whose template changed;
 // - Secrets: created once, patched to adopt/release, never deleted or pruned;
 // - PersistentVolumeClaims: deleted only under deletionPolicy: Delete;
+// - Pods: list + watch only, for a cache of the pods of Architectures (the
+//   status says why a component is not ready: unschedulable, crash loop, ...);
 // - Architectures: patch (finalizer), delete (TTL expiry), status patch, and
 //   update of the finalizers subresource, which the OwnerReferencesPermission-
 //   Enforcement admission plugin requires for blockOwnerDeletion owner refs;
@@ -69,6 +71,7 @@ export function operatorRules(): PolicyRule[] {
       resources: ["persistentvolumeclaims"],
       verbs: ["list", "watch", "create", "patch", "delete"],
     },
+    { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] },
     { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "delete"] },
     { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },
   ];

@@ -155,6 +155,29 @@ export function deniedBy(
   };
 }
 
+/**
+ * What to do about a 422, by whose fields are at fault: "fix your blueprint"
+ * only for an Architecture's own spec. A refused status is archctl's fault; a
+ * refused child is about that object as it exists in the cluster or about the
+ * cluster's policies, which no field of the blueprint fixes.
+ */
+function invalidAdvice(err: KubeApiError): string {
+  const w = whereOf(err.path);
+  const architecture = /^\/apis\/archctl\.io\//.test(err.path);
+  if (architecture && w?.name && (err.path.split("?")[0] ?? "").endsWith(`/${w.name}/status`))
+    return "The status archctl's operator built is not one the CRD accepts: a bug in archctl, please report it with this message";
+  if (architecture)
+    return "Fix those fields (archctl validate -f FILE checks a blueprint without a cluster) and try again";
+  const causes = err.body.details?.causes ?? [];
+  const fixed = causes.length > 0 && causes.every((c) => /immutable/i.test(c.message ?? ""));
+  const kubectl = w?.name
+    ? `kubectl delete ${w.resource} ${w.name}${w.namespace ? ` -n ${w.namespace}` : ""}`
+    : "kubectl delete";
+  if (fixed || (!causes.length && /immutable/i.test(err.message)))
+    return `The existing object was created with other values in fields that cannot change (by an earlier version of the Architecture, by hand or by another tool): delete it so that it is created anew (${kubectl}), or give the component another name`;
+  return "The object is archctl's rendering of the Architecture (archctl render shows it); a field value this cluster does not accept or an admission policy of the cluster refused it: see the message";
+}
+
 /** One sentence: what went wrong, where, and what to do next. */
 export function explainKubeError(err: unknown): string {
   if (err instanceof ClusterUnreachableError) return `${err.message}. ${noClusterHint()}.`;
@@ -199,7 +222,7 @@ export function explainKubeError(err: unknown): string {
       const causes =
         err.body.details?.causes?.map((c) => `${c.field ? `${c.field}: ` : ""}${c.message}`) ?? [];
       const what = [err.body.details?.kind, err.body.details?.name].filter(Boolean).join(" ");
-      return `the API server refused ${what || "the object"} (422 Invalid): ${causes.length ? causes.join("; ") : err.message}. Fix those fields (archctl validate -f FILE checks a blueprint without a cluster) and try again`;
+      return `the API server refused ${what || "the object"} (422 Invalid): ${causes.length ? causes.join("; ") : err.message}. ${invalidAdvice(err)}`;
     }
     case 429:
       return `the API server is throttling requests (429 Too Many Requests) to ${verb} ${where}: wait a moment and try again`;

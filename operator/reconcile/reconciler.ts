@@ -6,7 +6,12 @@ import { randomBytes } from "node:crypto";
 import type { ResolvedArchitecture } from "../api/defaults.ts";
 import { applyDefaults } from "../api/defaults.ts";
 import { durationSeconds } from "../api/duration.ts";
-import { ARCHITECTURE_LABEL, EPHEMERAL_NAMESPACE_LABEL, FINALIZER } from "../api/names.ts";
+import {
+  ARCHITECTURE_LABEL,
+  COMPONENT_LABEL,
+  EPHEMERAL_NAMESPACE_LABEL,
+  FINALIZER,
+} from "../api/names.ts";
 import type { Architecture, ArchitectureStatus } from "../api/schema.ts";
 import { API_VERSION, KIND } from "../api/schema.ts";
 import { formatPath, validateArchitecture } from "../api/validate.ts";
@@ -19,6 +24,7 @@ import type { Capabilities, KubeObject, SecretSpec } from "../render/types.ts";
 import type { EventRecorder } from "../runtime/events.ts";
 import type { Informer } from "../runtime/informer.ts";
 import type { Logger } from "../runtime/logger.ts";
+import type { ClaimView, PodView } from "../status/causes.ts";
 import { deletingStatus, rollupStatus } from "../status/rollup.ts";
 import { canonicalJson, withHash } from "./drift.ts";
 import type { BlockedChange } from "./immutable.ts";
@@ -68,6 +74,8 @@ export interface ReconcilerDeps {
   architectures: Informer<StoredArchitecture>;
   /** Caches of owned kinds, by "apiVersion/kind". */
   children: Map<string, Informer<Child>>;
+  /** The pods of one component of an Architecture, for the status to say why it is not ready. */
+  pods?: (namespace: string, architecture: string, component: string) => PodView[];
   capabilities: Capabilities;
   events: EventRecorder;
   log: Logger;
@@ -345,6 +353,13 @@ export class Reconciler {
           : undefined;
         return newest(fresh.get(`${kind}/${childName}`), cached);
       },
+      pods: (component) => this.d.pods?.(namespace, name, component) ?? [],
+      claims: (component) =>
+        (this.cacheOf("v1", "PersistentVolumeClaim")?.list(namespace) ?? []).filter(
+          (c) =>
+            c.metadata.labels?.[ARCHITECTURE_LABEL] === name &&
+            c.metadata.labels?.[COMPONENT_LABEL] === component,
+        ) as ClaimView[],
       notices: rendered.notices,
       blocked,
       failures,

@@ -24,6 +24,7 @@ import type { ResourceType } from "../kube/resources.ts";
 import { resourcePath } from "../kube/resources.ts";
 import type { KubeRest } from "../kube/rest.ts";
 import type { KubeObject } from "../render/types.ts";
+import { leanPod } from "./pod-cache.ts";
 
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -46,9 +47,15 @@ type Meta = { managedFields?: unknown; annotations?: Record<string, string> };
  *   never compares their values), so the values need not sit in its heap.
  * - short strings are shared (internString): the same label values, owner
  *   references, namespaces, image and probe strings repeat in every child.
+ * - a Pod keeps only what the status reads of it (leanPod).
  */
 export function lean<T>(obj: T): T {
   let o = obj as { kind?: string; metadata?: Meta; data?: unknown; stringData?: unknown };
+  if (o.kind === "Pod") {
+    const pod = leanPod(o as Record<string, unknown>);
+    internStrings(pod);
+    return pod as T;
+  }
   const meta = o.metadata;
   if (
     meta &&

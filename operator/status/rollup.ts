@@ -7,8 +7,10 @@ import { childName } from "../api/names.ts";
 import type { ArchitectureStatus, ComponentStatus } from "../api/schema.ts";
 import type { BlockedChange } from "../reconcile/immutable.ts";
 import type { KubeObject, RenderNotice } from "../render/types.ts";
+import type { ClaimView, PodView } from "./causes.ts";
+import { firstCause, owners, poolHint, STALL_SECONDS, stalled, templateClaim } from "./causes.ts";
 import type { ConditionInput } from "./conditions.ts";
-import { setConditions } from "./conditions.ts";
+import { clip, MAX_COMPONENT_MESSAGE, setConditions } from "./conditions.ts";
 
 export type ChildLookup = (kind: string, name: string) => KubeObject | undefined;
 
@@ -22,13 +24,18 @@ export interface RollupInput {
   blocked: BlockedChange[];
   /** Apply failures that will not heal by retrying (invalid objects), by object. */
   failures: { kind: string; name: string; reason?: string; message: string }[];
-  /** Components scaled by an HPA/ScaledObject: their desired count comes from it. */
   now: Date;
+  /** A component's pods, by its labels; read only while it is not ready. */
+  pods?: (component: string) => PodView[];
+  /** A component's PersistentVolumeClaims, by its labels. */
+  claims?: (component: string) => ClaimView[];
 }
 
 interface WorkloadState {
   status: ComponentStatus;
   degraded?: string;
+  /** The Degraded reason when `degraded` is set (default ComponentFailed). */
+  reason?: string;
 }
 
 type Obj = KubeObject & {
@@ -155,6 +162,30 @@ function componentState(
   }
 }
 
+/**
+ * A component not ready, told why from its pods and claims; stalled (Degraded)
+ * once that cause has held it back for STALL_SECONDS.
+ */
+function explain(
+  state: WorkloadState,
+  c: ResolvedComponent,
+  arch: ResolvedArchitecture,
+  input: RollupInput,
+): WorkloadState {
+  if (state.status.ready >= state.status.desired || !input.pods) return state;
+  const pods = input.pods(c.name).filter(owners(c, arch));
+  const claims = (input.claims?.(c.name) ?? []).filter(templateClaim(c, arch));
+  const cause = firstCause(pods, claims);
+  if (!cause) return state;
+  const message = `${state.status.message ?? ""}: ${cause.message}${poolHint(c, arch, cause)}`;
+  const out: WorkloadState = { ...state, status: { ...state.status, message } };
+  if (!state.degraded && stalled(cause, input.now)) {
+    out.degraded = `${c.name}: no progress for ${STALL_SECONDS / 60} minutes`;
+    out.reason = "ComponentStalled";
+  }
+  return out;
+}
+
 function endpoints(arch: ResolvedArchitecture): { name: string; url: string }[] {
   const out: { name: string; url: string }[] = [];
   const scheme = arch.ingress?.tls ? "https" : "http";
@@ -185,7 +216,11 @@ export function expiresAt(
 export function rollupStatus(input: RollupInput): ArchitectureStatus {
   const { arch, generation, previous, now } = input;
   const nowText = now.toISOString().replace(/\.[0-9]{3}Z$/, "Z");
-  const states = arch.components.map((c) => componentState(c, arch, input.child));
+  const states = arch.components.map((c) =>
+    explain(componentState(c, arch, input.child), c, arch, input),
+  );
+  for (const s of states)
+    if (s.status.message) s.status.message = clip(s.status.message, MAX_COMPONENT_MESSAGE);
   const components = states.map((s) => s.status);
   const readyCount = components.filter((s) => s.ready >= s.desired).length;
   const notReady = components.filter((s) => s.ready < s.desired);
@@ -205,7 +240,7 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
   for (const s of states)
     if (s.degraded)
       degraded.push({
-        reason: "ComponentFailed",
+        reason: s.reason ?? "ComponentFailed",
         message: `${s.status.name}: ${s.status.message}`,
       });
 
@@ -261,12 +296,16 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
         }
       : { type: "Degraded", status: "False", reason: "AsExpected", message: "no failures" },
   ];
-  for (const n of input.notices) {
+  // One condition per type (conditions are a list-map keyed by type: the API
+  // server refuses a status with two), naming every component concerned.
+  for (const [reason, notices] of Map.groupBy(input.notices, (n) => n.reason)) {
     conditions.push({
-      type: n.reason,
+      type: reason,
       status: "True",
-      reason: n.reason,
-      message: n.component ? `${n.component}: ${n.message}` : n.message,
+      reason,
+      message: notices
+        .map((n) => (n.component ? `${n.component}: ${n.message}` : n.message))
+        .join("; "),
     });
   }
   // kstatus (Flux, kpt, cli-utils) reads Reconciling and Stalled.

@@ -3,7 +3,10 @@
 // the operator caches in a few minutes. Prints RSS and V8 heap used after a
 // forced GC of: the floor (floor.mjs), the idle operator, and the operator with
 // K Architectures and their children cached (seeded as in run.ts, then
-// listed by a freshly started operator), compiled and from source. Heap used
+// listed by a freshly started operator), compiled and from source. Their
+// Deployments and StatefulSets get pods as a kubelet would report them
+// (pods.ts; BENCH_MEM_PODS=0 leaves them out), so the rows include what the
+// operator's pod cache costs: compare with an entry built before it. Heap used
 // after a full GC with the same objects cached barely moves from run to run;
 // RSS moves more. Asserts nothing.
 //
@@ -11,6 +14,7 @@
 //   BENCH_MEM_ENTRIES=/other/checkout/dist/cli/archctl.js,compiled  # what to measure
 //   BENCH_KUBECONFIG=/path/kubeconfig.yaml ...         # a running apiserver-tier cluster
 //   BENCH_KEEP_CLUSTER=1 ...                           # keep it (and the seeded namespace)
+//   BENCH_MEM_PODS=0 ...                               # no pods
 import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -35,11 +39,13 @@ import {
   stopAllMeasured,
   until,
 } from "./lib.ts";
+import { seedPods } from "./pods.ts";
 
 const env = process.env;
 const K = Number(env.BENCH_MEM_K ?? 500);
 const CLUSTER = env.BENCH_CLUSTER ?? "archctl-bench";
 const CAPS: Capabilities = { keda: false, serviceMonitors: false };
+const PODS = env.BENCH_MEM_PODS !== "0";
 const log = (s: string) => process.stderr.write(`# ${s}\n`);
 
 /** "compiled", "source" or a path to a CLI entry (another checkout's build). */
@@ -101,6 +107,15 @@ async function main() {
     const ns = `bench-mem-${K}`;
     await ensureNamespace(api, idleNs);
     await ensureNamespace(api, ns);
+    // A CRD just established answers 429 "storage is (re)initializing" for a moment.
+    await until(
+      "the Architecture API serves",
+      async () =>
+        (await api.request("GET", `/apis/archctl.io/v1alpha1/namespaces/${ns}/architectures`))
+          .status === 200,
+      60_000,
+      500,
+    );
     const have = await architectureCount(api, ns);
     if (have < K) {
       const bps = loadBlueprints();
@@ -112,6 +127,13 @@ async function main() {
       log(
         `seeded ${archs.length} Architectures with ${n} children in ${secs(performance.now() - t)}`,
       );
+    }
+
+    let pods = 0;
+    if (PODS) {
+      const t = performance.now();
+      pods = await seedPods(api, ns, 16);
+      log(`${pods} pods in ${ns} (${secs(performance.now() - t)})`);
     }
 
     for (const e of ENTRIES) {
@@ -136,7 +158,7 @@ async function main() {
         const writes = metricValue(await op.metrics(), "archctl_api_writes_total") ?? 0;
         lines.push(
           row(
-            `${e}: operator, ${K} Architectures`,
+            `${e}: operator, ${K} Architectures${PODS ? `, ${pods} pods` : ""}`,
             await memoryOf(op),
             `synced (ready) in ${secs(readyMs)}; ${writes} writes; log ${op.logFile}`,
           ),

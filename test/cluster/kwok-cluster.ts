@@ -36,6 +36,7 @@ import {
   simulatedNodes,
   simulatedNodesList,
 } from "./nodes.ts";
+import { TEST_STAGES } from "./stages.ts";
 import { defaultStorageClass } from "./storage.ts";
 
 export type ClusterTier = "kwok" | "apiserver";
@@ -251,8 +252,11 @@ function components(tier: ClusterTier): string[] {
     : ["etcd", "kube-apiserver"];
 }
 
-/** The KwokctlConfiguration we hand to `kwokctl create cluster -c`. */
-export function kwokctlConfig(bins: BinaryPaths, tier: ClusterTier): string {
+/**
+ * The KwokctlConfiguration we hand to `kwokctl create cluster -c`; `stagesFile`
+ * (kwok tier): more Stages for kwok-controller (see stages.ts).
+ */
+export function kwokctlConfig(bins: BinaryPaths, tier: ClusterTier, stagesFile?: string): string {
   // Paths come from ARCHCTL_CACHE_DIR / $HOME: quoted (JSON strings are YAML),
   // so a " #" or ": " in them is not read as a comment or a mapping.
   const q = (path: string) => JSON.stringify(path);
@@ -298,6 +302,15 @@ export function kwokctlConfig(bins: BinaryPaths, tier: ClusterTier): string {
           "  extraArgs:",
           "  - key: enable-hostpath-provisioner",
           '    value: "true"',
+        ]
+      : []),
+    // A second --config: kwok-controller reads kwokctl's (default Stages) and this one.
+    ...(tier === "kwok" && stagesFile
+      ? [
+          "- name: kwok-controller",
+          "  extraArgs:",
+          "  - key: config",
+          `    value: ${q(stagesFile)}`,
         ]
       : []),
   ];
@@ -464,9 +477,15 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterInfo>
       const cfgDir = join(kwokWorkdir(env), "configs");
       mkdirSync(cfgDir, { recursive: true });
       const cfg = join(cfgDir, `${name}.yaml`);
+      const stages = join(cfgDir, `${name}.stages.yaml`);
+      writeFileSync(stages, TEST_STAGES);
       writeFileSync(
         cfg,
-        withAuditPolicy(kwokctlConfig(bins, tier), opts.auditPolicy ?? env[AUDIT_POLICY_ENV], cfg),
+        withAuditPolicy(
+          kwokctlConfig(bins, tier, stages),
+          opts.auditPolicy ?? env[AUDIT_POLICY_ENV],
+          cfg,
+        ),
       );
       const r = await execa(
         bins.kwokctl,

@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import { parse } from "yaml";
 import type { BinaryPaths } from "../../cluster/binaries.ts";
 import { clusterDir, kwokctlConfig } from "../../cluster/kwok-cluster.ts";
+import { CRASH_LOOP_IMAGE, TEST_STAGES } from "../../cluster/stages.ts";
 
 function bins(root: string): BinaryPaths {
   const k8sDir = `${root}/k8s-v1.36.3`;
@@ -98,6 +99,30 @@ describe("kwokctlConfig", () => {
       cfg.componentsPatches.find((p) => p.name === "kube-controller-manager"),
       undefined,
       "a patch for a component the tier does not run",
+    );
+  });
+
+  test("kwok tier: the test Stages go to kwok-controller as a second config file", () => {
+    const cfg = parse(
+      kwokctlConfig(bins("/cache/bin"), "kwok", "/cache/kwok/configs/x.stages.yaml"),
+    ) as Config;
+    assert.equal(args(cfg, "kwok-controller").config, "/cache/kwok/configs/x.stages.yaml");
+    const api = parse(kwokctlConfig(bins("/cache/bin"), "apiserver", "/s.yaml")) as Config;
+    assert.equal(args(api, "kwok-controller").config, undefined, "no kwok-controller there");
+    // A Stage kwok picks over its weightless defaults, for the test image only.
+    const stage = parse(TEST_STAGES) as {
+      kind: string;
+      spec: {
+        weight: number;
+        selector: { matchExpressions: { key: string; values?: string[] }[] };
+      };
+    };
+    assert.equal(stage.kind, "Stage");
+    assert.ok(stage.spec.weight > 0);
+    assert.deepEqual(
+      stage.spec.selector.matchExpressions.find((e) => e.key === ".spec.containers.[0].image")
+        ?.values,
+      [CRASH_LOOP_IMAGE],
     );
   });
 
