@@ -3,16 +3,10 @@
 // refuses them and says what to do instead. Pure.
 import { COMPONENT_LABEL } from "../api/names.ts";
 import type { KubeObject } from "../render/types.ts";
+import type { BlockedChange } from "../status/rollup.ts";
 import { canonicalJson, containsDesired } from "./drift.ts";
 
-export interface BlockedChange {
-  kind: string;
-  name: string;
-  field: string;
-  /** The component the object belongs to, when its labels say. */
-  component?: string;
-  message: string;
-}
+export type { BlockedChange } from "../status/rollup.ts";
 
 interface StatefulSetLike {
   spec?: {

@@ -5,12 +5,21 @@ import type { ResolvedArchitecture, ResolvedComponent } from "../api/defaults.ts
 import { durationSeconds, timestampAfter } from "../api/duration.ts";
 import { childName } from "../api/names.ts";
 import type { ArchitectureStatus, ComponentStatus } from "../api/schema.ts";
-import type { BlockedChange } from "../reconcile/immutable.ts";
 import type { KubeObject, RenderNotice } from "../render/types.ts";
 import type { ClaimView, PodView } from "./causes.ts";
 import { firstCause, owners, poolHint, STALL_SECONDS, stalled, templateClaim } from "./causes.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { clip, MAX_COMPONENT_MESSAGE, setConditions } from "./conditions.ts";
+
+/** A change the reconcile refused because Kubernetes could only make it destructively. */
+export interface BlockedChange {
+  kind: string;
+  name: string;
+  field: string;
+  /** The component the object belongs to, when its labels say. */
+  component?: string;
+  message: string;
+}
 
 export type ChildLookup = (kind: string, name: string) => KubeObject | undefined;
 

@@ -1,6 +1,7 @@
 // The functional core stays pure: operator/api, operator/render and
 // operator/status import no I/O and read no clock or randomness, and imports
-// point one way (cli -> operator runtime -> render -> api).
+// point one way (cli -> operator runtime -> reconcile -> status -> render ->
+// api), dynamic import() included.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -55,15 +56,23 @@ const LAYERS: [string, string[]][] = [
     "operator/render",
     ["operator/status", "operator/reconcile", "operator/runtime", "operator/kube", "cli"],
   ],
+  ["operator/status", ["operator/reconcile", "operator/runtime", "operator/kube", "cli"]],
   ["operator", ["cli", "test"]],
+  // The published package ships no test/: nothing in it may load test/ at run time.
+  ["cli", ["test"]],
 ];
+
+/** Relative module paths a file imports, statically (`from "…"`) or dynamically (`import("…")`). */
+function importsOf(text: string): string[] {
+  return [...text.matchAll(/(?:from\s+|import\(\s*)"(\.[^"]+)"/g)].map((m) => m[1] as string);
+}
 
 for (const [dir, banned] of LAYERS) {
   test(`${dir} imports nothing from ${banned.join(", ")}`, () => {
     const problems: string[] = [];
     for (const file of sources(dir)) {
-      for (const m of readFileSync(file, "utf8").matchAll(/from "(\.[^"]+)"/g)) {
-        const target = relative(ROOT, join(file, "..", m[1] as string));
+      for (const spec of importsOf(readFileSync(file, "utf8"))) {
+        const target = relative(ROOT, join(file, "..", spec));
         if (banned.some((b) => target === b || target.startsWith(`${b}/`)))
           problems.push(`${relative(ROOT, file)} -> ${target}`);
       }
