@@ -1,7 +1,7 @@
 // Names and labels of every object an Architecture owns, in one place, so that
 // the renderer and the length checks cannot disagree.
 import type { ComponentType } from "./schema.ts";
-import { isAppType } from "./schema.ts";
+import { API_VERSION, isAppType, KIND } from "./schema.ts";
 
 export const MANAGED_BY = "archctl-operator";
 export const PART_OF = "archctl";
@@ -10,6 +10,18 @@ export const COMPONENT_LABEL = "app.kubernetes.io/component";
 export const FINALIZER = "archctl.io/cleanup";
 /** Set by `archctl env create` on a namespace and its Architecture: the namespace goes when the Architecture expires. */
 export const EPHEMERAL_NAMESPACE_LABEL = "archctl.io/environment";
+
+/** The reference every child carries to its Architecture (controller, blocks deletion). */
+export function ownerReference(architecture: string, uid: string) {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    name: architecture,
+    uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
 
 /** `<architecture>-<component>[-suffix]`. */
 export function childName(architecture: string, component: string, suffix?: string): string {

@@ -1,6 +1,5 @@
 // Object metadata shared by every child: names, labels, owner reference.
-import { childLabels, childName } from "../api/names.ts";
-import { API_VERSION, KIND } from "../api/schema.ts";
+import { childLabels, childName, ownerReference } from "../api/names.ts";
 import type { RenderContext } from "./context.ts";
 import type { ObjectMeta } from "./types.ts";
 
@@ -19,17 +18,6 @@ export function childMeta(
   };
   // The owner reference needs the stored object's uid, so a preview rendered
   // from a file has none; the operator always renders from the stored object.
-  if (arch.uid) {
-    meta.ownerReferences = [
-      {
-        apiVersion: API_VERSION,
-        kind: KIND,
-        name: arch.name,
-        uid: arch.uid,
-        controller: true,
-        blockOwnerDeletion: true,
-      },
-    ];
-  }
+  if (arch.uid) meta.ownerReferences = [ownerReference(arch.name, arch.uid)];
   return meta;
 }

@@ -1,0 +1,193 @@
+// Carrying out the reconcile plan for the children: apply (or recreate) what
+// changed, refuse what is not ours or would destroy data, prune what is no
+// longer wanted, and say what was done in at most one Event per kind of change.
+import { ARCHITECTURE_LABEL } from "../api/names.ts";
+import { explainKubeError, isInvalid } from "../kube/errors.ts";
+import { OWNED, resourceFor } from "../kube/resources.ts";
+import type { KubeObject } from "../render/types.ts";
+import type { BlockedChange } from "../status/rollup.ts";
+import { withHash } from "./drift.ts";
+import type { Pass } from "./pass.ts";
+import type { LiveObject, Owner } from "./plan.ts";
+import { decideChild, planReconcile } from "./plan.ts";
+import type { Child, ChildFailure } from "./types.ts";
+import { FIELD_MANAGER } from "./types.ts";
+
+export interface ChildrenOutcome {
+  blocked: BlockedChange[];
+  failures: ChildFailure[];
+  /**
+   * The API server's answers to this pass's applies, with the version the
+   * cache held before: newer than the cache until its watch event arrives.
+   */
+  fresh: Map<string, { applied: Child; before: string | undefined }>;
+}
+
+const versionOf = (o: { metadata: { resourceVersion?: string } } | undefined) =>
+  o?.metadata.resourceVersion;
+
+/** A cached child of this namespace by kind and name (caches hold only what archctl labelled). */
+function cachedChild(pass: Pass, kind: string, name: string): Child | undefined {
+  const r = OWNED.find((o) => o.kind === kind);
+  return r ? pass.cache(r.apiVersion, r.kind)?.get(name, pass.namespace) : undefined;
+}
+
+/** Cached objects labelled as this Architecture's, of the kinds given, with their kind set. */
+function labelledChildren(pass: Pass, kinds: ReadonlySet<string>): Child[] {
+  const out: Child[] = [];
+  for (const r of OWNED) {
+    if (!kinds.has(`${r.apiVersion}/${r.kind}`)) continue;
+    for (const obj of pass.cache(r.apiVersion, r.kind)?.list(pass.namespace) ?? [])
+      if (obj.metadata.labels?.[ARCHITECTURE_LABEL] === pass.name)
+        out.push({ ...obj, apiVersion: r.apiVersion, kind: r.kind });
+  }
+  return out;
+}
+
+/** At most one Event per kind of change and reconcile: Events are writes too. */
+function summarize(pass: Pass, reason: string, action: string, verb: string, objects: string[]) {
+  if (objects.length === 0) return;
+  const what = objects.length === 1 ? "1 object" : `${objects.length} objects`;
+  pass.event("Normal", reason, action, `${verb} ${what}: ${objects.join(", ")}`);
+}
+
+/**
+ * Applies the desired children, pruning what is no longer wanted. `kinds`
+ * are the kinds the objects were rendered for (see prunable).
+ */
+export async function reconcileChildren(
+  pass: Pass,
+  owner: Owner,
+  objects: KubeObject[],
+  kinds: ReadonlySet<string>,
+): Promise<ChildrenOutcome> {
+  const { namespace, log } = pass;
+  const plan = planReconcile({
+    owner,
+    desired: objects.map(withHash),
+    live: (kind, childName) => cachedChild(pass, kind, childName),
+    labelled: labelledChildren(pass, kinds),
+    kinds,
+  });
+  const outcome: ChildrenOutcome = { blocked: [], failures: [], fresh: new Map() };
+  const created: string[] = [];
+  const restored: string[] = [];
+  const updated: string[] = [];
+  for (const step of plan.steps) {
+    const { desired } = step;
+    const id = `${desired.kind}/${desired.metadata.name}`;
+    let { action, live } = step;
+    if (action.action === "create") {
+      // The caches hold only what archctl labelled: ask the server whether
+      // someone else already has this name before writing to it.
+      live = await pass.deps.objects.find<Child>(
+        resourceFor(desired.apiVersion, desired.kind),
+        namespace,
+        desired.metadata.name,
+      );
+      action = decideChild(desired, live, owner);
+    }
+    if (action.action === "unchanged") continue;
+    if (action.action === "refuse") {
+      if (action.reason === "DestructiveChange") {
+        outcome.blocked.push(action.blocked);
+        log.warn("destructive change refused", {
+          kind: desired.kind,
+          name: desired.metadata.name,
+          field: action.blocked.field,
+        });
+      } else {
+        outcome.failures.push({
+          kind: desired.kind,
+          name: desired.metadata.name,
+          reason: action.reason,
+          message: action.message,
+        });
+        log.warn("name taken: not applied", {
+          kind: desired.kind,
+          name: desired.metadata.name,
+          why: action.message,
+        });
+      }
+      continue;
+    }
+    try {
+      if (action.action === "recreate" && live) {
+        await pass.deps.objects.delete(
+          resourceFor(desired.apiVersion, desired.kind),
+          namespace,
+          desired.metadata.name,
+          {
+            ...(live.metadata.uid ? { uid: live.metadata.uid } : {}),
+            propagationPolicy: "Background",
+          },
+        );
+        pass.wrote(desired.kind, "delete");
+        log.info("recreating", {
+          kind: desired.kind,
+          name: desired.metadata.name,
+          why: action.reason,
+        });
+      }
+      const applied = await pass.deps.objects.apply<Child>(desired, {
+        fieldManager: FIELD_MANAGER,
+        force: true,
+      });
+      outcome.fresh.set(id, { applied, before: versionOf(live) });
+      pass.wrote(desired.kind, "apply");
+      const why = action.action === "apply" ? action.reason : action.action;
+      log.info("applied", { kind: desired.kind, name: desired.metadata.name, why });
+      if (why === "drifted") restored.push(id);
+      else if (why === "create") created.push(id);
+      else updated.push(id);
+    } catch (err) {
+      if (!isInvalid(err)) throw err;
+      const message = explainKubeError(err);
+      outcome.failures.push({ kind: desired.kind, name: desired.metadata.name, message });
+      log.error("object refused by the API server", {
+        kind: desired.kind,
+        name: desired.metadata.name,
+        err: message,
+      });
+    }
+  }
+  const pruned = await prune(pass, plan.prune);
+  summarize(pass, "Created", "Apply", "created", created);
+  summarize(pass, "Updated", "Apply", "updated", updated);
+  summarize(pass, "Restored", "Apply", "restored what was changed outside archctl:", restored);
+  summarize(pass, "Pruned", "Delete", "pruned what is no longer part of the Architecture:", pruned);
+  return outcome;
+}
+
+async function prune(pass: Pass, unwanted: LiveObject[]): Promise<string[]> {
+  const pruned: string[] = [];
+  for (const obj of unwanted) {
+    await pass.deps.objects.delete(
+      resourceFor(obj.apiVersion, obj.kind),
+      pass.namespace,
+      obj.metadata.name,
+      {
+        ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
+        propagationPolicy: "Background",
+      },
+    );
+    pass.wrote(obj.kind, "delete");
+    pass.log.info("pruned", { kind: obj.kind, name: obj.metadata.name });
+    pruned.push(`${obj.kind}/${obj.metadata.name}`);
+  }
+  return pruned;
+}
+
+/**
+ * The apply response, unless the cache has moved on from the version it held
+ * before the apply (resourceVersions are compared for equality only: their
+ * order is the API server's business).
+ */
+export function newest(
+  fresh: { applied: Child; before: string | undefined } | undefined,
+  cached: Child | undefined,
+): Child | undefined {
+  if (!fresh) return cached;
+  if (!cached || versionOf(cached) === fresh.before) return fresh.applied;
+  return cached;
+}

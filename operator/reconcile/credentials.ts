@@ -1,0 +1,87 @@
+// Credential Secrets: created once with random values from the OS CSPRNG,
+// never rewritten by a reconcile; a kept one is adopted as it is if its engine
+// and keys fit (see decideSecret).
+import { randomBytes } from "node:crypto";
+import { isAlreadyExists } from "../kube/errors.ts";
+import { resourceFor } from "../kube/resources.ts";
+import { materializeSecret } from "../render/connection.ts";
+import type { KubeObject, SecretSpec } from "../render/types.ts";
+import type { Pass } from "./pass.ts";
+import type { Owner } from "./plan.ts";
+import { decideSecret, ENGINE_ANNOTATION } from "./plan.ts";
+import type { Child, ChildFailure } from "./types.ts";
+import { FIELD_MANAGER } from "./types.ts";
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Uniform random alphanumerics from the OS's CSPRNG (rejection sampling, no modulo bias). */
+export function randomAlphanumeric(length: number): string {
+  let out = "";
+  while (out.length < length) {
+    for (const b of randomBytes(length * 2)) {
+      if (b < 248 && out.length < length) out += ALPHABET[b % 62];
+    }
+  }
+  return out;
+}
+
+/** Creates the missing credential Secrets; returns those that may not be used, and why. */
+export async function ensureCredentials(
+  pass: Pass,
+  owner: Owner,
+  specs: SecretSpec[],
+  random: (length: number) => string,
+): Promise<ChildFailure[]> {
+  const { namespace: ns, log } = pass;
+  const secrets = resourceFor("v1", "Secret");
+  const failures: ChildFailure[] = [];
+  for (const spec of specs) {
+    let live: Child | undefined = pass.cache("v1", "Secret")?.get(spec.name, ns);
+    let action = decideSecret(spec, live, owner);
+    if (action.action === "create") {
+      const secret: KubeObject = {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: {
+          name: spec.name,
+          namespace: ns,
+          labels: spec.labels,
+          annotations: { [ENGINE_ANNOTATION]: spec.engine },
+          ownerReferences: [pass.ownerRef()],
+        },
+        type: "Opaque",
+        stringData: materializeSecret(spec, random),
+      };
+      try {
+        await pass.deps.objects.create(secret, FIELD_MANAGER);
+        pass.wrote("Secret", "create");
+        log.info("generated credentials", { secret: spec.name });
+        continue;
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+      // Someone has the name: the cache had not seen ours yet, or it is not ours.
+      live = await pass.deps.objects.find<Child>(secrets, ns, spec.name);
+      action = decideSecret(spec, live, owner);
+      if (action.action === "create") continue; // deleted meanwhile: the next pass creates it
+    }
+    if (action.action === "refuse") {
+      failures.push({
+        kind: "Secret",
+        name: spec.name,
+        reason: action.reason,
+        message: action.message,
+      });
+      log.warn("credentials not usable", { secret: spec.name, why: action.message });
+      continue;
+    }
+    if (action.adopt) {
+      await pass.deps.objects.mergePatch(secrets, ns, spec.name, {
+        metadata: { ownerReferences: [pass.ownerRef()] },
+      });
+      pass.wrote("Secret", "patch");
+      log.info("adopted kept credentials", { secret: spec.name });
+    }
+  }
+  return failures;
+}

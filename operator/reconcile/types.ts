@@ -1,0 +1,64 @@
+// The types a reconcile works with: the stored Architecture, its children as
+// the caches hold them, what a pass reports, and what the Reconciler is given.
+import type { Architecture } from "../api/schema.ts";
+import type { ObjectClient } from "../kube/objects.ts";
+import type { Capabilities, KubeObject } from "../render/types.ts";
+import type { EventRecorder } from "../runtime/events.ts";
+import type { Informer } from "../runtime/informer.ts";
+import type { Logger } from "../runtime/logger.ts";
+import type { PodView } from "../status/causes.ts";
+
+export const FIELD_MANAGER = "archctl-operator";
+
+/** An Architecture as the API server stores it: the spec plus server-set metadata. */
+export type StoredArchitecture = Architecture & {
+  metadata: Architecture["metadata"] & {
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+  };
+};
+
+/** A child object as the caches hold it. */
+export type Child = KubeObject & {
+  metadata: KubeObject["metadata"] & {
+    uid?: string;
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+    ownerReferences?: { uid: string }[];
+  };
+};
+
+/** A child that could not be written, and why; rolled up into Degraded. */
+export interface ChildFailure {
+  kind: string;
+  name: string;
+  /** NameTaken, CredentialsMismatch; ApplyFailed when absent. */
+  reason?: string;
+  message: string;
+}
+
+export interface ReconcileResult {
+  /** Reconcile again after this many ms (TTL expiry, waiting for children). */
+  requeueAfterMs?: number;
+  writes: number;
+}
+
+export interface ReconcilerDeps {
+  objects: ObjectClient;
+  architectures: Informer<StoredArchitecture>;
+  /** Caches of owned kinds, by "apiVersion/kind". */
+  children: ReadonlyMap<string, Informer<Child>>;
+  /** The pods of one component of an Architecture, for the status to say why it is not ready. */
+  pods?: (namespace: string, architecture: string, component: string) => PodView[];
+  /** The optional integrations found now; read once per pass. */
+  capabilities: Capabilities | (() => Capabilities);
+  events: EventRecorder;
+  log: Logger;
+  now?: () => Date;
+  random?: (length: number) => string;
+  onWrite?: (kind: string, verb: string) => void;
+}
