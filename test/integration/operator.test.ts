@@ -528,6 +528,9 @@ test("deletion with deletionPolicy Delete: StatefulSets go first (foreground), t
     } as KubeObject,
     "archctl-test",
   );
+  // The claim wakes the Architecture (its status may now name the Pending
+  // claim): let that pass finish before counting the deletion's writes.
+  await settle(op);
   const statusBefore = await writesOf(op, "Architecture", "status");
   await client.delete(ARCHITECTURES, ns, "shop");
   const deleting = await cluster.eventually("StatefulSet deleted in the foreground", async () => {
