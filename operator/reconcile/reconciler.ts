@@ -11,7 +11,7 @@ import { OWNED, ownedKinds } from "../kube/resources.ts";
 import { render } from "../render/index.ts";
 import type { ClaimView } from "../status/causes.ts";
 import { invalidStatus } from "../status/fallback.ts";
-import { rollupStatus } from "../status/rollup.ts";
+import { rollup } from "../status/rollup.ts";
 import { newest, reconcileChildren } from "./children.ts";
 import { ensureCredentials, randomAlphanumeric } from "./credentials.ts";
 import { addFinalizer, expire, expiryMs, finalize } from "./lifecycle.ts";
@@ -107,7 +107,7 @@ export class Reconciler {
     );
     const failures = [...credentialFailures, ...children.failures];
 
-    const status = rollupStatus({
+    const { status, recheckAfterMs: stallCheck } = rollup({
       arch: applyDefaults(architecture),
       generation: stored.metadata.generation ?? 0,
       previous: stored.status,
@@ -150,7 +150,7 @@ export class Reconciler {
     const recheck = failures.some((f) => f.reason === "NameTaken")
       ? NAME_TAKEN_RECHECK_MS
       : undefined;
-    const waits = [expiry, recheck].filter((w): w is number => w !== undefined);
+    const waits = [expiry, recheck, stallCheck].filter((w): w is number => w !== undefined);
     return done(waits.length ? Math.min(...waits) : undefined);
   }
 }

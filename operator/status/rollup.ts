@@ -45,6 +45,8 @@ interface WorkloadState {
   degraded?: string;
   /** The Degraded reason when `degraded` is set (default ComponentFailed). */
   reason?: string;
+  /** When a named cause will have held this component back long enough to stall it (ms). */
+  stallsAt?: number;
 }
 
 type Obj = KubeObject & {
@@ -191,6 +193,9 @@ function explain(
   if (!state.degraded && stalled(cause, input.now)) {
     out.degraded = `${c.name}: no progress for ${STALL_SECONDS / 60} minutes`;
     out.reason = "ComponentStalled";
+  } else if (!state.degraded && cause.since) {
+    const since = Date.parse(cause.since);
+    if (Number.isFinite(since)) out.stallsAt = since + STALL_SECONDS * 1000;
   }
   return out;
 }
@@ -223,6 +228,17 @@ export function expiresAt(
 }
 
 export function rollupStatus(input: RollupInput): ArchitectureStatus {
+  return rollup(input).status;
+}
+
+/**
+ * The status, and how soon to roll up again even if nothing changes: a cause
+ * that holds a component back turns into a stall at a time no event marks.
+ */
+export function rollup(input: RollupInput): {
+  status: ArchitectureStatus;
+  recheckAfterMs?: number;
+} {
   const { arch, generation, previous, now } = input;
   const nowText = now.toISOString().replace(/\.[0-9]{3}Z$/, "Z");
   const states = arch.components.map((c) =>
@@ -343,7 +359,10 @@ export function rollupStatus(input: RollupInput): ArchitectureStatus {
   };
   const exp = expiresAt(input.creationTimestamp, arch.ttl);
   if (exp) status.expiresAt = exp;
-  return status;
+  const stalls = states.flatMap((s) => (s.stallsAt === undefined ? [] : [s.stallsAt]));
+  if (!stalls.length) return { status };
+  // A second late, so that the stall has happened by then.
+  return { status, recheckAfterMs: Math.max(1000, Math.min(...stalls) - now.getTime() + 1000) };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { KubeObject } from "../../../operator/render/types.ts";
 import type { ClaimView, PodView } from "../../../operator/status/causes.ts";
 import { STALL_SECONDS } from "../../../operator/status/causes.ts";
 import type { RollupInput } from "../../../operator/status/rollup.ts";
-import { rollupStatus } from "../../../operator/status/rollup.ts";
+import { rollupStatus, rollup as rollupWithRecheck } from "../../../operator/status/rollup.ts";
 
 const arch: Architecture = {
   apiVersion: "archctl.io/v1alpha1",
@@ -77,8 +77,16 @@ function rollup(
   claims: ClaimView[] = [],
   over: Partial<RollupInput> = {},
 ): ArchitectureStatus {
+  return rollupStatus(inputOf(pods, claims, over));
+}
+
+function inputOf(
+  pods: PodView[],
+  claims: ClaimView[] = [],
+  over: Partial<RollupInput> = {},
+): RollupInput {
   const children = [deployment, statefulset, job()];
-  return rollupStatus({
+  return {
     arch: applyDefaults(arch),
     generation: 1,
     child: (kind, name) => children.find((c) => c.kind === kind && c.metadata.name === name),
@@ -90,7 +98,7 @@ function rollup(
     failures: [],
     now: NOW,
     ...over,
-  });
+  };
 }
 
 const messageOf = (s: ArchitectureStatus, component: string) =>
@@ -106,7 +114,7 @@ const waiting = (reason: string, message: string) => [
 ];
 
 test("Unschedulable: the scheduler's message and the GPU pool's node labels", () => {
-  const s = rollup([
+  const pods = [
     pod("worker", {
       phase: "Pending",
       conditions: [
@@ -118,7 +126,8 @@ test("Unschedulable: the scheduler's message and the GPU pool's node labels", ()
         },
       ],
     }),
-  ]);
+  ];
+  const s = rollup(pods);
   const m = messageOf(s, "worker");
   assert.match(
     m,
@@ -131,6 +140,9 @@ test("Unschedulable: the scheduler's message and the GPU pool's node labels", ()
     /cannot be scheduled/,
   );
   assert.equal(s.phase, "Pending", "two minutes in: still waiting, not stalled");
+  // No event marks the moment it stalls: the roll-up asks to look again then.
+  const { recheckAfterMs } = rollupWithRecheck(inputOf(pods));
+  assert.equal(recheckAfterMs, (STALL_SECONDS - 120 + 1) * 1000);
 });
 
 test("ErrImagePull and ImagePullBackOff name the image", () => {
