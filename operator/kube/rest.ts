@@ -44,7 +44,7 @@ function packageVersion(): string {
  * What the API server records as the client (audit log, request metrics):
  * `archctl/<version> (<hostname>-<pid>)`. The part in brackets is this
  * process, and it is also the operator's default leader-election identity
- * (operator/manager.ts), so an audit entry names the replica that made it.
+ * (operator/operator.ts), so an audit entry names the replica that made it.
  */
 export const DEFAULT_USER_AGENT = `archctl/${packageVersion()} (${hostname()}-${process.pid})`;
 

@@ -1,7 +1,7 @@
 // One reconcile of one Architecture: what it reads (the stored object, the
 // caches, one clock reading) and the writes it makes, counted.
 import { ownerReference } from "../api/names.ts";
-import type { Informer } from "../runtime/informer.ts";
+import type { CacheView } from "../runtime/cache-view.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { Child, ReconcilerDeps, StoredArchitecture } from "./types.ts";
 
@@ -16,6 +16,8 @@ export class Pass {
   writes = 0;
   /** Versions of the Architecture this pass produced before its status write (older than it). */
   readonly archVersions: string[] = [];
+  /** The child caches as they are at the start of this pass. */
+  private readonly children: ReadonlyMap<string, CacheView<Child>>;
 
   constructor(deps: ReconcilerDeps, stored: StoredArchitecture, log: Logger, now: Date) {
     this.deps = deps;
@@ -24,6 +26,7 @@ export class Pass {
     this.now = now;
     this.namespace = stored.metadata.namespace ?? "default";
     this.name = stored.metadata.name;
+    this.children = typeof deps.children === "function" ? deps.children() : deps.children;
   }
 
   wrote(kind: string, verb: string): void {
@@ -31,8 +34,8 @@ export class Pass {
     this.deps.onWrite?.(kind, verb);
   }
 
-  cache(apiVersion: string, kind: string): Informer<Child> | undefined {
-    return this.deps.children.get(`${apiVersion}/${kind}`);
+  cache(apiVersion: string, kind: string): CacheView<Child> | undefined {
+    return this.children.get(`${apiVersion}/${kind}`);
   }
 
   /** The owner reference every child carries. */

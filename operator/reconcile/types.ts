@@ -3,8 +3,8 @@
 import type { Architecture } from "../api/schema.ts";
 import type { ObjectClient } from "../kube/objects.ts";
 import type { Capabilities, KubeObject } from "../render/types.ts";
+import type { CacheView } from "../runtime/cache-view.ts";
 import type { EventRecorder } from "../runtime/events.ts";
-import type { Informer } from "../runtime/informer.ts";
 import type { Logger } from "../runtime/logger.ts";
 import type { PodView } from "../status/causes.ts";
 
@@ -49,9 +49,12 @@ export interface ReconcileResult {
 
 export interface ReconcilerDeps {
   objects: ObjectClient;
-  architectures: Informer<StoredArchitecture>;
-  /** Caches of owned kinds, by "apiVersion/kind". */
-  children: ReadonlyMap<string, Informer<Child>>;
+  architectures: CacheView<StoredArchitecture>;
+  /**
+   * Caches of owned kinds, by "apiVersion/kind"; a function when the set
+   * changes at run time (each pass reads it once).
+   */
+  children: ReadonlyMap<string, CacheView<Child>> | (() => ReadonlyMap<string, CacheView<Child>>);
   /** The pods of one component of an Architecture, for the status to say why it is not ready. */
   pods?: (namespace: string, architecture: string, component: string) => PodView[];
   /** The optional integrations found now; read once per pass. */

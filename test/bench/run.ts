@@ -19,7 +19,7 @@ import { loadKubeConfig } from "../../operator/kube/config.ts";
 import { ObjectClient } from "../../operator/kube/objects.ts";
 import { ARCHITECTURES, OWNED } from "../../operator/kube/resources.ts";
 import { KubeRest } from "../../operator/kube/rest.ts";
-import { Operator } from "../../operator/manager.ts";
+import { Operator } from "../../operator/operator.ts";
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
 import type { Capabilities, KubeObject } from "../../operator/render/types.ts";
 import { Informer } from "../../operator/runtime/informer.ts";

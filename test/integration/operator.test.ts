@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ARCHITECTURE_LABEL, FINALIZER } from "../../operator/api/names.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { ARCHITECTURES, EVENTS, resourceFor } from "../../operator/kube/resources.ts";
-import type { Operator } from "../../operator/manager.ts";
+import type { Operator } from "../../operator/operator.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";

@@ -1,7 +1,7 @@
 // Which optional integrations discovery finds (pure: discovery documents in, capabilities out).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { capabilitiesFrom } from "../../../operator/manager.ts";
+import { capabilitiesFrom } from "../../../operator/integrations.ts";
 
 const served =
   (groups: Record<string, string[]>) =>

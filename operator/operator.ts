@@ -1,0 +1,372 @@
+// The operator process: connects, starts the caches, the controller and the
+// health and metrics endpoints, campaigns for leadership, looks for optional
+// integrations, and shuts all of it down in order. The parts are the
+// controller (controller.ts), the caches of children (child-caches.ts), the
+// integrations (integrations.ts) and cache health (runtime/cache-health.ts);
+// the reconcile itself is in reconcile/.
+import type { Server } from "node:http";
+import { hostname } from "node:os";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { ChildCaches } from "./child-caches.ts";
+import { Controller, NotLeaderError } from "./controller.ts";
+import { Integrations } from "./integrations.ts";
+import type { ConnectionOptions } from "./kube/config.ts";
+import { loadKubeConfig } from "./kube/config.ts";
+import { explainKubeError } from "./kube/errors.ts";
+import { ObjectClient } from "./kube/objects.ts";
+import type { ResourceType } from "./kube/resources.ts";
+import { ARCHITECTURES, resourcePath } from "./kube/resources.ts";
+import type { RequestOptions, Verb } from "./kube/rest.ts";
+import { KubeRest } from "./kube/rest.ts";
+import type { Child, StoredArchitecture } from "./reconcile/reconciler.ts";
+import { Reconciler } from "./reconcile/reconciler.ts";
+import type { Capabilities } from "./render/types.ts";
+import { CacheHealth } from "./runtime/cache-health.ts";
+import { mergedView } from "./runtime/cache-view.ts";
+import { createEventRecorder } from "./runtime/events.ts";
+import type { Check } from "./runtime/http-server.ts";
+import { startHttpServer } from "./runtime/http-server.ts";
+import { Informer } from "./runtime/informer.ts";
+import { LeaderElector } from "./runtime/leader.ts";
+import type { Logger, LogLevel } from "./runtime/logger.ts";
+import { createLogger } from "./runtime/logger.ts";
+import { OperatorMetrics } from "./runtime/metrics.ts";
+import { PodIndex } from "./runtime/pod-cache.ts";
+import { STOPPED, StopSignal } from "./runtime/stop-signal.ts";
+
+export { NotLeaderError } from "./controller.ts";
+export { capabilitiesFrom } from "./integrations.ts";
+
+export interface OperatorOptions extends ConnectionOptions {
+  /** Namespaces to watch; empty = all. */
+  namespaces?: string[];
+  workers?: number;
+  resyncSeconds?: number;
+  /** host:port for /metrics, /healthz, /readyz; empty string disables. */
+  metricsAddress?: string;
+  leaderElection?: boolean;
+  leaseNamespace?: string;
+  leaseName?: string;
+  /** Lease timing; client-go's 15 s / 10 s / 2 s unless a test shortens it. */
+  leaseDurationSeconds?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  identity?: string;
+  logLevel?: LogLevel;
+  log?: Logger;
+  processMetrics?: boolean;
+  /** How often KEDA and the Prometheus Operator are looked up again (default 30 s). */
+  discoverySeconds?: number;
+  /** /healthz fails once a cache has been unable to list or watch for this long (default 120 s). */
+  unhealthyAfterSeconds?: number;
+  /**
+   * Called when this instance loses a lease it held (not when stop() releases
+   * it). Writes are fenced off either way; `archctl operator run` exits here,
+   * as client-go does; without it the instance campaigns again.
+   */
+  onLostLeadership?: (why: string) => void;
+}
+
+function resourceLabel(path: string): string {
+  const m = /\/(?:api|apis)\/(?:[^/]+\/)?v[0-9][^/]*\/(?:namespaces\/[^/]+\/)?([a-z]+)/.exec(path);
+  return m?.[1] ?? "other";
+}
+
+/**
+ * Refuses every write while `mayWrite()` says no. The fence between a deposed
+ * leader and the cluster: a reconcile in flight when the lease is lost stops at
+ * its next write instead of finishing alongside the new leader.
+ */
+class FencedRest extends KubeRest {
+  private readonly mayWrite: () => boolean;
+  constructor(kc: KubeConfig, mayWrite: () => boolean) {
+    super(kc);
+    this.mayWrite = mayWrite;
+  }
+  override request<T = unknown>(verb: Verb, path: string, opts?: RequestOptions): Promise<T> {
+    if (verb !== "GET" && !this.mayWrite())
+      return Promise.reject(new NotLeaderError(`not the leader: ${verb} ${path} was not sent`));
+    return super.request<T>(verb, path, opts);
+  }
+}
+
+/** What start() builds; absent before it and after a failed start. */
+interface Running {
+  rest: KubeRest;
+  architectures: Informer<StoredArchitecture>[];
+  caches: ChildCaches;
+  integrations: Integrations;
+  controller: Controller;
+}
+
+export class Operator {
+  readonly metrics: OperatorMetrics;
+  readonly log: Logger;
+  readonly identity: string;
+  private readonly opts: OperatorOptions;
+  private readonly health: CacheHealth;
+  private readonly stopSignal = new StopSignal();
+  private readonly podIndex = new PodIndex();
+  private running?: Running;
+  private leader?: LeaderElector;
+  private server?: Server;
+  private leading = false;
+  private synced = false;
+  private resyncTimer?: NodeJS.Timeout;
+  private starting?: Promise<void>;
+  private stopping?: Promise<void>;
+  /** Writes made by reconciles, for tests and benchmarks. */
+  writes = 0;
+
+  constructor(opts: OperatorOptions = {}) {
+    this.opts = opts;
+    this.identity = opts.identity ?? `${hostname()}-${process.pid}`;
+    this.log = opts.log ?? createLogger(opts.logLevel ?? "info", { component: "operator" });
+    this.metrics = new OperatorMetrics(opts.processMetrics ?? true);
+    this.health = new CacheHealth((opts.unhealthyAfterSeconds ?? 120) * 1000);
+  }
+
+  /** Leading now: with leader election, a lease renewed within the renew deadline. */
+  get isLeader(): boolean {
+    return this.opts.leaderElection ? (this.leader?.isLeader ?? false) : this.leading;
+  }
+
+  /** The optional integrations in use now. */
+  get currentCapabilities(): Capabilities {
+    return {
+      ...(this.running?.integrations.capabilities ?? { keda: false, serviceMonitors: false }),
+    };
+  }
+
+  /** Pods cached now (for tests and benchmarks). */
+  get cachedPods(): number {
+    return this.podIndex.size;
+  }
+
+  private namespaces(): (string | undefined)[] {
+    return this.opts.namespaces?.length ? this.opts.namespaces : [undefined];
+  }
+
+  /**
+   * Lists, watches and starts working. Resolves once caches are synced and the
+   * workers run, or early (without error) when stop() is called meanwhile.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.startOnce().catch(async (err) => {
+      if (err === STOPPED) return;
+      await this.teardown();
+      throw err;
+    });
+    return this.starting;
+  }
+
+  /** A new cache of `r`, its failures and relists counted. */
+  private cache<T extends Child | StoredArchitecture>(
+    rest: KubeRest,
+    r: ResourceType,
+    ns: string | undefined,
+    labelSelector?: string,
+  ): Informer<T> {
+    const path = resourcePath(r, ns);
+    const what = ns ? `${r.plural} in ${ns}` : `${r.plural} (all namespaces)`;
+    return new Informer<T>(rest, r, {
+      ...(ns ? { namespace: ns } : {}),
+      ...(labelSelector ? { labelSelector } : {}),
+      onRestart: (err) => {
+        this.metrics.watchRestarts.inc({ resource: r.plural });
+        const why = explainKubeError(err);
+        this.log.warn("watch failed; restarting", { resource: r.plural, err: why });
+        this.health.failed(path, what, why);
+      },
+      // A relist's pages, answered 200, end a failure streak (see the observer in startOnce).
+      onRelist: () => this.metrics.watchRelists.inc({ resource: r.plural }),
+      maxBackoffMs: this.health.maxBackoffMs,
+    });
+  }
+
+  private async startOnce(): Promise<void> {
+    // First, so probes answer while the caches sync: alive, not ready.
+    if (this.opts.metricsAddress !== "") {
+      this.server = await startHttpServer(
+        this.opts.metricsAddress ?? "127.0.0.1:8080",
+        this.metrics.registry,
+        { healthy: () => this.healthCheck(), ready: () => this.readiness() },
+      );
+    }
+    const kc = loadKubeConfig(this.opts);
+    const rest = new KubeRest(kc);
+    const fenced = new FencedRest(kc, () => !this.opts.leaderElection || this.isLeader);
+    for (const r of [rest, fenced]) {
+      r.observe((verb, path, code) => {
+        this.metrics.apiRequests.inc({ verb, resource: resourceLabel(path), code: String(code) });
+        // A list that succeeds ends its cache's failure streak (see CacheHealth).
+        if (verb === "GET" && code === 200) this.health.worked(path);
+      });
+    }
+    const objects = new ObjectClient(fenced);
+    this.log.info("starting", {
+      identity: this.identity,
+      namespaces: this.opts.namespaces?.length ? this.opts.namespaces : "all",
+    });
+
+    const architectures = this.namespaces().map((ns) => {
+      const inf = this.cache<StoredArchitecture>(rest, ARCHITECTURES, ns);
+      inf.on((_type, obj) => {
+        this.health.worked(resourcePath(ARCHITECTURES, ns)); // an event: the watch works
+        controller.add(obj.metadata.namespace ?? "", obj.metadata.name);
+      });
+      return inf;
+    });
+    const architectureView = mergedView(architectures);
+    const caches = new ChildCaches({
+      namespaces: this.namespaces(),
+      make: (r, ns, selector) => this.cache<Child>(rest, r, ns, selector),
+      wake: (ns, name) => controller.add(ns, name),
+      alive: (r, ns) => this.health.worked(resourcePath(r, ns)),
+    });
+    const integrations = new Integrations({
+      rest,
+      caches,
+      log: this.log,
+      stop: this.stopSignal,
+      changed: () => controller.enqueueAll(),
+    });
+    const events = createEventRecorder(objects, this.identity, this.log);
+    const reconciler = new Reconciler({
+      objects,
+      architectures: architectureView,
+      children: () => caches.views(),
+      pods: (namespace, architecture, component) =>
+        this.podIndex.pods(namespace, architecture, component),
+      capabilities: () => integrations.capabilities,
+      events,
+      log: this.log,
+      onWrite: (kind, verb) => {
+        this.writes++;
+        this.metrics.apiWrites.inc({ kind, verb });
+      },
+    });
+    const controller = new Controller({
+      reconciler,
+      architectures: architectureView,
+      events,
+      metrics: this.metrics,
+      log: this.log,
+      isLeader: () => this.isLeader,
+    });
+    this.running = { rest, architectures, caches, integrations, controller };
+    this.metrics.phases = () => {
+      const counts = new Map<string, number>();
+      for (const a of architectureView.list()) {
+        const phase = a.status?.phase ?? "Pending";
+        counts.set(phase, (counts.get(phase) ?? 0) + 1);
+      }
+      return counts;
+    };
+
+    await integrations.start();
+    caches.addPods(this.podIndex);
+    await this.stopSignal.race(
+      Promise.all([...architectures, ...caches.all()].map((i) => i.start())),
+    );
+    this.synced = true;
+    this.log.info("caches synced", {
+      architectures: architectureView.list().length,
+      capabilities: this.currentCapabilities,
+    });
+
+    controller.start(this.opts.workers ?? 4);
+    if (this.opts.leaderElection) {
+      this.leader = new LeaderElector(
+        // Not fenced: the lease is how leadership is won.
+        new ObjectClient(rest),
+        {
+          namespace: this.opts.leaseNamespace ?? "default",
+          name: this.opts.leaseName ?? "archctl-operator",
+          identity: this.identity,
+          log: this.log,
+          ...(this.opts.leaseDurationSeconds !== undefined
+            ? { leaseDurationSeconds: this.opts.leaseDurationSeconds }
+            : {}),
+          ...(this.opts.renewDeadlineMs !== undefined
+            ? { renewDeadlineMs: this.opts.renewDeadlineMs }
+            : {}),
+          ...(this.opts.retryPeriodMs !== undefined
+            ? { retryPeriodMs: this.opts.retryPeriodMs }
+            : {}),
+          onStartedLeading: () => this.lead(true),
+          onStoppedLeading: (why) => {
+            this.lead(false);
+            this.opts.onLostLeadership?.(why);
+          },
+        },
+      );
+      this.leader.start();
+    } else {
+      this.lead(true);
+    }
+
+    const resync = (this.opts.resyncSeconds ?? 300) * 1000;
+    this.resyncTimer = setInterval(() => controller.enqueueAll(), resync);
+    this.resyncTimer.unref();
+    integrations.schedule(this.opts.discoverySeconds ?? 30);
+  }
+
+  /**
+   * Liveness: false when a worker loop died, or when a cache has failed to list
+   * or watch without a break for longer than `unhealthyAfterSeconds`.
+   */
+  private healthCheck(): Check {
+    const crashed = this.running?.controller.crashed;
+    if (crashed)
+      return { ok: false, reason: `a reconcile worker stopped (${crashed}): restart the operator` };
+    return this.health.check();
+  }
+
+  /** Readiness: caches synced and not shutting down. A follower is ready too: it can take over at once. */
+  private readiness(): Check {
+    if (this.stopSignal.requested) return { ok: false, reason: "shutting down" };
+    if (!this.synced) return { ok: false, reason: "caches not synced yet" };
+    return { ok: true };
+  }
+
+  private lead(leading: boolean): void {
+    this.leading = leading;
+    this.metrics.isLeader.set(leading ? 1 : 0);
+    if (leading) this.running?.controller.enqueueAll();
+  }
+
+  /** SIGTERM: take no new work, finish what is in flight, release the lease. Safe during start(). */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
+    this.log.info("shutting down");
+    this.stopSignal.stop();
+    await this.starting?.catch(() => {});
+    await this.teardown();
+    this.log.info("stopped");
+  }
+
+  private async teardown(): Promise<void> {
+    this.stopSignal.stop();
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    const running = this.running;
+    await running?.integrations.stop();
+    await running?.controller.stop();
+    await this.leader?.stop();
+    this.leading = false;
+    this.metrics.isLeader.set(0);
+    if (running)
+      await Promise.all([...running.architectures, ...running.caches.all()].map((i) => i.stop()));
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      // Keep-alive connections of a scraper would hold close() open.
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+}
