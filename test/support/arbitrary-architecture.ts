@@ -24,7 +24,7 @@ const SINGLE_INSTANCE = new Set<ComponentType>(["mysql", "postgres", "mongodb", 
 const GPU_TYPES = new Set<ComponentType>(["service", "worker", "job", "cron"]);
 const MAX_NAME = 40;
 /** Few enough for the local cluster, enough to mix every kind of dependency. */
-const MAX_COMPONENTS = 10;
+const MAX_COMPONENTS = 6;
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyz";
 const ALNUM = `${LETTERS}0123456789`;
@@ -42,7 +42,6 @@ const QUANTITIES = {
   cpu: ["1m", "50m", "250m", "1", "2", "16"],
   memory: ["1Mi", "64Mi", "256Mi", "1Gi", "4Gi", "64Gi"],
 };
-/** Longest first: the TTL at the upper end is the longest that validate accepts. */
 const LONG_TTLS = [
   "99999999999999999999999999999d",
   "100000000d",
@@ -187,20 +186,20 @@ function datastoreComponent(g: Gen, name: string, type: ComponentType): Componen
   return c;
 }
 
-/** The longest TTL validate accepts, so the upper bound follows the schema's. */
-function longestValidTtl(): string {
-  for (const ttl of LONG_TTLS) {
+/** The long TTLs validate accepts, so the upper end follows the schema's bound. */
+function validLongTtls(): string[] {
+  const valid = LONG_TTLS.filter((ttl) => {
     const probe = {
       apiVersion: API_VERSION,
       kind: KIND,
       metadata: { name: "probe" },
       spec: { components: [{ name: "api", type: "service", image: "x" }], ttl },
     };
-    if (validateArchitecture(probe).architecture) return ttl;
-  }
-  return LONG_TTLS[LONG_TTLS.length - 1] as string;
+    return validateArchitecture(probe).architecture !== undefined;
+  });
+  return valid.length ? valid : ["1d"];
 }
-const LONGEST_TTL = longestValidTtl();
+const LONG_VALID_TTLS = validLongTtls();
 
 function build(g: Gen): Architecture {
   const archName = label(g, lengthUpTo(g, 1, MAX_NAME));
@@ -250,8 +249,10 @@ function build(g: Gen): Architecture {
   const queueStores = components.filter((c) => QUEUES.has(c.type));
   const autoscaling: NonNullable<Spec["autoscaling"]> = [];
   for (const c of components) {
-    if (!SCALABLE.has(c.type) || c.singleton || !maybe(g)) continue;
-    const queue = queueStores.length && maybe(g) ? pick(g, queueStores) : undefined;
+    // Mostly: several queue-scaled workers in one Architecture is a case of its own.
+    if (!SCALABLE.has(c.type) || c.singleton || g(fc.nat, { max: 3 }) === 0) continue;
+    const queue =
+      queueStores.length && g(fc.nat, { max: 3 }) !== 0 ? pick(g, queueStores) : undefined;
     const max = g(fc.integer, { min: 1, max: 1000 });
     const min = g(fc.integer, { min: queue ? 0 : 1, max: Math.min(max, 5) });
     const a: NonNullable<Spec["autoscaling"]>[number] = {
@@ -315,7 +316,7 @@ function build(g: Gen): Architecture {
   const ttl = g(fc.nat, { max: 5 });
   if (ttl === 1) spec.ttl = pick(g, SHORT_TTLS);
   if (ttl === 2) spec.ttl = pick(g, MID_TTLS);
-  if (ttl === 3) spec.ttl = LONGEST_TTL;
+  if (ttl === 3) spec.ttl = pick(g, LONG_VALID_TTLS);
   if (maybe(g)) spec.deletionPolicy = pick(g, ["Retain", "Delete"] as const);
   if (maybe(g)) spec.description = "generated";
   return { apiVersion: API_VERSION, kind: KIND, metadata: { name: archName }, spec };
