@@ -160,6 +160,15 @@ class ErrorLog {
   architectures(): string[] {
     return [...this.counts.keys()];
   }
+  /** The last error of each Architecture, names and numbers masked, to tally. */
+  kinds(): string[] {
+    return [...this.lastErr.values()].map((e) =>
+      e
+        .replace(/(Architecture|architectures) \S+/g, "$1 …")
+        .replace(/'[^']*'|"[^"]*"|\b[a-z0-9-]*[0-9][a-z0-9-]*\b/g, "…")
+        .slice(0, 120),
+    );
+  }
 }
 
 test(`generative: ${COUNT} generated Architectures each get a status for their generation; no reconcile loop goes unexplained`, async (t) => {
@@ -279,6 +288,7 @@ test(`generative: ${COUNT} generated Architectures each get a status for their g
     `reconcile errors: ${errorsTotal} (metric), ${errors.total} (log) over ${errors.architectures().length} Architectures, ${stillFailing.size} still failing when judged`,
   );
 
+  if (errors.total) t.diagnostic(`last reconcile error, by kind: ${tally(errors.kinds())}`);
   if (failures.length) {
     const dir = join(TEST_LOGS_DIR, "generative");
     mkdirSync(dir, { recursive: true });
