@@ -296,7 +296,8 @@ test(`generative: ${COUNT} generated Architectures each get a status for their g
       const name = f.split(" ")[0] as string;
       const a = byName.get(name) as Architecture;
       const { namespace: _, ...metadata } = a.metadata;
-      writeFileSync(join(dir, `${name}.yaml`), stringify({ ...a, metadata }));
+      // Quoted for YAML 1.1 readers too (kubectl): env values such as `yes` stay strings.
+      writeFileSync(join(dir, `${name}.yaml`), stringify({ ...a, metadata }, { version: "1.1" }));
     }
     t.diagnostic(`failing Architectures written to ${dir}`);
   }
