@@ -138,6 +138,11 @@ export class Operator {
     };
   }
 
+  /** Failed reconciles in a row of the Architecture `namespace/name` (0 after a success). */
+  failuresOf(key: string): number {
+    return this.running?.controller.queue.failuresOf(key) ?? 0;
+  }
+
   /** Pods cached now (for tests and benchmarks). */
   get cachedPods(): number {
     return this.podIndex.size;

@@ -289,6 +289,10 @@ export function kwokctlConfig(bins: BinaryPaths, tier: ClusterTier, stagesFile?:
     "  extraArgs:",
     "  - key: advertise-address",
     "    value: 127.0.0.1",
+    // The default, 10.0.0.0/24, holds 254 Services: fewer than a few hundred
+    // Architectures need (test/e2e/generative.test.ts). A /16, like kubeadm's.
+    "  - key: service-cluster-ip-range",
+    "    value: 10.96.0.0/16",
     // No kube-controller-manager in the apiserver tier, so nobody creates
     // ServiceAccounts: drop that admission plugin as envtest does.
     ...(tier === "apiserver"

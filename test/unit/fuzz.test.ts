@@ -32,7 +32,7 @@ import type { ValidationResult } from "../../operator/api/validate.ts";
 import { validateArchitecture } from "../../operator/api/validate.ts";
 import type { Capabilities, RenderResult } from "../../operator/render/index.ts";
 import { render } from "../../operator/render/index.ts";
-import { architectureArb } from "../support/arbitrary-architecture.ts";
+import { collidingArchitectureArb } from "../support/colliding-architecture.ts";
 import { prng } from "../support/prng.ts";
 import { archctl, ROOT, type Run, tempDir } from "./cli/helpers.ts";
 
@@ -661,7 +661,7 @@ function fuzz(): FuzzResult {
 
   // 7. Grammar-built Architectures: whatever validates renders with unique names.
   fc.assert(
-    fc.property(architectureArb, (a) => {
+    fc.property(collidingArchitectureArb, (a) => {
       const label = `grammar ${a.metadata.name}: ${(a.spec.components as { name: string; type: string }[]).map((c) => `${c.name}:${c.type}`).join(",")}`;
       count("grammar-built Architectures", runValue(a, label), asFile(a, label));
     }),

@@ -71,6 +71,8 @@ describe("kwokctlConfig", () => {
         },
       );
       assert.equal(args(cfg, "kube-apiserver")["advertise-address"], "127.0.0.1");
+      // Room for the Services of a few hundred Architectures (the default /24 has 254).
+      assert.equal(args(cfg, "kube-apiserver")["service-cluster-ip-range"], "10.96.0.0/16");
       assert.equal(args(cfg, "etcd")["unsafe-no-fsync"], "true");
       // No wildcard address anywhere in what we pass.
       assert.doesNotMatch(kwokctlConfig(bins("/cache/bin"), tier), /0\.0\.0\.0|::/);
