@@ -2,7 +2,7 @@
 // changed, refuse what is not ours or would destroy data, prune what is no
 // longer wanted, and say what was done in at most one Event per kind of change.
 import { ARCHITECTURE_LABEL } from "../api/names.ts";
-import { explainKubeError, isInvalid } from "../kube/errors.ts";
+import { explainKubeError, isInvalid, KubeApiError } from "../kube/errors.ts";
 import { OWNED, resourceFor } from "../kube/resources.ts";
 import type { KubeObject } from "../render/types.ts";
 import type { BlockedChange } from "../status/rollup.ts";
@@ -21,6 +21,8 @@ export interface ChildrenOutcome {
    * cache held before: newer than the cache until its watch event arrives.
    */
   fresh: Map<string, { applied: Child; before: string | undefined }>;
+  /** The first refusal that may heal by itself: the pass fails with it, after its status, to be retried. */
+  retry?: KubeApiError;
 }
 
 const versionOf = (o: { metadata: { resourceVersion?: string } } | undefined) =>
@@ -141,9 +143,13 @@ export async function reconcileChildren(
       else if (why === "create") created.push(id);
       else updated.push(id);
     } catch (err) {
-      if (!isInvalid(err)) throw err;
+      // Refused for good (invalid), or for now (a quota, a full Service range,
+      // an admission webhook): either way the status says which child and why.
+      // Only a refusal for now is retried, after the status is written.
+      if (!(err instanceof KubeApiError)) throw err;
       const message = explainKubeError(err);
       outcome.failures.push({ kind: desired.kind, name: desired.metadata.name, message });
+      if (!isInvalid(err)) outcome.retry ??= err;
       log.error("object refused by the API server", {
         kind: desired.kind,
         name: desired.metadata.name,

@@ -2,7 +2,7 @@
 // never rewritten by a reconcile; a kept one is adopted as it is if its engine
 // and keys fit (see decideSecret).
 import { randomBytes } from "node:crypto";
-import { isAlreadyExists } from "../kube/errors.ts";
+import { explainKubeError, isAlreadyExists, KubeApiError } from "../kube/errors.ts";
 import { resourceFor } from "../kube/resources.ts";
 import { materializeSecret } from "../render/connection.ts";
 import type { KubeObject, SecretSpec } from "../render/types.ts";
@@ -25,16 +25,24 @@ export function randomAlphanumeric(length: number): string {
   return out;
 }
 
-/** Creates the missing credential Secrets; returns those that may not be used, and why. */
+export interface CredentialsOutcome {
+  /** Secrets that may not be used, or could not be made, and why. */
+  failures: ChildFailure[];
+  /** The first refusal that may heal by itself (see ChildrenOutcome.retry). */
+  retry?: KubeApiError;
+}
+
+/** Creates the missing credential Secrets. */
 export async function ensureCredentials(
   pass: Pass,
   owner: Owner,
   specs: SecretSpec[],
   random: (length: number) => string,
-): Promise<ChildFailure[]> {
+): Promise<CredentialsOutcome> {
   const { namespace: ns, log } = pass;
   const secrets = resourceFor("v1", "Secret");
-  const failures: ChildFailure[] = [];
+  const outcome: CredentialsOutcome = { failures: [] };
+  const failures = outcome.failures;
   for (const spec of specs) {
     let live: Child | undefined = pass.cache("v1", "Secret")?.get(spec.name, ns);
     let action = decideSecret(spec, live, owner);
@@ -58,7 +66,15 @@ export async function ensureCredentials(
         log.info("generated credentials", { secret: spec.name });
         continue;
       } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
+        if (!isAlreadyExists(err)) {
+          // Refused (a quota, RBAC, a webhook): said in status, and retried.
+          if (!(err instanceof KubeApiError)) throw err;
+          const message = explainKubeError(err);
+          outcome.failures.push({ kind: "Secret", name: spec.name, message });
+          outcome.retry ??= err;
+          log.error("credentials refused by the API server", { secret: spec.name, err: message });
+          continue;
+        }
       }
       // Someone has the name: the cache had not seen ours yet, or it is not ours.
       live = await pass.deps.objects.find<Child>(secrets, ns, spec.name);
@@ -83,5 +99,5 @@ export async function ensureCredentials(
       log.info("adopted kept credentials", { secret: spec.name });
     }
   }
-  return failures;
+  return outcome;
 }

@@ -7,7 +7,8 @@
 import { applyDefaults } from "../api/defaults.ts";
 import { ARCHITECTURE_LABEL, COMPONENT_LABEL, FINALIZER } from "../api/names.ts";
 import { formatPath, validateArchitecture } from "../api/validate.ts";
-import { OWNED, ownedKinds } from "../kube/resources.ts";
+import { isNotFound, KubeApiError } from "../kube/errors.ts";
+import { ARCHITECTURES, OWNED, ownedKinds, resourcePath } from "../kube/resources.ts";
 import { render } from "../render/index.ts";
 import type { ClaimView } from "../status/causes.ts";
 import { invalidStatus } from "../status/fallback.ts";
@@ -46,6 +47,23 @@ export class Reconciler {
   }
 
   async reconcile(namespace: string, name: string, reconcileId: string): Promise<ReconcileResult> {
+    try {
+      return await this.pass(namespace, name, reconcileId);
+    } catch (err) {
+      // Deleted while this pass ran (a TTL, a delete): nothing left to do.
+      if (isNotFound(err) && err instanceof KubeApiError && isPathOf(err.path, namespace, name)) {
+        this.status.forget(`${namespace}/${name}`);
+        return { writes: 0 };
+      }
+      throw err;
+    }
+  }
+
+  private async pass(
+    namespace: string,
+    name: string,
+    reconcileId: string,
+  ): Promise<ReconcileResult> {
     const key = `${namespace}/${name}`;
     const cached = this.deps.architectures.get(name, namespace);
     if (!cached) {
@@ -98,14 +116,14 @@ export class Reconciler {
     const architecture = { ...validation.architecture, metadata: stored.metadata };
     const rendered = render(architecture, capabilities);
     const owner: Owner = { name, ...(stored.metadata.uid ? { uid: stored.metadata.uid } : {}) };
-    const credentialFailures = await ensureCredentials(pass, owner, rendered.secrets, this.random);
+    const credentials = await ensureCredentials(pass, owner, rendered.secrets, this.random);
     const children = await reconcileChildren(
       pass,
       owner,
       rendered.objects,
       ownedKinds(capabilities),
     );
-    const failures = [...credentialFailures, ...children.failures];
+    const failures = [...credentials.failures, ...children.failures];
 
     const { status, recheckAfterMs: stallCheck } = rollup({
       arch: applyDefaults(architecture),
@@ -145,6 +163,9 @@ export class Reconciler {
       if (status.phase === "Ready")
         pass.event("Normal", "Ready", "Reconcile", "all components are ready");
     }
+    // The status says why; the controller retries with backoff.
+    const retry = credentials.retry ?? children.retry;
+    if (retry) throw retry;
     // A name held by someone else heals outside the caches' sight (the object
     // deleted, or annotated for adoption): look again in a while.
     const recheck = failures.some((f) => f.reason === "NameTaken")
@@ -153,6 +174,12 @@ export class Reconciler {
     const waits = [expiry, recheck, stallCheck].filter((w): w is number => w !== undefined);
     return done(waits.length ? Math.min(...waits) : undefined);
   }
+}
+
+/** Whether a request path is the Architecture's own (its object or status). */
+function isPathOf(path: string, namespace: string, name: string): boolean {
+  const own = resourcePath(ARCHITECTURES, namespace, name);
+  return path === own || path.startsWith(`${own}/`) || path.startsWith(`${own}?`);
 }
 
 function stripStatus(stored: StoredArchitecture): unknown {

@@ -9,7 +9,7 @@ import { MANAGED_BY } from "../../operator/api/names.ts";
 import { KubeApiError } from "../../operator/kube/errors.ts";
 import type { ObjectClient } from "../../operator/kube/objects.ts";
 import type { ResourceType } from "../../operator/kube/resources.ts";
-import { OWNED } from "../../operator/kube/resources.ts";
+import { OWNED, resourcePath } from "../../operator/kube/resources.ts";
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import type { Informer } from "../../operator/runtime/informer.ts";
@@ -32,8 +32,11 @@ export class MemoryCluster {
   private readonly store = new Map<string, Obj>();
   private version = 1;
   readonly calls: Call[] = [];
-  /** A test's stand-in for an API server rule: return a message to refuse the write with 422. */
-  refuse?: (call: Call, body: unknown) => string | undefined;
+  /**
+   * A test's stand-in for an API server rule: a message refuses the write with
+   * 422 (invalid); `{ code, message }` with another status (403 for a quota, …).
+   */
+  refuse?: (call: Call, body: unknown) => string | { code: number; message: string } | undefined;
 
   put<T extends KubeObject>(obj: T, kind = obj.kind): T {
     const stored = structuredClone(obj) as unknown as Obj;
@@ -52,15 +55,19 @@ export class MemoryCluster {
     return [...this.store.values()].filter((o) => o.kind === kind);
   }
 
-  private check(call: Call, body: unknown): void {
+  private check(call: Call, body: unknown, path = `/${call.kind}/${call.name}`): void {
     this.calls.push(call);
     const refusal = this.refuse?.(call, body);
-    if (refusal)
-      throw new KubeApiError("PATCH", `/${call.kind}/${call.name}`, 422, {
-        reason: "Invalid",
-        message: refusal,
-        code: 422,
-      });
+    if (refusal === undefined) return;
+    const { code, message } =
+      typeof refusal === "string" ? { code: 422, message: refusal } : refusal;
+    throw new KubeApiError("PATCH", path, code, {
+      reason:
+        ({ 422: "Invalid", 403: "Forbidden", 404: "NotFound" } as Record<number, string>)[code] ??
+        "InternalError",
+      message,
+      code,
+    });
   }
 
   /** The verbs of ObjectClient the reconciler uses, on this store. */
@@ -97,6 +104,7 @@ export class MemoryCluster {
         this.check(
           { verb: "patch", kind: r.kind, name, ...(subresource ? { subresource } : {}) },
           patch,
+          resourcePath(r, ns, name, subresource),
         );
         const old = this.get(r.kind, ns, name);
         if (!old) throw new KubeApiError("PATCH", r.kind, 404, { reason: "NotFound", code: 404 });

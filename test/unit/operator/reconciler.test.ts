@@ -309,3 +309,43 @@ describe("prune and discovery", () => {
     assert.ok(!cluster.calls.some((c) => c.verb === "delete" && c.kind === "ScaledObject"));
   });
 });
+
+describe("a refusal that lasts", () => {
+  test("a child refused for now (a quota) is named in status, then the pass fails to be retried", async () => {
+    const spec: Architecture["spec"] = {
+      components: [
+        { name: "api", type: "service", image: "ghcr.io/acme/api:1.0", uses: ["db"] },
+        { name: "db", type: "postgres" },
+      ],
+    };
+    const { cluster, run, condition } = setup(architecture(spec));
+    const quota =
+      'services "shop-api" is forbidden: exceeded quota: no-services, requested: services=1, used: services=0, limited: services=0';
+    cluster.refuse = (call) =>
+      call.verb === "apply" && call.kind === "Service" ? { code: 403, message: quota } : undefined;
+    await assert.rejects(run(), /exceeded quota/);
+    const degraded = condition("Degraded");
+    assert.equal(degraded?.status, "True", "no status said why");
+    assert.equal(degraded?.reason, "ApplyFailed");
+    assert.match(degraded?.message ?? "", /Service shop-api: .*exceeded quota/);
+    // Everything else was still applied.
+    assert.ok(cluster.get("StatefulSet", NS, "shop-db"));
+  });
+
+  test("an Architecture deleted while its pass runs ends the pass quietly", async () => {
+    const { cluster, run } = setup(architecture(API));
+    cluster.refuse = (call) =>
+      call.kind === "Architecture" && call.subresource === "status"
+        ? { code: 404, message: 'architectures.archctl.io "shop" not found' }
+        : undefined;
+    const result = await run();
+    assert.equal(typeof result.writes, "number");
+    // A child's 404 is not the Architecture's: that one still fails the pass.
+    const other = setup(architecture(API));
+    other.cluster.refuse = (call) =>
+      call.verb === "apply" && call.kind === "Service"
+        ? { code: 404, message: 'namespaces "team" not found' }
+        : undefined;
+    await assert.rejects(other.run(), /not found/);
+  });
+});
