@@ -2,7 +2,7 @@
 // kubeconfig (for development) or in-cluster (the container's command).
 import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
-import type { Operator, OperatorOptions } from "../../operator/manager.ts";
+import type { Operator, OperatorOptions } from "../../operator/operator.ts";
 import type { LogLevel } from "../../operator/runtime/logger.ts";
 import type { CliContext, GlobalOptions } from "../context.ts";
 import { contextOf, exitsWith, UserError } from "../context.ts";
@@ -197,7 +197,7 @@ async function runOperator(options: OperatorOptions, ctx: CliContext): Promise<n
   });
   try {
     // Loaded here, not at start-up: every other command would pay for the kube client.
-    const { Operator } = await import("../../operator/manager.ts");
+    const { Operator } = await import("../../operator/operator.ts");
     if (!signalled) {
       const running = new Operator({
         ...options,

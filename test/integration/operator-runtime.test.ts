@@ -496,6 +496,11 @@ test("a reconcile the API server refuses gets one Warning Event ReconcileFailed,
   await sleep(3_000);
   assert.ok(failures().length > seen, "still retrying");
   assert.equal((await events()).length, 1, `one Event for ${failures().length} failed reconciles`);
+  // And the Architecture's status says which child and why: it was left with none.
+  const arch = await getArchitecture(client, ns, "shop");
+  const degraded = arch?.status?.conditions?.find((c) => c.type === "Degraded");
+  assert.equal(degraded?.reason, "ApplyFailed");
+  assert.match(degraded?.message ?? "", /Service shop-\w+: .*exceeded quota: no-services/);
   t.diagnostic(`${failures().length} failed reconciles, 1 ReconcileFailed Event`);
 });
 
