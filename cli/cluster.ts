@@ -4,12 +4,7 @@
 // Imports the kube client, so commands load this module with `await import()`
 // (and get their connection from deps.connect: deps.ts).
 import { contextNamespace, loadKubeConfig } from "../operator/kube/config.ts";
-import {
-  ClusterUnreachableError,
-  isNotFound,
-  KubeApiError,
-  NOT_INSTALLED_MESSAGE,
-} from "../operator/kube/errors.ts";
+import { ClusterUnreachableError, isNotFound, KubeApiError } from "../operator/kube/errors.ts";
 import { ObjectClient } from "../operator/kube/objects.ts";
 import { ARCHITECTURES, LEASES } from "../operator/kube/resources.ts";
 import { KubeRest } from "../operator/kube/rest.ts";
@@ -18,7 +13,7 @@ import type { Lease } from "../operator/runtime/leader.ts";
 import type { GlobalOptions } from "./context.ts";
 import { UserError } from "./context.ts";
 import { ExitCode } from "./exit-codes.ts";
-import { connectionError } from "./kube-errors.ts";
+import { connectionError, NOT_INSTALLED_MESSAGE } from "./kube-errors.ts";
 import type { ArchView } from "./views/status.ts";
 
 export const CLI_FIELD_MANAGER = "archctl-cli";
@@ -186,6 +181,6 @@ export async function applyArch(
 
 /** The kube error as one sentence (for wait retries). */
 export async function describeKubeError(err: unknown): Promise<string> {
-  const { explainKubeError } = await import("../operator/kube/errors.ts");
+  const { explainKubeError } = await import("./kube-errors.ts");
   return explainKubeError(err);
 }

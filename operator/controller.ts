@@ -1,7 +1,7 @@
 // The controller: a work queue of Architecture keys and the workers that
 // reconcile them. Only the leader reconciles; a failure goes back with per-key
 // backoff and, at most once a minute per Architecture, a Warning Event.
-import { explainKubeError } from "./kube/errors.ts";
+import { describeKubeError } from "./kube/errors.ts";
 import type { Reconciler, StoredArchitecture } from "./reconcile/reconciler.ts";
 import type { CacheView } from "./runtime/cache-view.ts";
 import type { EventRecorder } from "./runtime/events.ts";
@@ -95,7 +95,7 @@ export class Controller {
         }
         const delay = queue.addRateLimited(key);
         const failures = queue.failuresOf(key);
-        const message = explainKubeError(err);
+        const message = describeKubeError(err);
         metrics.reconciles.inc({ result: "error" });
         log.error("reconcile failed; will retry", {
           architecture: key,

@@ -5,7 +5,7 @@
 // reconciled again. The capabilities are a value replaced on change, never an
 // object changed in place.
 import type { ChildCaches } from "./child-caches.ts";
-import { explainKubeError, isNotFound } from "./kube/errors.ts";
+import { describeKubeError, isNotFound } from "./kube/errors.ts";
 import { capabilityOf, OWNED } from "./kube/resources.ts";
 import type { KubeRest } from "./kube/rest.ts";
 import type { Capabilities } from "./render/types.ts";
@@ -105,7 +105,7 @@ export class Integrations {
     } catch (err) {
       if (err !== STOPPED)
         log.warn("discovery of optional integrations failed; keeping what was found before", {
-          err: explainKubeError(err),
+          err: describeKubeError(err),
         });
       return;
     }
@@ -130,7 +130,7 @@ export class Integrations {
         if (err === STOPPED) return;
         log.warn("an optional integration appeared but cannot be used yet; trying again later", {
           capability: cap,
-          err: explainKubeError(err),
+          err: describeKubeError(err),
         });
         next[cap] = false;
       }

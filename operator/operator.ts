@@ -12,7 +12,7 @@ import { Controller, NotLeaderError } from "./controller.ts";
 import { Integrations } from "./integrations.ts";
 import type { ConnectionOptions } from "./kube/config.ts";
 import { loadKubeConfig } from "./kube/config.ts";
-import { explainKubeError } from "./kube/errors.ts";
+import { describeKubeError } from "./kube/errors.ts";
 import { ObjectClient } from "./kube/objects.ts";
 import type { ResourceType } from "./kube/resources.ts";
 import { ARCHITECTURES, resourcePath } from "./kube/resources.ts";
@@ -179,7 +179,7 @@ export class Operator {
       ...(labelSelector ? { labelSelector } : {}),
       onRestart: (err) => {
         this.metrics.watchRestarts.inc({ resource: r.plural });
-        const why = explainKubeError(err);
+        const why = describeKubeError(err);
         this.log.warn("watch failed; restarting", { resource: r.plural, err: why });
         this.health.failed(path, what, why);
       },

@@ -96,7 +96,7 @@ export async function applyAndFollow(
     return ExitCode.OK;
   }
   const { follow, interactive } = await import("../follow.ts");
-  const { explainKubeError } = await import("../../operator/kube/errors.ts");
+  const { explainKubeError } = await import("../kube-errors.ts");
   const started = deps.now();
   const outcome = await follow(ctx, {
     name,

@@ -132,7 +132,7 @@ Examples:
             );
           }
           if (!opts.wait) return ExitCode.OK;
-          const { explainKubeError } = await import("../../operator/kube/errors.ts");
+          const { explainKubeError } = await import("../kube-errors.ts");
           const { waitFor } = await import("../wait.ts");
           const outcome = await waitFor(
             {

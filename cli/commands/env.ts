@@ -285,8 +285,7 @@ Examples:
         ctx.out(`namespace/${ns} deleted (environment ${name})`);
         if (!opts.wait) return ExitCode.OK;
         const { waitFor } = await import("../wait.ts");
-        const { explainKubeError } = await import("../../operator/kube/errors.ts");
-        const { connectionError } = await import("../kube-errors.ts");
+        const { connectionError, explainKubeError } = await import("../kube-errors.ts");
         const outcome = await waitFor(
           {
             get: async () => {

@@ -222,7 +222,7 @@ Examples:
             return arch.status?.phase === "Ready" ? ExitCode.OK : ExitCode.FAILURE;
           }
           const { follow } = await import("../follow.ts");
-          const { explainKubeError } = await import("../../operator/kube/errors.ts");
+          const { explainKubeError } = await import("../kube-errors.ts");
           const outcome = await follow(ctx, {
             name,
             get: () => c.getArch(conn, conn.namespace, name),

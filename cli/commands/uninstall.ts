@@ -80,9 +80,8 @@ Examples:
       const ctx = contextOf(cmd, deps);
       const namespace = ctx.globals.namespace ?? DEFAULT_NAMESPACE;
       const timeoutMs = parseTimeout(flags.timeout);
-      const { KubeApiError, explainKubeError: describeKubeError } = await import(
-        "../../operator/kube/errors.ts"
-      );
+      const { KubeApiError } = await import("../../operator/kube/errors.ts");
+      const { explainKubeError: describeKubeError } = await import("../kube-errors.ts");
       const inst = await import("../../operator/install/installer.ts");
       const dry = flags.dryRun === true;
       const suffix = dry ? " (dry run)" : "";

@@ -1,7 +1,7 @@
 // Loading a kubeconfig the way kubectl does: --kubeconfig, then $KUBECONFIG,
 // then ~/.kube/config, then the in-cluster service account; --context overrides.
 import { KubeConfig } from "@kubernetes/client-node";
-import { inSourceCheckout, KubeConfigError, noClusterHint } from "./errors.ts";
+import { KubeConfigError } from "./errors.ts";
 
 export interface ConnectionOptions {
   kubeconfig?: string;
@@ -18,7 +18,8 @@ export function loadKubeConfig(opts: ConnectionOptions = {}): KubeConfig {
   } catch (err) {
     const file = opts.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config";
     throw new KubeConfigError(
-      `cannot read kubeconfig ${file}: ${(err as Error).message}. Pass --kubeconfig FILE or set KUBECONFIG${inSourceCheckout() ? " (a local cluster from this checkout: archctl dev cluster up)" : ""}.`,
+      `cannot read kubeconfig ${file}: ${(err as Error).message}`,
+      "unreadable",
     );
   }
   if (opts.context) {
@@ -26,6 +27,7 @@ export function loadKubeConfig(opts: ConnectionOptions = {}): KubeConfig {
       const known = kc.getContexts().map((c) => c.name);
       throw new KubeConfigError(
         `context '${opts.context}' is not in the kubeconfig; known contexts: ${known.join(", ") || "none"}`,
+        "unknown-context",
       );
     }
     kc.setCurrentContext(opts.context);
@@ -33,7 +35,8 @@ export function loadKubeConfig(opts: ConnectionOptions = {}): KubeConfig {
   if (!kc.getCurrentCluster()) {
     const file = opts.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config";
     throw new KubeConfigError(
-      `no cluster configured: the kubeconfig (${file}) has no current context. ${noClusterHint()}.`,
+      `no cluster configured: the kubeconfig (${file}) has no current context`,
+      "no-context",
     );
   }
   return kc;

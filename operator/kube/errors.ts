@@ -1,6 +1,7 @@
-// Errors from the API server, turned into one sentence a person can act on.
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+// Errors from the API server: their types, what they say (RBAC, the object
+// at fault), and one sentence stating the fact. The operator writes that
+// sentence into logs, Events and status; the CLI adds what to type next
+// (cli/kube-errors.ts).
 
 export interface StatusBody {
   kind?: string;
@@ -35,6 +36,11 @@ export class KubeApiError extends Error {
 /** The kubeconfig is missing, unreadable, or names no usable context. */
 export class KubeConfigError extends Error {
   override name = "KubeConfigError";
+  readonly problem: "unreadable" | "no-context" | "unknown-context";
+  constructor(message: string, problem: KubeConfigError["problem"]) {
+    super(message);
+    this.problem = problem;
+  }
 }
 
 /** The API server could not be reached at all. */
@@ -75,38 +81,17 @@ const VERBS: Record<string, string> = {
   DELETE: "delete",
 };
 
-let checkout: boolean | undefined;
+/** archctl.io is not served: the fact, without what to type next. */
+export const NOT_INSTALLED_FACT = "archctl is not installed in this cluster (no Architecture CRD)";
 
-/**
- * Whether archctl runs from a source checkout (test/cluster/ is next to it:
- * operator/kube/ in the sources, dist/operator/kube/ once built), the only place
- * `archctl dev cluster up` works. The installed package ships no test/ tree.
- */
-export function inSourceCheckout(): boolean {
-  checkout ??= ["../../test/cluster/index.ts", "../../../test/cluster/index.ts"].some((p) =>
-    existsSync(fileURLToPath(new URL(p, import.meta.url))),
-  );
-  return checkout;
-}
-
-/** The next step when there is no (usable) cluster: which kubeconfig and context are in use. */
-export function noClusterHint(sourceCheckout = inSourceCheckout()): string {
-  return `Check which cluster you are using (kubectl config current-context) or choose one with --kubeconfig FILE / --context NAME${
-    sourceCheckout ? "; for a local cluster from this checkout: archctl dev cluster up" : ""
-  }`;
-}
-
-export const NOT_INSTALLED_MESSAGE =
-  "archctl is not installed in this cluster (no Architecture CRD): run archctl install, or ask a cluster admin to (archctl crd | kubectl apply --server-side -f -)";
-
-interface Where {
+export interface Where {
   /** "deployments.apps", "secrets" */
   resource: string;
   namespace?: string;
   name?: string;
 }
 
-function whereOf(path: string): Where | undefined {
+export function whereOf(path: string): Where | undefined {
   // /api/v1/namespaces/x/secrets/y, /apis/apps/v1/namespaces/x/deployments/y, /apis/apps/v1/deployments
   const parts = (path.split("?")[0] ?? "").split("/").filter(Boolean);
   let rest: string[];
@@ -130,7 +115,7 @@ function whereOf(path: string): Where | undefined {
   };
 }
 
-function resourceOf(path: string): string {
+export function resourceOf(path: string): string {
   const w = whereOf(path);
   if (!w) return path;
   return w.namespace ? `${w.resource} in namespace ${w.namespace}` : w.resource;
@@ -166,8 +151,7 @@ function invalidAdvice(err: KubeApiError): string {
   const architecture = /^\/apis\/archctl\.io\//.test(err.path);
   if (architecture && w?.name && (err.path.split("?")[0] ?? "").endsWith(`/${w.name}/status`))
     return "The status archctl's operator built is not one the CRD accepts: a bug in archctl, please report it with this message";
-  if (architecture)
-    return "Fix those fields (archctl validate -f FILE checks a blueprint without a cluster) and try again";
+  if (architecture) return "";
   const causes = err.body.details?.causes ?? [];
   const fixed = causes.length > 0 && causes.every((c) => /immutable/i.test(c.message ?? ""));
   const kubectl = w?.name
@@ -175,18 +159,20 @@ function invalidAdvice(err: KubeApiError): string {
     : "kubectl delete";
   if (fixed || (!causes.length && /immutable/i.test(err.message)))
     return `The existing object was created with other values in fields that cannot change (by an earlier version of the Architecture, by hand or by another tool): delete it so that it is created anew (${kubectl}), or give the component another name`;
-  return "The object is archctl's rendering of the Architecture (archctl render shows it); a field value this cluster does not accept or an admission policy of the cluster refused it: see the message";
+  return "The object is archctl's rendering of the Architecture; a field value this cluster does not accept or an admission policy of the cluster refused it: see the message";
 }
 
-/** One sentence: what went wrong, where, and what to do next. */
-export function explainKubeError(err: unknown): string {
-  if (err instanceof ClusterUnreachableError) return `${err.message}. ${noClusterHint()}.`;
+/**
+ * One sentence stating what went wrong and where, with the remedies that live
+ * in the cluster (kubectl, the cluster admin): never a CLI flag or command.
+ */
+export function describeKubeError(err: unknown): string {
   if (!(err instanceof KubeApiError)) return err instanceof Error ? err.message : String(err);
   const where = resourceOf(err.path);
   const verb = VERBS[err.method] ?? err.method;
   switch (err.status) {
     case 401:
-      return `the cluster did not accept your credentials (401 Unauthorized) to ${verb} ${where}: log in again or refresh the credentials of your kubeconfig user (kubectl config current-context shows which), or choose another with --context NAME.`;
+      return `the cluster did not accept your credentials (401 Unauthorized) to ${verb} ${where}`;
     case 403: {
       const denied = deniedBy(err.message);
       if (!denied)
@@ -196,33 +182,31 @@ export function explainKubeError(err: unknown): string {
       const role = denied.namespace
         ? "a Role and RoleBinding"
         : "a ClusterRole and ClusterRoleBinding";
-      return `forbidden: user ${denied.user} may not ${denied.verb} ${res} ${scope}. Ask your cluster admin for ${role} allowing '${denied.verb}' on '${denied.resource}' in API group '${denied.group}'${denied.namespace ? ` in ${denied.namespace}` : ""} (check with: kubectl auth can-i ${denied.verb} ${res}${denied.namespace ? ` -n ${denied.namespace}` : ""}), or use another --context.`;
+      return `forbidden: user ${denied.user} may not ${denied.verb} ${res} ${scope}. Ask your cluster admin for ${role} allowing '${denied.verb}' on '${denied.resource}' in API group '${denied.group}'${denied.namespace ? ` in ${denied.namespace}` : ""} (check with: kubectl auth can-i ${denied.verb} ${res}${denied.namespace ? ` -n ${denied.namespace}` : ""})`;
     }
     case 404: {
       // archctl.io is not served: discovery says "the server could not find the
       // requested resource", a path under it "404 page not found". A missing
       // object comes as a Status naming it.
       if (/^\/apis\/archctl\.io(\/|$)/.test(err.path) && !err.body.details?.name)
-        return NOT_INSTALLED_MESSAGE;
+        return NOT_INSTALLED_FACT;
       const kind = err.body.details?.kind;
       const name = err.body.details?.name;
       const w = whereOf(err.path);
-      if (kind === "namespaces" && name)
-        return `namespace ${name} not found: create it: kubectl create namespace ${name} (or choose another namespace with -n)`;
+      if (kind === "namespaces" && name) return `namespace ${name} not found`;
       const what = [kind ?? w?.resource ?? where, name ?? w?.name].filter(Boolean).join(" ");
-      return `${what} not found${w?.namespace ? ` in namespace ${w.namespace}` : ""}: check the name and the namespace (-n)${w ? `; list them with: kubectl get ${w.resource}${w.namespace ? ` -n ${w.namespace}` : ""}` : ""}`;
+      return `${what} not found${w?.namespace ? ` in namespace ${w.namespace}` : ""}`;
     }
     case 409:
       if (err.reason === "AlreadyExists")
         return `${verb} ${where}: ${err.message}; delete it first or choose another name`;
-      if (/Apply failed with/.test(err.message))
-        return `conflict on ${where}: ${err.message}. Keep those fields (drop them from what you apply) or take them over with --force-conflicts`;
-      return `conflict on ${where}: ${err.message}. The object changed while archctl wrote it: run the command again`;
+      return `conflict on ${where}: ${err.message}`;
     case 422: {
       const causes =
         err.body.details?.causes?.map((c) => `${c.field ? `${c.field}: ` : ""}${c.message}`) ?? [];
       const what = [err.body.details?.kind, err.body.details?.name].filter(Boolean).join(" ");
-      return `the API server refused ${what || "the object"} (422 Invalid): ${causes.length ? causes.join("; ") : err.message}. ${invalidAdvice(err)}`;
+      const advice = invalidAdvice(err);
+      return `the API server refused ${what || "the object"} (422 Invalid): ${causes.length ? causes.join("; ") : err.message}.${advice ? ` ${advice}` : ""}`;
     }
     case 429:
       return `the API server is throttling requests (429 Too Many Requests) to ${verb} ${where}: wait a moment and try again`;

@@ -2,7 +2,7 @@
 // changed, refuse what is not ours or would destroy data, prune what is no
 // longer wanted, and say what was done in at most one Event per kind of change.
 import { ARCHITECTURE_LABEL } from "../api/names.ts";
-import { explainKubeError, isInvalid, KubeApiError } from "../kube/errors.ts";
+import { describeKubeError, isInvalid, KubeApiError } from "../kube/errors.ts";
 import { OWNED, resourceFor } from "../kube/resources.ts";
 import type { KubeObject } from "../render/types.ts";
 import type { BlockedChange } from "../status/rollup.ts";
@@ -147,7 +147,7 @@ export async function reconcileChildren(
       // an admission webhook): either way the status says which child and why.
       // Only a refusal for now is retried, after the status is written.
       if (!(err instanceof KubeApiError)) throw err;
-      const message = explainKubeError(err);
+      const message = describeKubeError(err);
       outcome.failures.push({ kind: desired.kind, name: desired.metadata.name, message });
       if (!isInvalid(err)) outcome.retry ??= err;
       log.error("object refused by the API server", {

@@ -2,7 +2,7 @@
 // never rewritten by a reconcile; a kept one is adopted as it is if its engine
 // and keys fit (see decideSecret).
 import { randomBytes } from "node:crypto";
-import { explainKubeError, isAlreadyExists, KubeApiError } from "../kube/errors.ts";
+import { describeKubeError, isAlreadyExists, KubeApiError } from "../kube/errors.ts";
 import { resourceFor } from "../kube/resources.ts";
 import { materializeSecret } from "../render/connection.ts";
 import type { KubeObject, SecretSpec } from "../render/types.ts";
@@ -69,7 +69,7 @@ export async function ensureCredentials(
         if (!isAlreadyExists(err)) {
           // Refused (a quota, RBAC, a webhook): said in status, and retried.
           if (!(err instanceof KubeApiError)) throw err;
-          const message = explainKubeError(err);
+          const message = describeKubeError(err);
           outcome.failures.push({ kind: "Secret", name: spec.name, message });
           outcome.retry ??= err;
           log.error("credentials refused by the API server", { secret: spec.name, err: message });

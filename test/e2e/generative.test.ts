@@ -19,7 +19,7 @@ import { before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import type { Architecture } from "../../operator/api/schema.ts";
-import { explainKubeError } from "../../operator/kube/errors.ts";
+import { describeKubeError as explainKubeError } from "../../operator/kube/errors.ts";
 import { ARCHITECTURES } from "../../operator/kube/resources.ts";
 import type { Operator } from "../../operator/operator.ts";
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";

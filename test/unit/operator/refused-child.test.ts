@@ -1,10 +1,13 @@
 // A 422 says "fix your blueprint" only when a field of the blueprint is at
-// fault: an Architecture's spec. A refused child (an immutable selector of an
-// object created earlier or by hand) or a refused status speaks of that
-// object and its likely cause. Bodies as kube-apiserver sends them.
+// fault: an Architecture's spec, and only at the CLI. A refused child (an
+// immutable selector of an object created earlier or by hand) or a refused
+// status speaks of that object and its likely cause, in the operator's words
+// (describeKubeError), which carry no CLI advice at all. Bodies as
+// kube-apiserver sends them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { explainKubeError, KubeApiError } from "../../../operator/kube/errors.ts";
+import { explainKubeError } from "../../../cli/kube-errors.ts";
+import { describeKubeError, KubeApiError } from "../../../operator/kube/errors.ts";
 
 const invalid = (path: string, kind: string, name: string, causes: object[], message: string) =>
   new KubeApiError("PATCH", path, 422, {
@@ -19,7 +22,7 @@ const invalid = (path: string, kind: string, name: string, causes: object[], mes
 const BLUEPRINT_ADVICE = /archctl validate|Fix those fields/;
 
 test("an immutable selector of an existing Deployment: delete it or rename, not 'fix your blueprint'", () => {
-  const line = explainKubeError(
+  const line = describeKubeError(
     invalid(
       "/apis/apps/v1/namespaces/shop/deployments/shop-api?fieldManager=archctl-operator&force=true",
       "Deployment",
@@ -45,7 +48,7 @@ test("an immutable selector of an existing Deployment: delete it or rename, not 
 });
 
 test("a refused status is archctl's bug, not the blueprint's", () => {
-  const line = explainKubeError(
+  const line = describeKubeError(
     invalid(
       "/apis/archctl.io/v1alpha1/namespaces/team/architectures/tq/status",
       "Architecture",
@@ -66,7 +69,7 @@ test("a refused status is archctl's bug, not the blueprint's", () => {
 });
 
 test("a child refused by the cluster's policy points at the rendering and the policy", () => {
-  const line = explainKubeError(
+  const line = describeKubeError(
     invalid(
       "/api/v1/namespaces/shop/services/shop-api",
       "Service",
@@ -76,7 +79,7 @@ test("a child refused by the cluster's policy points at the rendering and the po
     ),
   );
   assert.match(line, /denied request: NodePort is not allowed/);
-  assert.match(line, /archctl render shows it/);
+  assert.match(line, /archctl's rendering of the Architecture/);
   assert.doesNotMatch(line, BLUEPRINT_ADVICE);
 });
 
@@ -91,4 +94,41 @@ test("an Architecture's own spec refused: the blueprint's fields, and how to che
     ),
   );
   assert.match(line, /Fix those fields \(archctl validate -f FILE/);
+  // The operator never writes an Architecture's spec, and never gives CLI advice.
+  const fact = describeKubeError(
+    invalid(
+      "/apis/archctl.io/v1alpha1/namespaces/team/architectures/post",
+      "Architecture",
+      "post",
+      [{ field: "spec.ttl", message: 'Invalid value: "soon"' }],
+      "invalid",
+    ),
+  );
+  assert.doesNotMatch(fact, BLUEPRINT_ADVICE);
+});
+
+test("the operator's words carry no CLI advice, whatever the error", () => {
+  const CLI =
+    /--context|--kubeconfig|-n\)|--force-conflicts|archctl (install|validate|dev|render)|run the command again/;
+  const errors = [
+    new KubeApiError("PATCH", "/apis/apps/v1/namespaces/shop/deployments/x", 401, {}),
+    new KubeApiError("PATCH", "/apis/apps/v1/namespaces/shop/deployments/x", 403, {
+      message:
+        'deployments.apps "x" is forbidden: User "system:serviceaccount:archctl:op" cannot patch resource "deployments" in API group "apps" in the namespace "shop"',
+    }),
+    new KubeApiError("GET", "/apis/archctl.io/v1alpha1/namespaces/a/architectures", 404, {}),
+    new KubeApiError("GET", "/api/v1/namespaces/shop/services/x", 404, {
+      details: { name: "x", kind: "services" },
+    }),
+    new KubeApiError("PATCH", "/api/v1/namespaces/shop/services/x", 409, {
+      message: "Apply failed with 1 conflict: conflict with kubectl",
+    }),
+    new KubeApiError("PATCH", "/api/v1/namespaces/shop/services/x", 409, { message: "changed" }),
+  ];
+  for (const err of errors) {
+    const fact = describeKubeError(err);
+    assert.doesNotMatch(fact, CLI, fact);
+    // The CLI says the same fact, and then what to type.
+    assert.ok(explainKubeError(err).startsWith(fact.replace(/\.$/, "")), explainKubeError(err));
+  }
 });
