@@ -6,7 +6,9 @@
 // Least privilege, derived from what the operator sends (see the README of the
 // chart for the reason behind every rule):
 // - caches (informers) of Architectures and of every owned kind: list + watch;
-//   the operator never GETs one object of these kinds, it reads its caches;
+//   the operator reads its caches, and GETs one object of an owned kind only
+//   when it is about to create it: the caches hold only what archctl labelled,
+//   and a name someone else holds must not be applied over (NameTaken);
 // - owned children: server-side apply (patch, and create when the object is
 //   new), delete to prune and to recreate a Job whose template changed;
 // - Secrets: created once, patched to adopt/release, never deleted or pruned;
@@ -64,12 +66,16 @@ export function operatorRules(): PolicyRule[] {
     },
     { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ["patch"] },
     { apiGroups: [GROUP], resources: [`${PLURAL}/finalizers`], verbs: ["update"] },
-    ...ownedRules((p) => SPECIAL.has(p), ["list", "watch", "create", "patch", "delete"]),
-    { apiGroups: [""], resources: ["secrets"], verbs: ["list", "watch", "create", "patch"] },
+    ...ownedRules((p) => SPECIAL.has(p), ["get", "list", "watch", "create", "patch", "delete"]),
+    {
+      apiGroups: [""],
+      resources: ["secrets"],
+      verbs: ["get", "list", "watch", "create", "patch"],
+    },
     {
       apiGroups: [""],
       resources: ["persistentvolumeclaims"],
-      verbs: ["list", "watch", "create", "patch", "delete"],
+      verbs: ["get", "list", "watch", "create", "patch", "delete"],
     },
     { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] },
     { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "delete"] },
