@@ -331,17 +331,30 @@ for (const scope of ["Namespace", "Cluster"] as const) {
     const as = new ObjectClient(new KubeRest(loadKubeConfig({ kubeconfig })));
     const nodes = { apiVersion: "v1", kind: "Node", plural: "nodes", namespaced: false };
     assert.equal(await status(as.delete(nodes, undefined, "any-node")), 403, "delete a Node");
+    const kubeSystemConfig =
+      "/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication";
+    // Namespace scope reaches no other namespace; cluster scope reads every
+    // namespace's children (its caches list them anyway) but changes none
+    // outside what it owns.
+    if (scope === "Namespace")
+      assert.equal(
+        await status(as.rest.get(kubeSystemConfig)),
+        403,
+        "read a ConfigMap in kube-system",
+      );
     assert.equal(
-      await status(
-        as.rest.get("/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication"),
-      ),
+      await status(as.rest.request("PUT", kubeSystemConfig, { body: {} })),
       403,
-      "read a ConfigMap in kube-system",
+      "update a ConfigMap in kube-system",
     );
     assert.equal(
-      await status(as.rest.get(`/api/v1/namespaces/${watched}/secrets/shop-cache-credentials`)),
+      await status(
+        as.rest.request("PUT", `/api/v1/namespaces/${watched}/secrets/shop-cache-credentials`, {
+          body: {},
+        }),
+      ),
       403,
-      "GET one Secret (only list/watch)",
+      "update a Secret (only created once, and patched to adopt or release)",
     );
     assert.equal(
       await status(as.delete(resourceFor("v1", "Secret"), watched, "shop-cache-credentials")),
