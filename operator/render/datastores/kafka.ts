@@ -189,14 +189,12 @@ export const renderKafka: ComponentRenderer = (c, ctx) => {
   const objects: KubeObject[] = datastoreObjects({
     ctx,
     component: c,
-    replicas: c.replicas,
     server,
     sidecars: exporter ? [exporter] : [],
     clientPorts: [{ name: "kafka", port }],
     peerPorts: [{ name: "controller", port: CONTROLLER_PORT }],
     metricsPort: DATASTORE_DEFAULTS.kafka.metricsPort,
     dataPath: DATA_PATH,
-    storage: c.storage ?? { size: DATASTORE_DEFAULTS.kafka.storage },
     runAsUser: KAFKA_UID,
     // The image writes server.properties under /opt/kafka/config at start.
     readOnlyRootFilesystem: false,

@@ -205,7 +205,6 @@ export const renderMilvus: ComponentRenderer = (c, ctx) => {
       clientPorts: [{ name: "grpc", port }],
       metricsPort: METRICS_PORT,
       dataPath: "/var/lib/milvus",
-      storage: c.storage ?? { size: DATASTORE_DEFAULTS.milvus.storage },
       runAsUser: MILVUS_UID,
       // Milvus writes under /milvus at start.
       readOnlyRootFilesystem: false,

@@ -64,13 +64,11 @@ export const renderMongodb: ComponentRenderer = (c, ctx) => {
     ...datastoreObjects({
       ctx,
       component: c,
-      replicas: c.replicas,
       server,
       sidecars: exporter ? [exporter] : [],
       clientPorts: [{ name: "mongodb", port }],
       metricsPort: DATASTORE_DEFAULTS.mongodb.metricsPort,
       dataPath: "/data/db",
-      storage: c.storage ?? { size: DATASTORE_DEFAULTS.mongodb.storage },
       runAsUser: MONGODB_UID,
       // mongosh and the entrypoint write under $HOME and /tmp.
       readOnlyRootFilesystem: false,

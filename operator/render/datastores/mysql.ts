@@ -61,13 +61,11 @@ export const renderMysql: ComponentRenderer = (c, ctx) => {
     ...datastoreObjects({
       ctx,
       component: c,
-      replicas: c.replicas,
       server,
       sidecars: exporter ? [exporter] : [],
       clientPorts: [{ name: "mysql", port }],
       ...(exporter ? { metricsPort: DATASTORE_DEFAULTS.mysql.metricsPort } : {}),
       dataPath: "/var/lib/mysql",
-      storage: c.storage ?? { size: "10Gi" },
       runAsUser: MYSQL_UID,
       // The entrypoint writes its socket and pid file under /var/run/mysqld.
       readOnlyRootFilesystem: false,

@@ -54,13 +54,11 @@ export const renderPostgres: ComponentRenderer = (c, ctx) => {
     objects: datastoreObjects({
       ctx,
       component: c,
-      replicas: c.replicas,
       server,
       sidecars: exporter ? [exporter] : [],
       clientPorts: [{ name: "postgres", port }],
       metricsPort: DATASTORE_DEFAULTS.postgres.metricsPort,
       dataPath: DATA_PATH,
-      storage: c.storage ?? { size: DATASTORE_DEFAULTS.postgres.storage },
       runAsUser: POSTGRES_UID,
       // The server writes its socket and lock file under /var/run/postgresql.
       readOnlyRootFilesystem: false,

@@ -129,7 +129,6 @@ export const renderRabbitmq: ComponentRenderer = (c, ctx) => {
       ...datastoreObjects({
         ctx,
         component: c,
-        replicas: c.replicas,
         server,
         clientPorts: [
           { name: "amqp", port },
@@ -141,7 +140,6 @@ export const renderRabbitmq: ComponentRenderer = (c, ctx) => {
         ],
         metricsPort,
         dataPath: "/var/lib/rabbitmq",
-        storage: c.storage ?? { size: DATASTORE_DEFAULTS.rabbitmq.storage },
         runAsUser: RABBITMQ_UID,
         // The server writes its runtime files outside the data volume.
         readOnlyRootFilesystem: false,

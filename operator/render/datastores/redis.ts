@@ -59,13 +59,11 @@ export const renderRedis: ComponentRenderer = (c, ctx) => {
     objects: datastoreObjects({
       ctx,
       component: c,
-      replicas: c.replicas,
       server,
       sidecars: exporter ? [exporter] : [],
       clientPorts: [{ name: "redis", port }],
       metricsPort: DATASTORE_DEFAULTS.redis.metricsPort,
       dataPath: "/data",
-      storage: c.storage ?? { size: DATASTORE_DEFAULTS.redis.storage },
       runAsUser: REDIS_UID,
       // Redis writes only to /data.
       readOnlyRootFilesystem: true,

@@ -146,7 +146,8 @@ export interface DatastoreWorkload {
   component: ResolvedComponent;
   /** A part of the component with its own StatefulSet (milvus' etcd/minio). */
   part?: string;
-  replicas: number;
+  /** Default: the component's replicas. */
+  replicas?: number;
   /** The server container, without securityContext (added here). */
   server: Container;
   /** Extra sidecars, e.g. the exporter. */
@@ -160,7 +161,8 @@ export interface DatastoreWorkload {
   metricsPort?: number;
   /** Where the data volume is mounted in the server container. */
   dataPath: string;
-  storage: { size: string | number; storageClassName?: string };
+  /** Default: the component's storage (its type's default size when it names none). */
+  storage?: { size: string | number; storageClassName?: string };
   runAsUser: number;
   /** false where the image writes outside its volumes. */
   readOnlyRootFilesystem: boolean;
@@ -174,6 +176,11 @@ export interface DatastoreWorkload {
 /** Headless Service, client Service and StatefulSet of a datastore (or one of its parts). */
 export function datastoreObjects(w: DatastoreWorkload): KubeObject[] {
   const { ctx, component, part } = w;
+  const replicas = w.replicas ?? component.replicas;
+  const storage = w.storage ??
+    component.storage ?? {
+      size: DATASTORE_DEFAULTS[component.type as DatastoreType].storage,
+    };
   const extra = partLabels(ctx, component.name, part);
   const selector = partSelector(ctx, component.name, part);
   const services = serverSelector(ctx, component.name, part);
@@ -238,7 +245,7 @@ export function datastoreObjects(w: DatastoreWorkload): KubeObject[] {
   if (w.initContainers?.length) podSpec.initContainers = w.initContainers;
   podSpec.containers = [server, ...(w.sidecars ?? [])];
   if (w.volumes?.length) podSpec.volumes = w.volumes;
-  if (w.replicas > 1) {
+  if (replicas > 1) {
     podSpec.topologySpreadConstraints = [
       "kubernetes.io/hostname",
       "topology.kubernetes.io/zone",
@@ -252,9 +259,9 @@ export function datastoreObjects(w: DatastoreWorkload): KubeObject[] {
 
   const claim: Record<string, unknown> = {
     accessModes: ["ReadWriteOnce"],
-    resources: { requests: { storage: String(w.storage.size) } },
+    resources: { requests: { storage: String(storage.size) } },
   };
-  if (w.storage.storageClassName) claim.storageClassName = w.storage.storageClassName;
+  if (storage.storageClassName) claim.storageClassName = storage.storageClassName;
 
   const statefulSet: KubeObject = {
     apiVersion: "apps/v1",
@@ -262,7 +269,7 @@ export function datastoreObjects(w: DatastoreWorkload): KubeObject[] {
     metadata: childMeta(ctx, component.name, part, extra),
     spec: {
       serviceName: headless,
-      replicas: w.replicas,
+      replicas,
       selector: { matchLabels: selector },
       podManagementPolicy: w.podManagementPolicy ?? "OrderedReady",
       updateStrategy: { type: "RollingUpdate" },
