@@ -1,6 +1,6 @@
 // archctl blueprints: the catalogue of reference blueprints.
 import type { Command } from "commander";
-import { loadBlueprint } from "../../operator/api/blueprint.ts";
+import { loadBlueprint } from "../blueprint/loader.ts";
 import { contextOf, outputFormat } from "../context.ts";
 import type { CliDeps } from "../deps.ts";
 import type { CatalogueEntry } from "../input.ts";

@@ -1,9 +1,9 @@
 // What the commands that read a blueprint share: the -f/--env/--set options and
 // loading a file into a valid Architecture, or a clean exit 2 with every problem.
 import type { Command } from "commander";
-import type { BlueprintProblem, LoadedBlueprint } from "../../operator/api/blueprint.ts";
-import { formatProblem, loadBlueprint } from "../../operator/api/blueprint.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
+import { formatProblem, loadBlueprint } from "../blueprint/loader.ts";
+import type { BlueprintProblem, LoadedBlueprint } from "../blueprint/model.ts";
 import type { CliContext, Style } from "../context.ts";
 import { UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";

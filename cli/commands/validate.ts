@@ -1,7 +1,7 @@
 // archctl validate -f FILE: every problem of a blueprint, with file:line:col.
 import type { Command } from "commander";
-import type { BlueprintProblem } from "../../operator/api/blueprint.ts";
-import { loadBlueprint, validateBlueprint } from "../../operator/api/blueprint.ts";
+import { loadBlueprint, validateBlueprint } from "../blueprint/loader.ts";
+import type { BlueprintProblem } from "../blueprint/model.ts";
 import { contextOf, exitsWith, outputFormat } from "../context.ts";
 import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";

@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LineCounter, parse, parseDocument, stringify } from "yaml";
-import { loadBlueprint } from "../../operator/api/blueprint.ts";
+import { loadBlueprint } from "../../cli/blueprint/loader.ts";
 import { REPO_ROOT } from "../cluster/binaries.ts";
 import { percentile } from "./lib.ts";
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Agent } from "undici";
-import { loadBlueprint } from "../../operator/api/blueprint.ts";
+import { loadBlueprint } from "../../cli/blueprint/loader.ts";
 import { buildCrd } from "../../operator/api/crd.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { resourceFor, resourcePath } from "../../operator/kube/resources.ts";

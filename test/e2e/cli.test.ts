@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { execa } from "execa";
-import { loadBlueprint } from "../../operator/api/blueprint.ts";
+import { loadBlueprint } from "../../cli/blueprint/loader.ts";
 import { ARCHITECTURE_LABEL } from "../../operator/api/names.ts";
 import { containsDesired } from "../../operator/reconcile/drift.ts";
 import { render } from "../../operator/render/index.ts";

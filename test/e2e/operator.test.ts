@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { loadBlueprint } from "../../operator/api/blueprint.ts";
+import { loadBlueprint } from "../../cli/blueprint/loader.ts";
 import { ARCHITECTURE_LABEL } from "../../operator/api/names.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { ARCHITECTURES, PODS, resourceFor } from "../../operator/kube/resources.ts";

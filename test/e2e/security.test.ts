@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
-import { loadBlueprint } from "../../operator/api/blueprint.ts";
+import { loadBlueprint } from "../../cli/blueprint/loader.ts";
 import { ARCHITECTURE_LABEL } from "../../operator/api/names.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";

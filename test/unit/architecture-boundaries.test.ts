@@ -1,5 +1,6 @@
-// The functional core stays pure: operator/api, operator/render and
-// operator/status import no I/O and read no clock or randomness, and imports
+// The functional core stays pure: operator/api, operator/render,
+// operator/status, the reconcile plan and the blueprint file format
+// (cli/blueprint) import no I/O and read no clock or randomness, and imports
 // point one way (cli -> operator runtime -> reconcile -> status -> render ->
 // api), dynamic import() included.
 import assert from "node:assert/strict";
@@ -10,6 +11,7 @@ import { test } from "node:test";
 const ROOT = join(import.meta.dirname, "../..");
 
 function sources(dir: string): string[] {
+  if (dir.endsWith(".ts")) return [join(ROOT, dir)];
   return readdirSync(join(ROOT, dir), { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".ts"))
     .map((f) => join(ROOT, dir, f));
@@ -26,7 +28,13 @@ const FORBIDDEN: [RegExp, string][] = [
   [/process\.(env|argv|exit|cwd)/, "process state"],
 ];
 
-for (const dir of ["operator/api", "operator/render", "operator/status"]) {
+for (const dir of [
+  "operator/api",
+  "operator/render",
+  "operator/status",
+  "cli/blueprint",
+  "operator/reconcile/plan.ts",
+]) {
   test(`${dir} is pure`, () => {
     const problems: string[] = [];
     for (const file of sources(dir)) {

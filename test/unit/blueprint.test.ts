@@ -3,8 +3,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import type { BlueprintProblem } from "../../operator/api/blueprint.ts";
-import { loadBlueprint, parseSetPath, validateBlueprint } from "../../operator/api/blueprint.ts";
+import { loadBlueprint, validateBlueprint } from "../../cli/blueprint/loader.ts";
+import type { BlueprintProblem } from "../../cli/blueprint/model.ts";
+import { parseSetPath } from "../../cli/blueprint/set.ts";
 
 const BLUEPRINTS = ["post", "task-queue", "chat", "trading", "rag"];
 const read = (name: string): string =>

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { stringify } from "yaml";
-import { loadBlueprint } from "../../operator/api/blueprint.ts";
+import { loadBlueprint } from "../../cli/blueprint/loader.ts";
 import { formatPath, validateArchitecture } from "../../operator/api/validate.ts";
 import { render } from "../../operator/render/index.ts";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
 import { parse, parseAllDocuments } from "yaml";
-import { loadBlueprint } from "../../operator/api/blueprint.ts";
+import { loadBlueprint } from "../../cli/blueprint/loader.ts";
 import { render } from "../../operator/render/index.ts";
 import { ALL_CAPABILITIES } from "../../operator/render/types.ts";
 import { needsQuotes, toYaml, toYamlStream } from "../../operator/render/yaml-output.ts";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { loadBlueprint } from "../../../operator/api/blueprint.ts";
+import { loadBlueprint } from "../../../cli/blueprint/loader.ts";
 import { render } from "../../../operator/render/index.ts";
 import { toYaml } from "../../../operator/render/yaml-output.ts";
 

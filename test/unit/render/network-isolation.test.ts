@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { loadBlueprint } from "../../../operator/api/blueprint.ts";
+import { loadBlueprint } from "../../../cli/blueprint/loader.ts";
 import { applyDefaults, DATASTORE_DEFAULTS } from "../../../operator/api/defaults.ts";
 import { COMPONENT_LABEL } from "../../../operator/api/names.ts";
 import type { DatastoreType } from "../../../operator/api/schema.ts";
