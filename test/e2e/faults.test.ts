@@ -1198,8 +1198,8 @@ test("two Architectures whose derived names meet (a/b-c and a-b/c) do not take o
     60_000,
   );
   const degraded = second.status?.conditions?.find((c) => c.type === "Degraded");
-  assert.equal(degraded?.reason, "ApplyFailed");
-  assert.match(degraded?.message ?? "", /a-b-c: the name is taken by Architecture 'a'/);
+  assert.equal(degraded?.reason, "NameTaken");
+  assert.match(degraded?.message ?? "", /a-b-c: belongs to Architecture 'a' in this namespace/);
   await settle(op);
   const quiet = op.writes;
   await sleep(3000);
