@@ -33,7 +33,7 @@ test("npm pack -> npm install -g -> archctl --version, validate, install --dry-r
     "package.json",
     "dist/cli/archctl.js",
     "dist/cli/main.js",
-    "dist/operator/manager.js",
+    "dist/operator/operator.js",
     "dist/operator/install/manifests.js",
     "blueprints/post.yaml",
     "charts/archctl/Chart.yaml",
