@@ -20,10 +20,9 @@
 
 import type { Document } from "yaml";
 import { LineCounter, parseDocument } from "yaml";
-import type { Architecture } from "../../operator/api/schema.ts";
 import { didYouMean } from "../../operator/api/suggest.ts";
 import type { IssuePath } from "../../operator/api/validate.ts";
-import { clip, formatPath, shown, validateArchitecture } from "../../operator/api/validate.ts";
+import { clip, formatPath, validateArchitecture } from "../../operator/api/validate.ts";
 import { describeNode, mergeOverlay } from "./environments.ts";
 import type { LEntry, LNode, Pos } from "./located.ts";
 import { firstLine, locate, MAX_ALIAS_COUNT, toJS, toLNode, withOrigin } from "./located.ts";

@@ -31,6 +31,7 @@ import type { KubeObject } from "../../operator/render/types.ts";
 import { auditLogPath, clusterDir, clusterPids } from "../cluster/kwok-cluster.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster, stopFileClusterOf } from "../support/cluster.ts";
+import { freePort } from "../support/free-port.ts";
 import {
   architecture,
   clientFor,
@@ -135,17 +136,6 @@ function runOperator(ns: string, extra: string[] = [], metricsPort?: number): Op
   return runOperatorProcess(cluster.kubeconfig, ns, {
     extra,
     ...(metricsPort ? { metricsPort } : {}),
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
   });
 }
 

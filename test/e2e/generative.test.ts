@@ -13,7 +13,6 @@
 // `archctl apply -f`.
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -27,6 +26,7 @@ import type { KubeObject } from "../../operator/render/types.ts";
 import { sampleArchitectures } from "../support/arbitrary-architecture.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster, TEST_LOGS_DIR } from "../support/cluster.ts";
+import { freePort } from "../support/free-port.ts";
 import { clientFor, installCrd, logLines, startOperator } from "../support/operator.ts";
 
 const SEED = Number(process.env.ARCHCTL_GEN_SEED ?? 20_261_202);
@@ -59,17 +59,6 @@ type Outcome =
   | { kind: "expired" }
   | { kind: "refused"; why: string }
   | { kind: "none"; why: string };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `archctl_reconcile_total{result="error"}` from the operator's /metrics. */
 async function reconcileErrors(port: number): Promise<number> {

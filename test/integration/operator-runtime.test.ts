@@ -24,6 +24,7 @@ import type { KubeObject } from "../../operator/render/types.ts";
 import type { Lease } from "../../operator/runtime/leader.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";
+import { freePort } from "../support/free-port.ts";
 import {
   architecture,
   clientFor,
@@ -63,17 +64,6 @@ async function applyArch(arch: Architecture): Promise<void> {
   await clientFor(cluster).apply(arch as unknown as KubeObject, {
     fieldManager: "archctl-test",
     force: true,
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
   });
 }
 

@@ -3,6 +3,7 @@
 // -backup, -minio, ...), so both outcomes of validate are exercised. For only
 // valid Architectures, see arbitrary-architecture.ts.
 import fc from "fast-check";
+import { COMPONENT_TYPES } from "../../operator/api/schema.ts";
 
 const NAMES = [
   "api",
@@ -28,20 +29,7 @@ const NAMES = [
   "a-b",
   "b",
 ];
-const TYPES = [
-  "service",
-  "gateway",
-  "worker",
-  "job",
-  "cron",
-  "mysql",
-  "postgres",
-  "mongodb",
-  "redis",
-  "rabbitmq",
-  "kafka",
-  "milvus",
-] as const;
+const TYPES = COMPONENT_TYPES;
 const componentArb = fc.record({
   name: fc.constantFrom(...NAMES),
   type: fc.constantFrom(...TYPES),
