@@ -29,7 +29,7 @@ const versionOf = (o: { metadata: { resourceVersion?: string } } | undefined) =>
   o?.metadata.resourceVersion;
 
 /** A cached child of this namespace by kind and name (caches hold only what archctl labelled). */
-function cachedChild(pass: Pass, kind: string, name: string): Child | undefined {
+export function cachedChild(pass: Pass, kind: string, name: string): Child | undefined {
   const r = OWNED.find((o) => o.kind === kind);
   return r ? pass.cache(r.apiVersion, r.kind)?.get(name, pass.namespace) : undefined;
 }

@@ -8,12 +8,12 @@ import { applyDefaults } from "../api/defaults.ts";
 import { ARCHITECTURE_LABEL, COMPONENT_LABEL, FINALIZER } from "../api/names.ts";
 import { formatPath, validateArchitecture } from "../api/validate.ts";
 import { isNotFound, KubeApiError } from "../kube/errors.ts";
-import { ARCHITECTURES, OWNED, ownedKinds, resourcePath } from "../kube/resources.ts";
+import { ARCHITECTURES, ownedKinds, resourcePath } from "../kube/resources.ts";
 import { render } from "../render/index.ts";
 import type { ClaimView } from "../status/causes.ts";
 import { invalidStatus } from "../status/fallback.ts";
 import { rollup } from "../status/rollup.ts";
-import { newest, reconcileChildren } from "./children.ts";
+import { cachedChild, newest, reconcileChildren } from "./children.ts";
 import { ensureCredentials, randomAlphanumeric } from "./credentials.ts";
 import { addFinalizer, expire, expiryMs, finalize } from "./lifecycle.ts";
 import { Pass } from "./pass.ts";
@@ -129,11 +129,8 @@ export class Reconciler {
       arch: applyDefaults(architecture),
       generation: stored.metadata.generation ?? 0,
       previous: stored.status,
-      child: (kind, childName) => {
-        const r = OWNED.find((o) => o.kind === kind);
-        const live = r ? pass.cache(r.apiVersion, r.kind)?.get(childName, namespace) : undefined;
-        return newest(children.fresh.get(`${kind}/${childName}`), live);
-      },
+      child: (kind, childName) =>
+        newest(children.fresh.get(`${kind}/${childName}`), cachedChild(pass, kind, childName)),
       pods: (component) => this.deps.pods?.(namespace, name, component) ?? [],
       claims: (component) =>
         (pass.cache("v1", "PersistentVolumeClaim")?.list(namespace) ?? []).filter(

@@ -28,9 +28,6 @@ interface WrittenStatus {
   olderVersions: Set<string>;
 }
 
-const versionOf = (o: { metadata: { resourceVersion?: string } } | undefined) =>
-  o?.metadata.resourceVersion;
-
 // Merge patch leaves keys it does not mention: name every status field so that
 // one no longer wanted (an expiry removed with the ttl) is cleared.
 function emptyStatus(): Record<string, null> {
@@ -110,7 +107,7 @@ export class StatusWriter {
     this.written.set(key, {
       uid: stored.metadata.uid,
       status,
-      version: versionOf(written),
+      version: written.metadata.resourceVersion,
       olderVersions,
     });
   }

@@ -66,6 +66,25 @@ function impersonating(user: string): string {
   return file;
 }
 
+/** A Role with these rules in `ns`, bound to the user `user`. */
+async function grantRole(ns: string, user: string, rules: object[]): Promise<void> {
+  await cluster.apply(ns, [
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: user, namespace: ns },
+      rules,
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: user, namespace: ns },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: user },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+    },
+  ]);
+}
+
 async function crdPresent(): Promise<boolean> {
   return (await cluster.kubectl(["get", "crd", CRD], { reject: false })).exitCode === 0;
 }
@@ -288,27 +307,13 @@ test("plan dry-runs the children on the server: a quota's refusals on top, the r
 
   // A user who may plan Architectures but not write their children: a note, not a failure.
   const user = randomName("planner");
-  await cluster.apply(ns, [
+  await grantRole(ns, user, [
     {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "Role",
-      metadata: { name: user, namespace: ns },
-      rules: [
-        {
-          apiGroups: ["archctl.io"],
-          resources: ["architectures"],
-          verbs: ["get", "list", "patch"],
-        },
-        { apiGroups: ["*"], resources: ["*"], verbs: ["get", "list"] },
-      ],
+      apiGroups: ["archctl.io"],
+      resources: ["architectures"],
+      verbs: ["get", "list", "patch"],
     },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: { name: user, namespace: ns },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: user },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
-    },
+    { apiGroups: ["*"], resources: ["*"], verbs: ["get", "list"] },
   ]);
   const limited = await cluster.eventually("the Role to apply", async () => {
     const r = await run(["plan", "-f", BP, "--env", "dev"], {
@@ -534,27 +539,13 @@ test("delete --delete-data that the API server refuses leaves deletionPolicy as 
   ]);
   // A user who may read and patch Architectures, but not delete them.
   const user = randomName("no-delete");
-  await cluster.apply(ns, [
+  await grantRole(ns, user, [
     {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "Role",
-      metadata: { name: user, namespace: ns },
-      rules: [
-        {
-          apiGroups: ["archctl.io"],
-          resources: ["architectures"],
-          verbs: ["get", "list", "patch"],
-        },
-        { apiGroups: [""], resources: ["persistentvolumeclaims", "secrets"], verbs: ["list"] },
-      ],
+      apiGroups: ["archctl.io"],
+      resources: ["architectures"],
+      verbs: ["get", "list", "patch"],
     },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: { name: user, namespace: ns },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: user },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
-    },
+    { apiGroups: [""], resources: ["persistentvolumeclaims", "secrets"], verbs: ["list"] },
   ]);
   const refused = await cluster.eventually("the Role to apply", async () => {
     const r = await run(["delete", name, "--delete-data", "--yes"], {
