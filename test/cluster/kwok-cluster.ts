@@ -10,38 +10,41 @@
 // <cache>/kwok/clusters/<name>/ (kubeconfig.yaml, pki/, logs/, pids/, etcd/).
 // Everything binds to 127.0.0.1 on ports kwokctl finds free.
 
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+// The parts: cluster-paths.ts (where it lives), kwokctl-config.ts (what kwokctl
+// is given), readiness.ts (waiting for it), cluster-processes.ts and
+// cluster-lock.ts (its processes, one creator at a time), kubectl.ts.
+
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
+import { binaryPaths, ensureBinaries, type Progress } from "./binaries.ts";
+import { withLock } from "./cluster-lock.ts";
 import {
-  type BinaryPaths,
-  binaryPaths,
-  cacheDir,
-  ensureBinaries,
-  type Progress,
-} from "./binaries.ts";
-import {
-  type Manifest,
-  type NodeSpecInput,
-  SIMULATED_NODE_LABEL,
-  simulatedNodes,
-  simulatedNodesList,
-} from "./nodes.ts";
+  type ClusterTier,
+  clusterDir,
+  DEFAULT_CLUSTER_NAME,
+  kubeconfigPath,
+  kwokWorkdir,
+} from "./cluster-paths.ts";
+import { clusterPids, pidAlive, pidBelongsTo } from "./cluster-processes.ts";
+import { kubectl } from "./kubectl.ts";
+import { AUDIT_POLICY_ENV, kwokctlConfig, kwokEnv, withAuditPolicy } from "./kwokctl-config.ts";
+import type { NodeSpecInput } from "./nodes.ts";
+import { apiReady, waitReady, waitReadyQuiet } from "./readiness.ts";
 import { TEST_STAGES } from "./stages.ts";
-import { defaultStorageClass } from "./storage.ts";
 
-export type ClusterTier = "kwok" | "apiserver";
-
-export const DEFAULT_CLUSTER_NAME = "archctl-dev";
+// Importers of this file keep their imports (the parts were split out of it).
+export { AUDIT_POLICY_ENV, auditLogPath, kwokctlConfig } from "./kwokctl-config.ts";
+export {
+  type ClusterTier,
+  clusterDir,
+  clusterPids,
+  DEFAULT_CLUSTER_NAME,
+  kubeconfigPath,
+  kubectl,
+  kwokWorkdir,
+};
 
 export type ClusterOptions = {
   /** kwokctl cluster name. Default "archctl-dev". */
@@ -81,344 +84,9 @@ export type ClusterInfo = {
   elapsedMs: number;
 };
 
-export function kwokWorkdir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheDir(env), "kwok");
-}
-
-export function clusterDir(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  // clusterDown deletes this folder: a name like "../.." must never reach join().
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name))
-    throw new Error(
-      `invalid cluster name '${name}': use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit`,
-    );
-  return join(kwokWorkdir(env), "clusters", name);
-}
-
-/** Path of the cluster's kubeconfig (exists only while the cluster exists). */
-export function kubeconfigPath(opts: Pick<ClusterOptions, "name" | "env"> = {}): string {
-  return join(clusterDir(opts.name ?? DEFAULT_CLUSTER_NAME, opts.env), "kubeconfig.yaml");
-}
-
-function kwokEnv(bins: BinaryPaths, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return {
-    ...env,
-    KWOK_WORKDIR: kwokWorkdir(env),
-    // kwokctl calls the first kubectl on PATH: ours.
-    PATH: `${bins.k8sDir}:${bins.kwokDir}:${env.PATH ?? ""}`,
-  };
-}
-
-/** Run our kubectl against a kubeconfig. */
-export async function kubectl(
-  kubeconfig: string,
-  args: string[],
-  opts: { input?: string; timeoutMs?: number; reject?: boolean; env?: NodeJS.ProcessEnv } = {},
-): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const bins = binaryPaths(opts.env);
-  const bin = existsSync(bins.kubectl) ? bins.kubectl : "kubectl";
-  const res = await execa(bin, [`--kubeconfig=${kubeconfig}`, ...args], {
-    ...(opts.input !== undefined ? { input: opts.input } : {}),
-    timeout: opts.timeoutMs ?? 60_000,
-    reject: false,
-    env: { ...(opts.env ?? process.env), KUBECONFIG: kubeconfig },
-  });
-  const out = {
-    exitCode: res.exitCode ?? -1,
-    stdout: String(res.stdout),
-    stderr: String(res.stderr),
-  };
-  if (opts.reject !== false && out.exitCode !== 0) {
-    throw new Error(
-      `kubectl ${args.join(" ")} failed (${out.exitCode}): ${out.stderr || out.stdout}`,
-    );
-  }
-  return out;
-}
-
-async function apiReady(kubeconfig: string, env: NodeJS.ProcessEnv): Promise<boolean> {
-  if (!existsSync(kubeconfig)) return false;
-  const r = await kubectl(kubeconfig, ["get", "--raw=/readyz", "--request-timeout=3s"], {
-    reject: false,
-    timeoutMs: 5_000,
-    env,
-  });
-  return r.exitCode === 0 && r.stdout.trim() === "ok";
-}
-
 function serverOf(kubeconfig: string): string {
   const m = /server:\s*(\S+)/.exec(readFileSync(kubeconfig, "utf8"));
   return m?.[1] ?? "";
-}
-
-async function waitFor(
-  what: string,
-  deadline: number,
-  check: () => Promise<boolean>,
-  progress: Progress,
-): Promise<void> {
-  let delay = 200;
-  let announced = false;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    if (!announced) {
-      progress(`waiting for ${what}`);
-      announced = true;
-    }
-    await sleep(delay);
-    delay = Math.min(delay * 2, 1_000);
-  }
-}
-
-/** Cross-process lock (mkdir) so two test files don't create the same cluster at once. */
-async function withLock<T>(dir: string, deadline: number, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(join(dir, ".."), { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(dir);
-      writeFileSync(join(dir, "pid"), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      let holder = 0;
-      try {
-        holder = Number(readFileSync(join(dir, "pid"), "utf8"));
-      } catch {}
-      const stale = holder > 0 ? !pidAlive(holder) : Date.now() - statSync(dir).mtimeMs > 10_000;
-      if (stale) {
-        rmSync(dir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${dir}`);
-      await sleep(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-  // A zombie (exited, not yet reaped by init) counts as gone.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return true;
-  }
-}
-
-/** True when pid is still one of this cluster's processes (guards against PID reuse). */
-function pidBelongsTo(pid: number, dir: string): boolean {
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    // Empty: the process is exiting (its memory, argv included, is already
-    // released, state still R). Seen for kube-apiserver right after `kwokctl
-    // delete`; counting it as "not ours" made down return before it was gone.
-    if (cmdline === "") return true;
-    // With the trailing slash, cluster "a" does not claim a process of cluster "ab".
-    return cmdline.includes(`${dir}/`);
-  } catch {
-    return false;
-  }
-}
-
-/** PIDs of the component processes kwokctl started for this cluster (from its pids/ folder). */
-export function clusterPids(
-  name: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Map<string, number> {
-  const dir = join(clusterDir(name, env), "pids");
-  const out = new Map<string, number>();
-  if (!existsSync(dir)) return out;
-  for (const f of readdirSync(dir)) {
-    if (!f.endsWith(".pid")) continue;
-    const pid = Number(readFileSync(join(dir, f), "utf8").trim());
-    if (pid > 0) out.set(f.replace(/\.pid$/, ""), pid);
-  }
-  return out;
-}
-
-function components(tier: ClusterTier): string[] {
-  return tier === "kwok"
-    ? ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller"]
-    : ["etcd", "kube-apiserver"];
-}
-
-/**
- * The KwokctlConfiguration we hand to `kwokctl create cluster -c`; `stagesFile`
- * (kwok tier): more Stages for kwok-controller (see stages.ts).
- */
-export function kwokctlConfig(bins: BinaryPaths, tier: ClusterTier, stagesFile?: string): string {
-  // Paths come from ARCHCTL_CACHE_DIR / $HOME: quoted (JSON strings are YAML),
-  // so a " #" or ": " in them is not read as a comment or a mapping.
-  const q = (path: string) => JSON.stringify(path);
-  const lines = [
-    "apiVersion: config.kwok.x-k8s.io/v1alpha1",
-    "kind: KwokctlConfiguration",
-    "options:",
-    "  runtime: binary",
-    "  bindAddress: 127.0.0.1",
-    "  securePort: true",
-    "  kubeAuthorization: true",
-    // Real admission chain (otherwise kwokctl passes the deprecated --admission-control=).
-    "  kubeAdmission: true",
-    "  quietPull: true",
-    `  etcdBinary: ${q(bins.etcd)}`,
-    `  kubeApiserverBinary: ${q(bins.kubeApiserver)}`,
-    `  kubeControllerManagerBinary: ${q(bins.kubeControllerManager)}`,
-    `  kubeSchedulerBinary: ${q(bins.kubeScheduler)}`,
-    `  kwokControllerBinary: ${q(bins.kwok)}`,
-    `  kubectlBinary: ${q(bins.kubectl)}`,
-    "  components:",
-    ...components(tier).map((c) => `  - ${c}`),
-    "componentsPatches:",
-    "- name: etcd",
-    "  extraArgs:",
-    // Throw-away test data: skip fsync (envtest does the same).
-    "  - key: unsafe-no-fsync",
-    '    value: "true"',
-    "- name: kube-apiserver",
-    "  extraArgs:",
-    "  - key: advertise-address",
-    "    value: 127.0.0.1",
-    // The default, 10.0.0.0/24, holds 254 Services: fewer than a few hundred
-    // Architectures need (test/e2e/generative.test.ts). A /16, like kubeadm's.
-    "  - key: service-cluster-ip-range",
-    "    value: 10.96.0.0/16",
-    // No kube-controller-manager in the apiserver tier, so nobody creates
-    // ServiceAccounts: drop that admission plugin as envtest does.
-    ...(tier === "apiserver"
-      ? ["  - key: disable-admission-plugins", "    value: ServiceAccount"]
-      : []),
-    // Datastore claims get volumes from the controller manager's hostPath
-    // provisioner (see storage.ts).
-    ...(tier === "kwok"
-      ? [
-          "- name: kube-controller-manager",
-          "  extraArgs:",
-          "  - key: enable-hostpath-provisioner",
-          '    value: "true"',
-        ]
-      : []),
-    // A second --config: kwok-controller reads kwokctl's (default Stages) and this one.
-    ...(tier === "kwok" && stagesFile
-      ? [
-          "- name: kwok-controller",
-          "  extraArgs:",
-          "  - key: config",
-          `    value: ${q(stagesFile)}`,
-        ]
-      : []),
-  ];
-  return `${lines.join("\n")}\n`;
-}
-
-// --- Audit log (optional) ---------------------------------------------------
-
-export const AUDIT_POLICY_ENV = "ARCHCTL_CLUSTER_AUDIT_POLICY";
-
-/** Where kwokctl's binary runtime has kube-apiserver write the audit log. */
-export function auditLogPath(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  return join(clusterDir(name, env), "logs", "audit.log");
-}
-
-/** The config with `kubeAuditPolicy`, the policy written next to it (`<cfg>.audit-policy.yaml`). */
-function withAuditPolicy(config: string, policy: string | undefined, cfg: string): string {
-  if (!policy) return config;
-  const file = `${cfg.replace(/\.yaml$/, "")}.audit-policy.yaml`;
-  writeFileSync(file, policy);
-  return config.replace("\noptions:\n", `\noptions:\n  kubeAuditPolicy: ${file}\n`);
-}
-
-async function checkControllers(kubeconfig: string, env: NodeJS.ProcessEnv): Promise<boolean> {
-  // kube-controller-manager: its serviceaccount controller creates `default` in every namespace.
-  const sa = await kubectl(
-    kubeconfig,
-    ["get", "serviceaccount", "default", "-n", "default", "-o", "name"],
-    {
-      reject: false,
-      env,
-    },
-  );
-  if (sa.exitCode !== 0) return false;
-  // Both controllers hold their leader-election Lease.
-  for (const lease of ["kube-controller-manager", "kube-scheduler"]) {
-    const r = await kubectl(
-      kubeconfig,
-      ["get", "lease", lease, "-n", "kube-system", "-o", "jsonpath={.spec.holderIdentity}"],
-      { reject: false, env },
-    );
-    if (r.exitCode !== 0 || r.stdout.trim() === "") return false;
-  }
-  return true;
-}
-
-async function nodesReady(
-  kubeconfig: string,
-  expected: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<boolean> {
-  const r = await kubectl(
-    kubeconfig,
-    [
-      "get",
-      "nodes",
-      "-l",
-      `${SIMULATED_NODE_LABEL}=true`,
-      "-o",
-      'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
-    ],
-    { reject: false, env },
-  );
-  if (r.exitCode !== 0) return false;
-  const ready = new Set(
-    r.stdout
-      .split("\n")
-      .filter((l) => l.endsWith("=True"))
-      .map((l) => l.slice(0, -"=True".length)),
-  );
-  return expected.every((n) => ready.has(n));
-}
-
-/** Waits for API server, (kwok tier) controllers, and the simulated nodes. */
-async function waitReady(
-  info: { kubeconfig: string; tier: ClusterTier },
-  nodes: NodeSpecInput | undefined,
-  deadline: number,
-  env: NodeJS.ProcessEnv,
-  progress: Progress,
-): Promise<void> {
-  await waitFor("kube-apiserver /readyz", deadline, () => apiReady(info.kubeconfig, env), progress);
-  if (info.tier !== "kwok") return;
-  await waitFor(
-    "kube-controller-manager and kube-scheduler",
-    deadline,
-    () => checkControllers(info.kubeconfig, env),
-    progress,
-  );
-  const manifests = simulatedNodes(nodes);
-  // Apply (idempotent) so an existing cluster also gets the node set asked for.
-  const list = simulatedNodesList(nodes);
-  (list.items as Manifest[]).push(defaultStorageClass());
-  await kubectl(info.kubeconfig, ["apply", "--server-side", "--force-conflicts", "-f", "-"], {
-    input: JSON.stringify(list),
-    env,
-  });
-  const names = manifests.map((m) => m.metadata.name as string);
-  await waitFor(
-    `${names.length} simulated nodes Ready`,
-    deadline,
-    () => nodesReady(info.kubeconfig, names, env),
-    progress,
-  );
 }
 
 /**
@@ -518,24 +186,6 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterInfo>
     );
     return result;
   });
-}
-
-async function waitReadyQuiet(
-  kubeconfig: string,
-  env: NodeJS.ProcessEnv,
-  ms: number,
-): Promise<boolean> {
-  try {
-    await waitFor(
-      "api",
-      Date.now() + ms,
-      () => apiReady(kubeconfig, env),
-      () => {},
-    );
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export type DownResult = { name: string; existed: boolean; stopped: number[] };
