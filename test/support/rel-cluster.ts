@@ -9,7 +9,7 @@ process.env.ARCHCTL_TEST_CLUSTER_NAME ||= `archctl-test-rel-${CHECKOUT_ID}`;
 process.env.ARCHCTL_TEST_APISERVER_NAME ||= `archctl-test-rel-api-${CHECKOUT_ID}`;
 
 // The reliability cluster's kube-apiserver keeps an audit log
-// (test/cluster/kwok-cluster.ts: auditLogPath), so that a test can check from
+// (test/cluster/kwokctl-config.ts: auditLogPath), so that a test can check from
 // the API server's side who wrote what: every write request, and every request
 // on Leases (so a replica that only campaigns still shows up), at Metadata
 // level (user agent, verb, object, response code; no bodies). Reads of other
