@@ -1,6 +1,6 @@
 // How long loadBlueprint takes on the fuzz test's heaviest input: each
 // reference blueprint with one value replaced by a 100 KB string, at every
-// place in turn (the "huge" structural mutation of test/unit/fuzz.test.ts),
+// place in turn (the "huge" structural mutation of test/support/fuzz-generators.ts),
 // and the deepest nesting it generates (5,000 levels), next to the YAML
 // parser's own time for the same text. The fuzz test only watches for hangs;
 // this is where the speed is measured.
