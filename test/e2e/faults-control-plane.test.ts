@@ -14,9 +14,11 @@ import { resourceFor } from "../../operator/kube/resources.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster, stopFileClusterOf } from "../support/cluster.ts";
 import { restartControlPlane } from "../support/control-plane-restart.ts";
-import { applyArch, isReady, type LiveObject, small } from "../support/fault-architectures.ts";
+import { isReady, small } from "../support/fault-architectures.ts";
 import { gcWatchesArchitectures } from "../support/gc-watches-architectures.ts";
+import type { LiveObject } from "../support/live-object.ts";
 import {
+  applyArch,
   clientFor,
   converged,
   getArchitecture,

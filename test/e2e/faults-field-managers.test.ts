@@ -11,9 +11,11 @@ import { ARCHITECTURE_LABEL } from "../../operator/api/names.ts";
 import { resourceFor } from "../../operator/kube/resources.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster, stopFileClusterOf } from "../support/cluster.ts";
-import { applyArch, isReady, type LiveObject, small } from "../support/fault-architectures.ts";
+import { isReady, small } from "../support/fault-architectures.ts";
 import { gcWatchesArchitectures } from "../support/gc-watches-architectures.ts";
+import type { LiveObject } from "../support/live-object.ts";
 import {
+  applyArch,
   architecture,
   clientFor,
   converged,

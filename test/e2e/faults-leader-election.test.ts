@@ -12,10 +12,17 @@ import { auditLogPath } from "../cluster/kwokctl-config.ts";
 import { type AuditEvent, auditSince, tally, WRITE_VERBS, what } from "../support/audit-log.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster, stopFileClusterOf } from "../support/cluster.ts";
-import { applyArch, isReady, type LiveObject, small } from "../support/fault-architectures.ts";
+import { isReady, small } from "../support/fault-architectures.ts";
 import { freePort } from "../support/free-port.ts";
 import { gcWatchesArchitectures } from "../support/gc-watches-architectures.ts";
-import { clientFor, converged, getArchitecture, installCrd } from "../support/operator.ts";
+import type { LiveObject } from "../support/live-object.ts";
+import {
+  applyArch,
+  clientFor,
+  converged,
+  getArchitecture,
+  installCrd,
+} from "../support/operator.ts";
 import type { OperatorProcess } from "../support/operator-process.ts";
 import { runOperatorProcess } from "../support/operator-process.ts";
 

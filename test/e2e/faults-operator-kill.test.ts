@@ -14,9 +14,10 @@ import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts"
 import { render } from "../../operator/render/index.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster, stopFileClusterOf } from "../support/cluster.ts";
-import { applyArch, isReady, type LiveObject, small } from "../support/fault-architectures.ts";
+import { isReady, small } from "../support/fault-architectures.ts";
 import { gcWatchesArchitectures } from "../support/gc-watches-architectures.ts";
-import { clientFor, getArchitecture, installCrd } from "../support/operator.ts";
+import type { LiveObject } from "../support/live-object.ts";
+import { applyArch, clientFor, getArchitecture, installCrd } from "../support/operator.ts";
 import type { OperatorProcess } from "../support/operator-process.ts";
 import { runOperatorProcess } from "../support/operator-process.ts";
 import { prng } from "../support/prng.ts";

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import type { TestCluster } from "./cluster.ts";
-import type { LiveObject } from "./fault-architectures.ts";
+import type { LiveObject } from "./live-object.ts";
 import { architecture, clientFor } from "./operator.ts";
 
 /**

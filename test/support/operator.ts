@@ -10,6 +10,7 @@ import { KubeRest } from "../../operator/kube/rest.ts";
 import type { OperatorOptions } from "../../operator/operator.ts";
 import { Operator } from "../../operator/operator.ts";
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
+import type { KubeObject } from "../../operator/render/types.ts";
 import { createLogger } from "../../operator/runtime/logger.ts";
 import type { TestCluster } from "./cluster.ts";
 
@@ -116,4 +117,18 @@ export function architecture(
     metadata: { name, namespace },
     spec,
   };
+}
+
+/** Server-side apply of an Architecture by the test (field manager archctl-test, forced). */
+export async function applyArch(cluster: TestCluster, arch: Architecture): Promise<void> {
+  await clientFor(cluster).apply(arch as unknown as KubeObject, {
+    fieldManager: "archctl-test",
+    force: true,
+  });
+}
+
+/** The operator's own write counter for one kind and verb. */
+export async function writesOf(op: Operator, kind: string, verb: string): Promise<number> {
+  const { values } = await op.metrics.apiWrites.get();
+  return values.find((v) => v.labels.kind === kind && v.labels.verb === verb)?.value ?? 0;
 }
