@@ -8,11 +8,29 @@ import type { EventRecorder } from "./runtime/events.ts";
 import { EventRateLimiter } from "./runtime/events.ts";
 import type { Logger } from "./runtime/logger.ts";
 import type { OperatorMetrics } from "./runtime/metrics.ts";
-import { WorkQueue } from "./runtime/queue.ts";
+import { PRIORITY, WorkQueue } from "./runtime/queue.ts";
 
 /** A write refused because this instance is not (or no longer) the leader. */
 export class NotLeaderError extends Error {
   override name = "NotLeaderError";
+}
+
+/**
+ * How urgent an Architecture's event is. A generation the controller has not
+ * seen (a new object, a user's edit of its spec) or a deletion goes first; the
+ * initial list after a start goes last, behind everything else; an update that
+ * leaves the generation alone (status, labels, a resync) is ordinary work.
+ */
+export function architecturePriority(
+  type: "add" | "update" | "delete",
+  generation: number | undefined,
+  seen: number | undefined,
+  initial: boolean,
+): number {
+  if (initial) return PRIORITY.background;
+  if (type === "delete") return PRIORITY.edit;
+  if (seen === undefined || generation !== seen) return PRIORITY.edit;
+  return PRIORITY.normal;
 }
 
 export interface ControllerDeps {
@@ -37,15 +55,29 @@ export class Controller {
     this.queue = new WorkQueue({ onChange: (depth) => deps.metrics.queueDepth.set(depth) });
   }
 
-  add(namespace: string, name: string): void {
-    this.queue.add(`${namespace}/${name}`);
+  /** The generation of each Architecture as its cache last showed it. */
+  private readonly generations = new Map<string, number | undefined>();
+
+  add(namespace: string, name: string, priority: number = PRIORITY.normal): void {
+    this.queue.add(`${namespace}/${name}`, priority);
   }
 
-  /** Every Architecture in the caches, when this instance leads. */
+  /** An event of the Architectures' cache; `initial` while the caches first list. */
+  observe(type: "add" | "update" | "delete", obj: StoredArchitecture, initial: boolean): void {
+    const namespace = obj.metadata.namespace ?? "";
+    const key = `${namespace}/${obj.metadata.name}`;
+    const generation = obj.metadata.generation;
+    const priority = architecturePriority(type, generation, this.generations.get(key), initial);
+    if (type === "delete") this.generations.delete(key);
+    else this.generations.set(key, generation);
+    this.add(namespace, obj.metadata.name, priority);
+  }
+
+  /** Every Architecture in the caches, when this instance leads: background work. */
   enqueueAll(): void {
     if (!this.deps.isLeader()) return;
     for (const a of this.deps.architectures.list())
-      this.add(a.metadata.namespace ?? "", a.metadata.name);
+      this.add(a.metadata.namespace ?? "", a.metadata.name, PRIORITY.background);
   }
 
   start(workers: number): void {
@@ -70,7 +102,7 @@ export class Controller {
     for (;;) {
       const item = await queue.get();
       if (!item) return;
-      const { key, waitedMs } = item;
+      const { key, waitedMs, priority } = item;
       metrics.queueWait.observe(waitedMs / 1000);
       // Only the leader writes: a follower drops the key; it re-lists on winning.
       if (!this.deps.isLeader()) {
@@ -93,7 +125,8 @@ export class Controller {
           log.info("reconcile cut short: no longer the leader", { architecture: key, reconcileId });
           continue;
         }
-        const delay = queue.addRateLimited(key);
+        // A retry keeps the urgency of what failed, but never more than normal.
+        const delay = queue.addRateLimited(key, Math.min(priority, PRIORITY.normal));
         const failures = queue.failuresOf(key);
         const message = describeKubeError(err);
         metrics.reconciles.inc({ result: "error" });

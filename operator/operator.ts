@@ -216,9 +216,10 @@ export class Operator {
 
     const architectures = this.namespaces().map((ns) => {
       const inf = this.cache<StoredArchitecture>(rest, ARCHITECTURES, ns);
-      inf.on((_type, obj) => {
+      inf.on((type, obj) => {
         this.health.worked(resourcePath(ARCHITECTURES, ns)); // an event: the watch works
-        controller.add(obj.metadata.namespace ?? "", obj.metadata.name);
+        // Until the caches are synced, events are the initial list: background work.
+        controller.observe(type, obj, !this.synced);
       });
       return inf;
     });
