@@ -40,6 +40,15 @@ export interface ControllerDeps {
   metrics: OperatorMetrics;
   log: Logger;
   isLeader: () => boolean;
+  /**
+   * With sharding (runtime/shard.ts): whether this shard owns an Architecture,
+   * and the write of its shard label when it lacks it. Without, every
+   * Architecture is this instance's.
+   */
+  shard?: {
+    owns: (arch: StoredArchitecture) => boolean;
+    label: (arch: StoredArchitecture) => Promise<void>;
+  };
 }
 
 export class Controller {
@@ -67,6 +76,11 @@ export class Controller {
     const namespace = obj.metadata.namespace ?? "";
     const key = `${namespace}/${obj.metadata.name}`;
     const generation = obj.metadata.generation;
+    if (type !== "delete" && this.deps.shard && !this.deps.shard.owns(obj)) {
+      // Another shard's (or moved there by its label): not queued here.
+      this.generations.delete(key);
+      return;
+    }
     const priority = architecturePriority(type, generation, this.generations.get(key), initial);
     if (type === "delete") this.generations.delete(key);
     else this.generations.set(key, generation);
@@ -77,7 +91,8 @@ export class Controller {
   enqueueAll(): void {
     if (!this.deps.isLeader()) return;
     for (const a of this.deps.architectures.list())
-      this.add(a.metadata.namespace ?? "", a.metadata.name, PRIORITY.background);
+      if (!this.deps.shard || this.deps.shard.owns(a))
+        this.add(a.metadata.namespace ?? "", a.metadata.name, PRIORITY.background);
   }
 
   start(workers: number): void {
@@ -110,9 +125,18 @@ export class Controller {
         continue;
       }
       const [namespace = "", name = ""] = key.split("/");
+      const shard = this.deps.shard;
+      const arch = shard ? this.deps.architectures.get(name, namespace) : undefined;
+      // A child's event wakes its Architecture whichever shard owns it.
+      if (shard && arch && !shard.owns(arch)) {
+        queue.forget(key);
+        queue.done(key);
+        continue;
+      }
       const reconcileId = `${Date.now().toString(36)}-${worker}`;
       const end = metrics.reconcileDuration.startTimer();
       try {
+        if (shard && arch) await shard.label(arch);
         const result = await this.deps.reconciler.reconcile(namespace, name, reconcileId);
         queue.forget(key);
         // A TTL wake-up is scheduled, not a retry: the reconcile itself succeeded.

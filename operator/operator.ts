@@ -17,7 +17,7 @@ import { ObjectClient } from "./kube/objects.ts";
 import type { ResourceType } from "./kube/resources.ts";
 import { ARCHITECTURES, resourcePath } from "./kube/resources.ts";
 import type { RequestOptions, Verb } from "./kube/rest.ts";
-import { KubeRest } from "./kube/rest.ts";
+import { KubeRest, MERGE_PATCH } from "./kube/rest.ts";
 import type { Child, StoredArchitecture } from "./reconcile/reconciler.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
 import type { Capabilities } from "./render/types.ts";
@@ -32,6 +32,8 @@ import type { Logger, LogLevel } from "./runtime/logger.ts";
 import { createLogger } from "./runtime/logger.ts";
 import { OperatorMetrics } from "./runtime/metrics.ts";
 import { PodIndex } from "./runtime/pod-cache.ts";
+import type { ShardOf } from "./runtime/shard.ts";
+import { missingShardLabel, ownerShard, SHARD_LABEL, shardLeaseName } from "./runtime/shard.ts";
 import { STOPPED, StopSignal } from "./runtime/stop-signal.ts";
 
 export { NotLeaderError } from "./controller.ts";
@@ -52,6 +54,12 @@ export interface OperatorOptions extends ConnectionOptions {
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
   identity?: string;
+  /**
+   * This instance's shard (runtime/shard.ts): it reconciles only the
+   * Architectures of that shard, and campaigns for that shard's Lease
+   * (`<leaseName>-shard-<index>`). Absent: one shard, every Architecture.
+   */
+  shard?: ShardOf;
   logLevel?: LogLevel;
   log?: Logger;
   processMetrics?: boolean;
@@ -211,6 +219,7 @@ export class Operator {
     const objects = new ObjectClient(fenced);
     this.log.info("starting", {
       identity: this.identity,
+      ...(this.opts.shard ? { shard: `${this.opts.shard.index} of ${this.opts.shard.count}` } : {}),
       namespaces: this.opts.namespaces?.length ? this.opts.namespaces : "all",
     });
 
@@ -259,6 +268,7 @@ export class Operator {
       metrics: this.metrics,
       log: this.log,
       isLeader: () => this.isLeader,
+      ...(this.opts.shard ? { shard: this.sharding(this.opts.shard, objects) } : {}),
     });
     this.running = { rest, architectures, caches, integrations, controller };
     this.metrics.phases = () => {
@@ -288,7 +298,7 @@ export class Operator {
         new ObjectClient(rest),
         {
           namespace: this.opts.leaseNamespace ?? "default",
-          name: this.opts.leaseName ?? "archctl-operator",
+          name: shardLeaseName(this.opts.leaseName ?? "archctl-operator", this.opts.shard),
           identity: this.identity,
           log: this.log,
           ...(this.opts.leaseDurationSeconds !== undefined
@@ -316,6 +326,27 @@ export class Operator {
     this.resyncTimer = setInterval(() => controller.enqueueAll(), resync);
     this.resyncTimer.unref();
     integrations.schedule(this.opts.discoverySeconds ?? 30);
+  }
+
+  /** What the controller needs to reconcile only this shard's Architectures. */
+  private sharding(shard: ShardOf, objects: ObjectClient) {
+    return {
+      owns: (a: StoredArchitecture) => ownerShard(a, shard.count) === shard.index,
+      label: async (a: StoredArchitecture) => {
+        const value = missingShardLabel(a, shard.count);
+        if (value === undefined) return;
+        // A merge patch of one label: the user's own fields and labels stay theirs.
+        await objects.rest.request(
+          "PATCH",
+          resourcePath(ARCHITECTURES, a.metadata.namespace, a.metadata.name),
+          { body: { metadata: { labels: { [SHARD_LABEL]: value } } }, contentType: MERGE_PATCH },
+        );
+        this.log.info("shard label written", {
+          architecture: `${a.metadata.namespace}/${a.metadata.name}`,
+          shard: value,
+        });
+      },
+    };
   }
 
   /**
