@@ -49,7 +49,8 @@ function itemMatches(item: unknown, index: number, key: string): boolean {
       const want = JSON.parse(key.slice(2)) as Record<string, unknown>;
       return isObject(item) && Object.entries(want).every(([k, v]) => sameKeyValue(item[k], v));
     }
-    if (key.startsWith("v:")) return JSON.stringify(item) === JSON.stringify(JSON.parse(key.slice(2)));
+    if (key.startsWith("v:"))
+      return JSON.stringify(item) === JSON.stringify(JSON.parse(key.slice(2)));
   } catch {} // a key this code does not understand matches nothing
   return false;
 }
