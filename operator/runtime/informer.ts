@@ -23,11 +23,7 @@ import type { ListResult } from "../kube/objects.ts";
 import type { ResourceType } from "../kube/resources.ts";
 import { resourcePath } from "../kube/resources.ts";
 import type { KubeRest } from "../kube/rest.ts";
-import { HASH_ANNOTATION } from "../reconcile/drift.ts";
-import { FIELD_MANAGER } from "../reconcile/types.ts";
 import type { KubeObject } from "../render/types.ts";
-import type { FieldSet } from "./owned-fields.ts";
-import { ownedFieldSet, projectFields } from "./owned-fields.ts";
 import { leanPod } from "./pod-cache.ts";
 
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
@@ -61,10 +57,7 @@ export function lean<T>(obj: T): T {
     return pod as T;
   }
   const meta = o.metadata;
-  const owned = ownedFieldSet(meta?.managedFields, FIELD_MANAGER);
-  if (meta && owned) {
-    o = ownedProjection(o as Record<string, unknown>, meta, owned) as typeof o;
-  } else if (
+  if (
     meta &&
     (meta.managedFields !== undefined || meta.annotations?.[LAST_APPLIED] !== undefined)
   ) {
@@ -82,48 +75,6 @@ export function lean<T>(obj: T): T {
   }
   internStrings(o);
   return o as T;
-}
-
-/**
- * A child the operator applied, projected onto the fields it owns
- * (owned-fields.ts), with its identity, labels, owner references and finalizers,
- * the applied-hash annotation, spec.replicas (an autoscaler's, read by the
- * status) and status. Measured with test/bench/memory.ts (README, "Scaling and
- * sharding").
- */
-function ownedProjection(
-  o: Record<string, unknown>,
-  meta: Meta & Record<string, unknown>,
-  owned: FieldSet,
-): Record<string, unknown> {
-  const { apiVersion: _v, kind: _k, metadata: _m, status: _s, ...body } = o;
-  const projected = projectFields(body, owned) as Record<string, unknown>;
-  const replicas = (body.spec as { replicas?: unknown } | undefined)?.replicas;
-  const spec = projected.spec as Record<string, unknown> | undefined;
-  if (replicas !== undefined && spec && spec.replicas === undefined)
-    projected.spec = { ...spec, replicas };
-  const annotationSet = owned["f:metadata"]?.["f:annotations"];
-  const metadata: Record<string, unknown> = {};
-  // In the server's order, so every entry of a kind has the same shape.
-  for (const [k, v] of Object.entries(meta)) {
-    if (k === "managedFields") continue;
-    if (k !== "annotations") {
-      metadata[k] = v;
-      continue;
-    }
-    const all = v as Record<string, string>;
-    const kept = (annotationSet ? projectFields(all, annotationSet) : {}) as Record<string, string>;
-    delete kept[LAST_APPLIED];
-    if (all[HASH_ANNOTATION] !== undefined) kept[HASH_ANNOTATION] = all[HASH_ANNOTATION];
-    if (Object.keys(kept).length) metadata.annotations = kept;
-  }
-  // Changed in place (keys replaced, not deleted where it can be helped: see lean).
-  o.metadata = metadata;
-  for (const k of Object.keys(body)) {
-    if (k in projected) o[k] = projected[k];
-    else delete o[k]; // a top-level field the operator does not own: rare
-  }
-  return o;
 }
 
 function keysOnly(data: object): Record<string, string> {

@@ -1,13 +1,12 @@
-// Drift detection on the lean cache (operator/runtime/owned-fields.ts) against
-// a real API server: the children of a rendered Architecture are applied as
-// the operator applies them, read back as the cache keeps them (lean: projected
-// onto archctl-operator's fields), and
+// Drift detection on the cache's entries (lean() in operator/runtime/informer.ts)
+// against a real API server: the children of a rendered Architecture are
+// applied as the operator applies them, read back as the cache keeps them, and
 // - nothing counts as drifted right after the apply (the API server's
 //   defaults and normalisation are not mistaken for changes);
 // - every owned leaf field that another manager changes (a JSON patch, as
-//   `kubectl edit` would) makes the child count as drifted, as it did when the
-//   cache held whole objects.
-// The cached entry's size is printed next to the full object's.
+//   `kubectl edit` would) makes the child count as drifted, as it does on the
+//   whole object as served.
+// The cached entry's size is printed next to the served object's.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { resourceFor } from "../../operator/kube/resources.ts";
@@ -51,7 +50,7 @@ function changed(v: unknown): unknown {
   return v;
 }
 
-test("the lean cache: no false drift after an apply, and drift detected for every owned field another manager changes", async (t) => {
+test("the cache: no false drift after an apply, and drift detected for every owned field another manager changes", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "lean-drift" });
   const client = clientFor(cluster);
   const rendered = render(
