@@ -101,6 +101,8 @@ class FencedRest extends KubeRest {
 /** What start() builds; absent before it and after a failed start. */
 interface Running {
   rest: KubeRest;
+  /** The lease-fenced client reconciles write through (benchmarks hook its REST client). */
+  objects: ObjectClient;
   architectures: Informer<StoredArchitecture>[];
   caches: ChildCaches;
   integrations: Integrations;
@@ -270,7 +272,7 @@ export class Operator {
       isLeader: () => this.isLeader,
       ...(this.opts.shard ? { shard: this.sharding(this.opts.shard, objects) } : {}),
     });
-    this.running = { rest, architectures, caches, integrations, controller };
+    this.running = { rest, objects, architectures, caches, integrations, controller };
     this.metrics.phases = () => {
       const counts = new Map<string, number>();
       for (const a of architectureView.list()) {
