@@ -8,11 +8,29 @@ import type { EventRecorder } from "./runtime/events.ts";
 import { EventRateLimiter } from "./runtime/events.ts";
 import type { Logger } from "./runtime/logger.ts";
 import type { OperatorMetrics } from "./runtime/metrics.ts";
-import { WorkQueue } from "./runtime/queue.ts";
+import { PRIORITY, WorkQueue } from "./runtime/queue.ts";
 
 /** A write refused because this instance is not (or no longer) the leader. */
 export class NotLeaderError extends Error {
   override name = "NotLeaderError";
+}
+
+/**
+ * How urgent an Architecture's event is. A generation the controller has not
+ * seen (a new object, a user's edit of its spec) or a deletion goes first; the
+ * initial list after a start goes last, behind everything else; an update that
+ * leaves the generation alone (status, labels, a resync) is ordinary work.
+ */
+export function architecturePriority(
+  type: "add" | "update" | "delete",
+  generation: number | undefined,
+  seen: number | undefined,
+  initial: boolean,
+): number {
+  if (initial) return PRIORITY.background;
+  if (type === "delete") return PRIORITY.edit;
+  if (seen === undefined || generation !== seen) return PRIORITY.edit;
+  return PRIORITY.normal;
 }
 
 export interface ControllerDeps {
@@ -22,6 +40,15 @@ export interface ControllerDeps {
   metrics: OperatorMetrics;
   log: Logger;
   isLeader: () => boolean;
+  /**
+   * With sharding (runtime/shard.ts): whether this shard owns an Architecture,
+   * and the write of its shard label when it lacks it. Without, every
+   * Architecture is this instance's.
+   */
+  shard?: {
+    owns: (arch: StoredArchitecture) => boolean;
+    label: (arch: StoredArchitecture) => Promise<void>;
+  };
 }
 
 export class Controller {
@@ -37,15 +64,35 @@ export class Controller {
     this.queue = new WorkQueue({ onChange: (depth) => deps.metrics.queueDepth.set(depth) });
   }
 
-  add(namespace: string, name: string): void {
-    this.queue.add(`${namespace}/${name}`);
+  /** The generation of each Architecture as its cache last showed it. */
+  private readonly generations = new Map<string, number | undefined>();
+
+  add(namespace: string, name: string, priority: number = PRIORITY.normal): void {
+    this.queue.add(`${namespace}/${name}`, priority);
   }
 
-  /** Every Architecture in the caches, when this instance leads. */
+  /** An event of the Architectures' cache; `initial` while the caches first list. */
+  observe(type: "add" | "update" | "delete", obj: StoredArchitecture, initial: boolean): void {
+    const namespace = obj.metadata.namespace ?? "";
+    const key = `${namespace}/${obj.metadata.name}`;
+    const generation = obj.metadata.generation;
+    if (type !== "delete" && this.deps.shard && !this.deps.shard.owns(obj)) {
+      // Another shard's (or moved there by its label): not queued here.
+      this.generations.delete(key);
+      return;
+    }
+    const priority = architecturePriority(type, generation, this.generations.get(key), initial);
+    if (type === "delete") this.generations.delete(key);
+    else this.generations.set(key, generation);
+    this.add(namespace, obj.metadata.name, priority);
+  }
+
+  /** Every Architecture in the caches, when this instance leads: background work. */
   enqueueAll(): void {
     if (!this.deps.isLeader()) return;
     for (const a of this.deps.architectures.list())
-      this.add(a.metadata.namespace ?? "", a.metadata.name);
+      if (!this.deps.shard || this.deps.shard.owns(a))
+        this.add(a.metadata.namespace ?? "", a.metadata.name, PRIORITY.background);
   }
 
   start(workers: number): void {
@@ -70,7 +117,7 @@ export class Controller {
     for (;;) {
       const item = await queue.get();
       if (!item) return;
-      const { key, waitedMs } = item;
+      const { key, waitedMs, priority } = item;
       metrics.queueWait.observe(waitedMs / 1000);
       // Only the leader writes: a follower drops the key; it re-lists on winning.
       if (!this.deps.isLeader()) {
@@ -78,9 +125,18 @@ export class Controller {
         continue;
       }
       const [namespace = "", name = ""] = key.split("/");
+      const shard = this.deps.shard;
+      const arch = shard ? this.deps.architectures.get(name, namespace) : undefined;
+      // A child's event wakes its Architecture whichever shard owns it.
+      if (shard && arch && !shard.owns(arch)) {
+        queue.forget(key);
+        queue.done(key);
+        continue;
+      }
       const reconcileId = `${Date.now().toString(36)}-${worker}`;
       const end = metrics.reconcileDuration.startTimer();
       try {
+        if (shard && arch) await shard.label(arch);
         const result = await this.deps.reconciler.reconcile(namespace, name, reconcileId);
         queue.forget(key);
         // A TTL wake-up is scheduled, not a retry: the reconcile itself succeeded.
@@ -93,7 +149,8 @@ export class Controller {
           log.info("reconcile cut short: no longer the leader", { architecture: key, reconcileId });
           continue;
         }
-        const delay = queue.addRateLimited(key);
+        // A retry keeps the urgency of what failed, but never more than normal.
+        const delay = queue.addRateLimited(key, Math.min(priority, PRIORITY.normal));
         const failures = queue.failuresOf(key);
         const message = describeKubeError(err);
         metrics.reconciles.inc({ result: "error" });

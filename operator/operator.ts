@@ -17,7 +17,7 @@ import { ObjectClient } from "./kube/objects.ts";
 import type { ResourceType } from "./kube/resources.ts";
 import { ARCHITECTURES, resourcePath } from "./kube/resources.ts";
 import type { RequestOptions, Verb } from "./kube/rest.ts";
-import { KubeRest } from "./kube/rest.ts";
+import { KubeRest, MERGE_PATCH } from "./kube/rest.ts";
 import type { Child, StoredArchitecture } from "./reconcile/reconciler.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
 import type { Capabilities } from "./render/types.ts";
@@ -32,6 +32,8 @@ import type { Logger, LogLevel } from "./runtime/logger.ts";
 import { createLogger } from "./runtime/logger.ts";
 import { OperatorMetrics } from "./runtime/metrics.ts";
 import { PodIndex } from "./runtime/pod-cache.ts";
+import type { ShardOf } from "./runtime/shard.ts";
+import { missingShardLabel, ownerShard, SHARD_LABEL, shardLeaseName } from "./runtime/shard.ts";
 import { STOPPED, StopSignal } from "./runtime/stop-signal.ts";
 
 export { NotLeaderError } from "./controller.ts";
@@ -52,6 +54,12 @@ export interface OperatorOptions extends ConnectionOptions {
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
   identity?: string;
+  /**
+   * This instance's shard (runtime/shard.ts): it reconciles only the
+   * Architectures of that shard, and campaigns for that shard's Lease
+   * (`<leaseName>-shard-<index>`). Absent: one shard, every Architecture.
+   */
+  shard?: ShardOf;
   logLevel?: LogLevel;
   log?: Logger;
   processMetrics?: boolean;
@@ -93,6 +101,8 @@ class FencedRest extends KubeRest {
 /** What start() builds; absent before it and after a failed start. */
 interface Running {
   rest: KubeRest;
+  /** The lease-fenced client reconciles write through (benchmarks hook its REST client). */
+  objects: ObjectClient;
   architectures: Informer<StoredArchitecture>[];
   caches: ChildCaches;
   integrations: Integrations;
@@ -211,14 +221,16 @@ export class Operator {
     const objects = new ObjectClient(fenced);
     this.log.info("starting", {
       identity: this.identity,
+      ...(this.opts.shard ? { shard: `${this.opts.shard.index} of ${this.opts.shard.count}` } : {}),
       namespaces: this.opts.namespaces?.length ? this.opts.namespaces : "all",
     });
 
     const architectures = this.namespaces().map((ns) => {
       const inf = this.cache<StoredArchitecture>(rest, ARCHITECTURES, ns);
-      inf.on((_type, obj) => {
+      inf.on((type, obj) => {
         this.health.worked(resourcePath(ARCHITECTURES, ns)); // an event: the watch works
-        controller.add(obj.metadata.namespace ?? "", obj.metadata.name);
+        // Until the caches are synced, events are the initial list: background work.
+        controller.observe(type, obj, !this.synced);
       });
       return inf;
     });
@@ -258,8 +270,9 @@ export class Operator {
       metrics: this.metrics,
       log: this.log,
       isLeader: () => this.isLeader,
+      ...(this.opts.shard ? { shard: this.sharding(this.opts.shard, objects) } : {}),
     });
-    this.running = { rest, architectures, caches, integrations, controller };
+    this.running = { rest, objects, architectures, caches, integrations, controller };
     this.metrics.phases = () => {
       const counts = new Map<string, number>();
       for (const a of architectureView.list()) {
@@ -287,7 +300,7 @@ export class Operator {
         new ObjectClient(rest),
         {
           namespace: this.opts.leaseNamespace ?? "default",
-          name: this.opts.leaseName ?? "archctl-operator",
+          name: shardLeaseName(this.opts.leaseName ?? "archctl-operator", this.opts.shard),
           identity: this.identity,
           log: this.log,
           ...(this.opts.leaseDurationSeconds !== undefined
@@ -315,6 +328,27 @@ export class Operator {
     this.resyncTimer = setInterval(() => controller.enqueueAll(), resync);
     this.resyncTimer.unref();
     integrations.schedule(this.opts.discoverySeconds ?? 30);
+  }
+
+  /** What the controller needs to reconcile only this shard's Architectures. */
+  private sharding(shard: ShardOf, objects: ObjectClient) {
+    return {
+      owns: (a: StoredArchitecture) => ownerShard(a, shard.count) === shard.index,
+      label: async (a: StoredArchitecture) => {
+        const value = missingShardLabel(a, shard.count);
+        if (value === undefined) return;
+        // A merge patch of one label: the user's own fields and labels stay theirs.
+        await objects.rest.request(
+          "PATCH",
+          resourcePath(ARCHITECTURES, a.metadata.namespace, a.metadata.name),
+          { body: { metadata: { labels: { [SHARD_LABEL]: value } } }, contentType: MERGE_PATCH },
+        );
+        this.log.info("shard label written", {
+          architecture: `${a.metadata.namespace}/${a.metadata.name}`,
+          shard: value,
+        });
+      },
+    };
   }
 
   /**

@@ -21,6 +21,9 @@ export interface RunFlags {
   leaderElect: boolean | string;
   leaseNamespace?: string;
   leaseName: string;
+  /** Both or neither: this instance's shard and the number of shards. */
+  shard?: string;
+  shards?: string;
   logLevel: LogLevel;
 }
 
@@ -81,6 +84,16 @@ export function addRunOptions(cmd: Command, env: NodeJS.ProcessEnv): Command {
       "name of the leader Lease; the chart's RBAC allows only archctl-operator (env ARCHCTL_LEASE_NAME)",
       fromEnv("ARCHCTL_LEASE_NAME", "archctl-operator"),
     )
+    .option(
+      "--shard <i>",
+      "reconcile only the Architectures of shard i (0-based; label archctl.io/shard, else a hash of namespace/name) and campaign for the Lease <lease-name>-shard-<i>; needs --shards (env ARCHCTL_SHARD)",
+      env.ARCHCTL_SHARD,
+    )
+    .option(
+      "--shards <n>",
+      "how many shards the Architectures are split into (env ARCHCTL_SHARDS)",
+      env.ARCHCTL_SHARDS,
+    )
     .addOption(
       new Option("--log-level <level>", "debug, info, warn or error (env ARCHCTL_LOG_LEVEL)")
         .choices(["debug", "info", "warn", "error"])
@@ -109,7 +122,9 @@ export function operatorOptionsFrom(
     throw new UserError(
       `--lease-name must be a DNS subdomain (lower-case letters, digits, '-' and '.'), not '${flags.leaseName}'`,
     );
+  const shard = shardFrom(flags);
   return {
+    ...(shard ? { shard } : {}),
     ...(globals.kubeconfig ? { kubeconfig: globals.kubeconfig } : {}),
     ...(globals.context ? { context: globals.context } : {}),
     namespaces: (flags.watchNamespaces ?? "")
@@ -124,6 +139,24 @@ export function operatorOptionsFrom(
     leaseName: flags.leaseName,
     logLevel: flags.logLevel,
   };
+}
+
+/** --shard and --shards, checked; undefined when neither is given (one shard). */
+function shardFrom(flags: RunFlags): OperatorOptions["shard"] {
+  if (flags.shard === undefined && flags.shards === undefined) return undefined;
+  if (flags.shard === undefined || flags.shards === undefined)
+    throw new UserError(
+      "--shard and --shards go together: pass both (e.g. --shard 0 --shards 3) or neither",
+    );
+  const count = Number(flags.shards);
+  const index = Number(flags.shard);
+  if (!/^[0-9]+$/.test(flags.shards) || count < 1 || count > 1000)
+    throw new UserError(`--shards must be a whole number from 1 to 1000, not '${flags.shards}'`);
+  if (!/^[0-9]+$/.test(flags.shard) || index >= count)
+    throw new UserError(
+      `--shard must be a whole number from 0 to ${count - 1} (--shards ${count}), not '${flags.shard}'`,
+    );
+  return { index, count };
 }
 
 export function register(program: Command, deps: CliDeps): void {
@@ -154,7 +187,8 @@ loses its lease exits 1 at once, so that its restart rejoins as a follower.
 Examples:
   archctl operator run                                 all namespaces, current kubeconfig
   archctl operator run --watch-namespaces team-a,team-b --workers 8
-  archctl operator run --leader-elect --lease-namespace archctl-system`,
+  archctl operator run --leader-elect --lease-namespace archctl-system
+  archctl operator run --leader-elect --shard 0 --shards 3   one of three shards`,
     )
     .action(
       exitsWith(async (flags: RunFlags, cmd: Command) => {

@@ -1,8 +1,10 @@
 // A thin REST client over the kubeconfig's transport. It returns the API server's
 // JSON as it is (no model classes, no Date conversion), so cached objects, watch
 // events and responses all have one shape, and it counts every request.
+
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { HttpMethod, RequestContext } from "@kubernetes/client-node";
 import type { Dispatcher } from "undici";
@@ -48,6 +50,15 @@ function packageVersion(): string {
  */
 export const DEFAULT_USER_AGENT = `archctl/${packageVersion()} (${hostname()}-${process.pid})`;
 
+/** How often a request turned away with 429 is sent again before the 429 is the answer. */
+export const MAX_THROTTLED_RETRIES = 10;
+
+/** Milliseconds to wait for a 429's Retry-After (seconds; 1 s when absent or odd, at most 60 s). */
+export function throttledFor(retryAfter: string | null): number {
+  const s = retryAfter === null || retryAfter.trim() === "" ? Number.NaN : Number(retryAfter);
+  return (Number.isFinite(s) && s >= 0 ? Math.min(s, 60) : 1) * 1000;
+}
+
 export class KubeRest {
   readonly kc: KubeConfig;
   readonly server: string;
@@ -80,17 +91,27 @@ export class KubeRest {
       headers["Content-Type"] = opts.contentType ?? "application/json";
     }
     let res: Awaited<ReturnType<typeof fetch>>;
-    try {
-      res = await fetch(url, {
-        method: verb,
-        headers,
-        body,
-        dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
-      });
-    } catch (err) {
-      for (const o of this.observers) o(verb, path, 0);
-      throw new ClusterUnreachableError(this.server, this.kc.getCurrentContext(), err);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await fetch(url, {
+          method: verb,
+          headers,
+          body,
+          dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+        });
+      } catch (err) {
+        for (const o of this.observers) o(verb, path, 0);
+        throw new ClusterUnreachableError(this.server, this.kc.getCurrentContext(), err);
+      }
+      // 429 from API Priority and Fairness: the request was turned away before
+      // it ran, so any verb may be sent again, after the Retry-After it names
+      // (client-go does the same, up to 10 times). No throttling on our side.
+      const wait = res.status === 429 ? throttledFor(res.headers.get("retry-after")) : undefined;
+      if (wait === undefined || attempt >= MAX_THROTTLED_RETRIES) break;
+      for (const o of this.observers) o(verb, path, 429);
+      await res.body?.cancel();
+      await sleep(wait);
     }
     for (const o of this.observers) o(verb, path, res.status);
     const text = await res.text();

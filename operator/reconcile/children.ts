@@ -63,7 +63,6 @@ export async function reconcileChildren(
   objects: KubeObject[],
   kinds: ReadonlySet<string>,
 ): Promise<ChildrenOutcome> {
-  const { namespace, log } = pass;
   const plan = planReconcile({
     owner,
     desired: objects.map(withHash),
@@ -75,86 +74,34 @@ export async function reconcileChildren(
   const created: string[] = [];
   const restored: string[] = [];
   const updated: string[] = [];
-  for (const step of plan.steps) {
-    const { desired } = step;
-    const id = `${desired.kind}/${desired.metadata.name}`;
-    let { action, live } = step;
-    if (action.action === "create") {
-      // The caches hold only what archctl labelled: ask the server whether
-      // someone else already has this name before writing to it.
-      live = await pass.deps.objects.find<Child>(
-        resourceFor(desired.apiVersion, desired.kind),
-        namespace,
-        desired.metadata.name,
-      );
-      action = decideChild(desired, live, owner);
-    }
-    if (action.action === "unchanged") continue;
-    if (action.action === "refuse") {
-      if (action.reason === "DestructiveChange") {
-        outcome.blocked.push(action.blocked);
-        log.warn("destructive change refused", {
-          kind: desired.kind,
-          name: desired.metadata.name,
-          field: action.blocked.field,
-        });
-      } else {
-        outcome.failures.push({
-          kind: desired.kind,
-          name: desired.metadata.name,
-          reason: action.reason,
-          message: action.message,
-        });
-        log.warn("name taken: not applied", {
-          kind: desired.kind,
-          name: desired.metadata.name,
-          why: action.message,
-        });
-      }
-      continue;
-    }
-    try {
-      if (action.action === "recreate" && live) {
-        await pass.deps.objects.delete(
-          resourceFor(desired.apiVersion, desired.kind),
-          namespace,
-          desired.metadata.name,
-          {
-            ...(live.metadata.uid ? { uid: live.metadata.uid } : {}),
-            propagationPolicy: "Background",
-          },
-        );
-        pass.wrote(desired.kind, "delete");
-        log.info("recreating", {
-          kind: desired.kind,
-          name: desired.metadata.name,
-          why: action.reason,
-        });
-      }
-      const applied = await pass.deps.objects.apply<Child>(desired, {
-        fieldManager: FIELD_MANAGER,
-        force: true,
-      });
-      outcome.fresh.set(id, { applied, before: versionOf(live) });
-      pass.wrote(desired.kind, "apply");
-      const why = action.action === "apply" ? action.reason : action.action;
-      log.info("applied", { kind: desired.kind, name: desired.metadata.name, why });
-      if (why === "drifted") restored.push(id);
-      else if (why === "create") created.push(id);
-      else updated.push(id);
-    } catch (err) {
-      // Refused for good (invalid), or for now (a quota, a full Service range,
-      // an admission webhook): either way the status says which child and why.
-      // Only a refusal for now is retried, after the status is written.
-      if (!(err instanceof KubeApiError)) throw err;
-      const message = describeKubeError(err);
-      outcome.failures.push({ kind: desired.kind, name: desired.metadata.name, message });
-      if (!isInvalid(err)) outcome.retry ??= err;
-      log.error("object refused by the API server", {
-        kind: desired.kind,
-        name: desired.metadata.name,
-        err: message,
-      });
+  // Independent children go out together, a few at a time; Jobs go after the
+  // rest, since a Job runs once against what the others provide (a migration
+  // against its datastore). Results are taken in plan order, so the status and
+  // Events do not depend on which answer came first.
+  const waves = [
+    plan.steps.filter((s) => s.desired.kind !== "Job"),
+    plan.steps.filter((s) => s.desired.kind === "Job"),
+  ];
+  const results: StepResult[] = [];
+  for (const wave of waves)
+    results.push(...(await inPool(wave, CHILD_CONCURRENCY, (step) => carryOut(pass, owner, step))));
+  for (const r of results) {
+    switch (r.kind) {
+      case "unchanged":
+        break;
+      case "blocked":
+        outcome.blocked.push(r.blocked);
+        break;
+      case "failed":
+        outcome.failures.push(r.failure);
+        if (r.retry) outcome.retry ??= r.retry;
+        break;
+      case "applied":
+        outcome.fresh.set(r.id, r.fresh);
+        if (r.why === "drifted") restored.push(r.id);
+        else if (r.why === "create") created.push(r.id);
+        else updated.push(r.id);
+        break;
     }
   }
   const pruned = await prune(pass, plan.prune);
@@ -163,6 +110,131 @@ export async function reconcileChildren(
   summarize(pass, "Restored", "Apply", "restored what was changed outside archctl:", restored);
   summarize(pass, "Pruned", "Delete", "pruned what is no longer part of the Architecture:", pruned);
   return outcome;
+}
+
+/**
+ * Children applied at once by one reconcile. With 4 workers, up to 16 writes
+ * are in flight; API Priority and Fairness answers 429 when that is too many
+ * (kube/rest.ts waits and sends again).
+ */
+export const CHILD_CONCURRENCY = 4;
+
+type Step = ReturnType<typeof planReconcile>["steps"][number];
+type StepResult =
+  | { kind: "unchanged" }
+  | { kind: "blocked"; blocked: BlockedChange }
+  | { kind: "failed"; failure: ChildFailure; retry?: KubeApiError }
+  | {
+      kind: "applied";
+      id: string;
+      why: string;
+      fresh: { applied: Child; before: string | undefined };
+    };
+
+/** `fn` over `items`, at most `limit` at a time; results in the items' order. Rejects once all settled. */
+async function inPool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed: { err: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i] as T);
+      } catch (err) {
+        failed ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed) throw failed.err;
+  return results;
+}
+
+/** One step of the plan: look up, decide, write. */
+async function carryOut(pass: Pass, owner: Owner, step: Step): Promise<StepResult> {
+  const { namespace, log } = pass;
+  const { desired } = step;
+  const id = `${desired.kind}/${desired.metadata.name}`;
+  let { action, live } = step;
+  if (action.action === "create") {
+    // The caches hold only what archctl labelled: ask the server whether
+    // someone else already has this name before writing to it.
+    live = await pass.deps.objects.find<Child>(
+      resourceFor(desired.apiVersion, desired.kind),
+      namespace,
+      desired.metadata.name,
+    );
+    action = decideChild(desired, live, owner);
+  }
+  if (action.action === "unchanged") return { kind: "unchanged" };
+  if (action.action === "refuse") {
+    if (action.reason === "DestructiveChange") {
+      log.warn("destructive change refused", {
+        kind: desired.kind,
+        name: desired.metadata.name,
+        field: action.blocked.field,
+      });
+      return { kind: "blocked", blocked: action.blocked };
+    }
+    log.warn("name taken: not applied", {
+      kind: desired.kind,
+      name: desired.metadata.name,
+      why: action.message,
+    });
+    return {
+      kind: "failed",
+      failure: {
+        kind: desired.kind,
+        name: desired.metadata.name,
+        reason: action.reason,
+        message: action.message,
+      },
+    };
+  }
+  try {
+    if (action.action === "recreate" && live) {
+      await pass.deps.objects.delete(
+        resourceFor(desired.apiVersion, desired.kind),
+        namespace,
+        desired.metadata.name,
+        {
+          ...(live.metadata.uid ? { uid: live.metadata.uid } : {}),
+          propagationPolicy: "Background",
+        },
+      );
+      pass.wrote(desired.kind, "delete");
+      log.info("recreating", {
+        kind: desired.kind,
+        name: desired.metadata.name,
+        why: action.reason,
+      });
+    }
+    const applied = await pass.deps.objects.apply<Child>(desired, {
+      fieldManager: FIELD_MANAGER,
+      force: true,
+    });
+    pass.wrote(desired.kind, "apply");
+    const why = action.action === "apply" ? action.reason : action.action;
+    log.info("applied", { kind: desired.kind, name: desired.metadata.name, why });
+    return { kind: "applied", id, why, fresh: { applied, before: versionOf(live) } };
+  } catch (err) {
+    // Refused for good (invalid), or for now (a quota, a full Service range,
+    // an admission webhook): either way the status says which child and why.
+    // Only a refusal for now is retried, after the status is written.
+    if (!(err instanceof KubeApiError)) throw err;
+    const message = describeKubeError(err);
+    log.error("object refused by the API server", {
+      kind: desired.kind,
+      name: desired.metadata.name,
+      err: message,
+    });
+    return {
+      kind: "failed",
+      failure: { kind: desired.kind, name: desired.metadata.name, message },
+      ...(isInvalid(err) ? {} : { retry: err }),
+    };
+  }
 }
 
 async function prune(pass: Pass, unwanted: LiveObject[]): Promise<string[]> {

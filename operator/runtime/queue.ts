@@ -1,8 +1,25 @@
-// A work queue of keys in the manner of client-go's: a key waiting in the queue
-// is held once however often it is added; a key being worked on is never handed
-// to a second worker (if it is added meanwhile, it is queued again when the first
-// worker is done); failures come back after a per-key exponential backoff with
-// jitter, under an overall token-bucket rate limit.
+// A work queue of keys in the manner of client-go's, with priorities in the
+// manner of controller-runtime's priority queue: a key waiting in the queue is
+// held once however often it is added, at the highest priority it was added
+// with; a key being worked on is never handed to a second worker (if it is
+// added meanwhile, it is queued again when the first worker is done); keys of
+// a higher priority go first, keys of one priority in the order they came;
+// failures come back after a per-key exponential backoff with jitter, under an
+// overall token-bucket rate limit.
+
+/**
+ * How urgent a key is. A user's edit (a new generation) must not wait behind
+ * background work: the initial list after a start, resyncs, and children's
+ * status churn (see Controller.observe).
+ */
+export const PRIORITY = {
+  /** A new generation of an Architecture, a new Architecture, a deletion. */
+  edit: 10,
+  /** Children's events, retries after failures, TTL wake-ups. */
+  normal: 0,
+  /** The initial list, resyncs, a new leader's list of everything. */
+  background: -10,
+} as const;
 
 export interface QueueOptions {
   baseDelayMs?: number;
@@ -15,14 +32,29 @@ export interface QueueOptions {
   random?: () => number;
 }
 
+export interface QueueItem {
+  key: string;
+  /** From the first add since it was last handed out. */
+  waitedMs: number;
+  priority: number;
+}
+
 export class WorkQueue {
-  private queue: string[] = [];
-  private dirty = new Set<string>();
-  private processing = new Set<string>();
-  private addedAt = new Map<string, number>();
-  private failures = new Map<string, number>();
-  private timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
-  private waiters: ((key: string | undefined) => void)[] = [];
+  /** Waiting keys by priority; a Set keeps insertion order and removes in O(1). */
+  private readonly levels = new Map<number, Set<string>>();
+  /** The priorities in `levels`, highest first. */
+  private order: number[] = [];
+  /** Keys to be processed (waiting, or re-added while in flight), with their priority. */
+  private readonly dirty = new Map<string, number>();
+  private readonly processing = new Set<string>();
+  private readonly addedAt = new Map<string, number>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<
+    string,
+    { at: number; priority: number; timer: NodeJS.Timeout }
+  >();
+  private waiters: ((item: QueueItem | undefined) => void)[] = [];
+  private waiting = 0;
   private closed = false;
   private tokens: number;
   private lastRefill = Date.now();
@@ -41,7 +73,7 @@ export class WorkQueue {
   }
 
   get depth(): number {
-    return this.queue.length;
+    return this.waiting;
   }
   get inFlight(): number {
     return this.processing.size;
@@ -50,41 +82,62 @@ export class WorkQueue {
     return this.closed;
   }
 
-  add(key: string): void {
-    if (this.closed || this.dirty.has(key)) return;
-    this.dirty.add(key);
-    if (!this.addedAt.has(key)) this.addedAt.set(key, Date.now());
-    if (this.processing.has(key)) return; // re-queued by done()
-    this.push(key);
+  /** The priority a waiting (or re-added in-flight) key has now; undefined if none. */
+  priorityOf(key: string): number | undefined {
+    return this.dirty.get(key);
   }
 
-  /** Adds the key after `ms`; an earlier pending add for the same key wins. */
-  addAfter(key: string, ms: number): void {
+  /** Queues the key; one already waiting keeps its place unless this add raises its priority. */
+  add(key: string, priority: number = PRIORITY.normal): void {
+    if (this.closed) return;
+    const had = this.dirty.get(key);
+    if (had !== undefined && had >= priority) return;
+    this.dirty.set(key, priority);
+    if (!this.addedAt.has(key)) this.addedAt.set(key, Date.now());
+    if (this.processing.has(key)) return; // re-queued by done()
+    if (had !== undefined) {
+      // Raised: it moves to the end of the higher level, as a new add would.
+      this.levels.get(had)?.delete(key);
+      this.waiting--;
+    }
+    this.push(key, priority);
+  }
+
+  /**
+   * Adds the key after `ms`. Of two pending adds of one key, the earlier time
+   * wins, and it keeps the higher of the two priorities.
+   */
+  addAfter(key: string, ms: number, priority: number = PRIORITY.normal): void {
     if (this.closed) return;
     if (ms <= 0) {
-      this.add(key);
+      this.add(key, priority);
       return;
     }
     const at = Date.now() + ms;
     const pending = this.timers.get(key);
-    if (pending && pending.at <= at) return;
+    if (pending && pending.at <= at) {
+      pending.priority = Math.max(pending.priority, priority);
+      return;
+    }
+    const p = Math.max(pending?.priority ?? priority, priority);
     if (pending) clearTimeout(pending.timer);
     const timer = setTimeout(() => {
+      const entry = this.timers.get(key);
       this.timers.delete(key);
-      this.add(key);
+      this.add(key, entry?.priority ?? p);
     }, ms);
     timer.unref();
-    this.timers.set(key, { at, timer });
+    this.timers.set(key, { at, priority: p, timer });
   }
 
   /** Re-adds a failed key after its backoff: base * 2^failures (capped), with jitter. */
-  addRateLimited(key: string): number {
+  addRateLimited(key: string, priority: number = PRIORITY.normal): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
     const exp = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** n);
     const jittered = exp * (0.8 + 0.4 * this.opts.random());
     const delay = Math.max(Math.min(jittered, this.opts.maxDelayMs), this.bucketDelay());
-    this.addAfter(key, delay);
+    this.addAfter(key, delay, priority);
     return delay;
   }
 
@@ -97,26 +150,34 @@ export class WorkQueue {
     return this.failures.get(key) ?? 0;
   }
 
-  /** The next key, or undefined once shut down and drained. Also returns how long it waited. */
-  async get(): Promise<{ key: string; waitedMs: number } | undefined> {
-    const key =
-      this.queue.shift() ??
-      (this.closed
-        ? undefined
-        : await new Promise<string | undefined>((resolve) => this.waiters.push(resolve)));
-    if (key === undefined) return undefined;
+  /**
+   * The next key (highest priority first), or undefined once shut down and
+   * drained. Also returns how long it waited and the priority it had.
+   */
+  async get(): Promise<QueueItem | undefined> {
+    const key = this.pop();
+    if (key !== undefined) return this.take(key);
+    if (this.closed) return undefined;
+    return new Promise<QueueItem | undefined>((resolve) => this.waiters.push(resolve));
+  }
+
+  // Synchronous, so that no add() can slip in between a key leaving the queue
+  // and its being marked in flight.
+  private take(key: string): QueueItem {
+    const priority = this.dirty.get(key) ?? PRIORITY.normal;
     this.dirty.delete(key);
     this.processing.add(key);
     const waitedMs = Date.now() - (this.addedAt.get(key) ?? Date.now());
     this.addedAt.delete(key);
-    this.opts.onChange?.(this.queue.length);
-    return { key, waitedMs };
+    this.opts.onChange?.(this.waiting);
+    return { key, waitedMs, priority };
   }
 
   /** Marks the key finished; if it was added while in flight, it goes back in the queue. */
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.has(key)) this.push(key);
+    const priority = this.dirty.get(key);
+    if (priority !== undefined) this.push(key, priority);
   }
 
   /** Stops handing out new keys; workers finish what they hold. */
@@ -124,19 +185,40 @@ export class WorkQueue {
     this.closed = true;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    this.queue = [];
+    this.levels.clear();
+    this.order = [];
+    this.waiting = 0;
     for (const w of this.waiters.splice(0)) w(undefined);
     this.opts.onChange?.(0);
   }
 
-  private push(key: string): void {
+  private push(key: string, priority: number): void {
     const waiter = this.waiters.shift();
     if (waiter) {
-      waiter(key);
+      waiter(this.take(key));
       return;
     }
-    this.queue.push(key);
-    this.opts.onChange?.(this.queue.length);
+    let level = this.levels.get(priority);
+    if (!level) {
+      level = new Set();
+      this.levels.set(priority, level);
+      this.order = [...this.levels.keys()].sort((a, b) => b - a);
+    }
+    level.add(key);
+    this.waiting++;
+    this.opts.onChange?.(this.waiting);
+  }
+
+  private pop(): string | undefined {
+    for (const p of this.order) {
+      const level = this.levels.get(p);
+      const first = level?.values().next();
+      if (!level || !first || first.done) continue;
+      level.delete(first.value);
+      this.waiting--;
+      return first.value;
+    }
+    return undefined;
   }
 
   // Token bucket over retries: a storm of failures cannot turn into a storm of requests.

@@ -193,18 +193,27 @@ type OperatorInternals = {
 };
 
 function internals(op: Operator): OperatorInternals {
-  const i = op as unknown as OperatorInternals;
-  if (
-    !i.rest ||
-    !i.objects?.rest ||
-    !i.queue ||
-    !i.architectures ||
-    typeof i.enqueueAll !== "function"
-  )
+  // What start() built (operator.ts, Running): private, read here on purpose.
+  const r = (op as unknown as { running?: Record<string, unknown> }).running as
+    | {
+        rest?: KubeRest;
+        objects?: { rest: KubeRest };
+        architectures?: Informer<StoredArchitecture>[];
+        controller?: { queue: OperatorInternals["queue"]; enqueueAll(): void };
+      }
+    | undefined;
+  if (!r?.rest || !r.objects?.rest || !r.architectures || !r.controller?.queue)
     throw new Error(
-      "Operator internals changed (rest, objects.rest, queue, architectures, enqueueAll)",
+      "Operator internals changed (running: rest, objects.rest, architectures, controller.queue)",
     );
-  return i;
+  const controller = r.controller;
+  return {
+    rest: r.rest,
+    objects: r.objects,
+    queue: controller.queue,
+    architectures: r.architectures,
+    enqueueAll: () => controller.enqueueAll(),
+  };
 }
 
 async function startInProcess(kubeconfig: string, ns: string): Promise<Operator> {

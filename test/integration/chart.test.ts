@@ -165,6 +165,45 @@ test("helm template installs the same objects as archctl install (both scopes)",
   }
 });
 
+test("shards=3: a Deployment and a PodDisruptionBudget per shard, each told its shard; the leader Role names each shard's Lease", async () => {
+  type Dep = KubeObject & {
+    spec: {
+      replicas: number;
+      selector: { matchLabels: Record<string, string> };
+      template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
+    };
+  };
+  const objs = await template("archctl", "ops", ["shards=3", "replicaCount=2"]);
+  const deps = objs.filter((o) => o.kind === "Deployment") as Dep[];
+  assert.deepEqual(
+    deps.map((d) => d.metadata.name),
+    ["archctl-shard-0", "archctl-shard-1", "archctl-shard-2"],
+  );
+  for (const [i, d] of deps.entries()) {
+    assert.equal(d.spec.replicas, 2, "a leader and a standby per shard");
+    assert.equal(d.spec.selector.matchLabels["archctl.io/shard"], String(i));
+    const env = new Map(d.spec.template.spec.containers[0]?.env.map((e) => [e.name, e.value]));
+    assert.equal(env.get("ARCHCTL_SHARD"), String(i));
+    assert.equal(env.get("ARCHCTL_SHARDS"), "3");
+    assert.equal(env.get("ARCHCTL_LEADER_ELECT"), "true");
+  }
+  const pdbs = objs.filter((o) => o.kind === "PodDisruptionBudget");
+  assert.equal(pdbs.length, 3);
+  const role = objs.find((o) => o.kind === "Role" && o.metadata.name.endsWith("leader-election")) as
+    | (KubeObject & { rules: { resourceNames?: string[] }[] })
+    | undefined;
+  assert.deepEqual(
+    role?.rules.flatMap((r) => r.resourceNames ?? []),
+    ["archctl-operator-shard-0", "archctl-operator-shard-1", "archctl-operator-shard-2"],
+  );
+  const one = await template("archctl", "ops", []);
+  assert.deepEqual(
+    one.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name),
+    ["archctl"],
+    "shards=1 (the default): one Deployment, as before",
+  );
+});
+
 test("the API server accepts the chart's objects: server-side dry run, then a real install", async (t) => {
   const ns = await cluster.namespace(t, { prefix: "chart-apply" });
   const release = `r${Math.random().toString(36).slice(2, 8)}`;

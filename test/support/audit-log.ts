@@ -38,3 +38,8 @@ export function tally(events: AuditEvent[]): string {
   }
   return [...by].map(([k, n]) => `${n} ${k}`).join(", ");
 }
+
+/** The identity an archctl process sends in its user agent: `archctl/<version> (<identity>)`. */
+export function archctlIdentity(e: AuditEvent): string | undefined {
+  return /^archctl\/\S+ \((.+)\)$/.exec(e.userAgent ?? "")?.[1];
+}

@@ -68,3 +68,21 @@ test("through the CLI: a bad --leader-elect value exits 2 with one line", async 
   assert.equal(env.code, 2);
   assert.match(env.stderr, /ARCHCTL_LEADER_ELECT must be true or false, not 'sometimes'/);
 });
+
+test("--shard and --shards: both or neither, the shard below the count (env ARCHCTL_SHARD, ARCHCTL_SHARDS)", () => {
+  assert.equal(parse([]).shard, undefined);
+  assert.deepEqual(parse(["--shard", "2", "--shards", "3"]).shard, { index: 2, count: 3 });
+  assert.deepEqual(parse([], { ARCHCTL_SHARD: "0", ARCHCTL_SHARDS: "2" }).shard, {
+    index: 0,
+    count: 2,
+  });
+  const refused = (argv: string[], pattern: RegExp) =>
+    assert.throws(
+      () => parse(argv),
+      (e: unknown) => e instanceof UserError && pattern.test(e.message),
+    );
+  refused(["--shard", "1"], /--shard and --shards go together/);
+  refused(["--shard", "3", "--shards", "3"], /--shard must be a whole number from 0 to 2/);
+  refused(["--shard", "-1", "--shards", "3"], /--shard must be a whole number/);
+  refused(["--shard", "0", "--shards", "0"], /--shards must be a whole number from 1/);
+});

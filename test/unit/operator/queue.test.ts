@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { WorkQueue } from "../../../operator/runtime/queue.ts";
+import { architecturePriority } from "../../../operator/controller.ts";
+import { PRIORITY, WorkQueue } from "../../../operator/runtime/queue.ts";
 
 test("duplicate adds of a waiting key collapse into one", async () => {
   const q = new WorkQueue();
@@ -71,4 +72,91 @@ test("shutDown wakes waiting workers with undefined and refuses new keys", async
   assert.equal(await waiting, undefined);
   q.add("ns/a");
   assert.equal(q.depth, 0);
+});
+
+test("priority: a key added at a higher priority goes ahead of every key waiting at a lower one", async () => {
+  const q = new WorkQueue();
+  for (let i = 0; i < 200; i++) q.add(`ns/bg${i}`, PRIORITY.background);
+  q.add("ns/churn", PRIORITY.normal);
+  q.add("ns/edited", PRIORITY.edit);
+  assert.equal(q.depth, 202);
+  const first = await q.get();
+  assert.equal(first?.key, "ns/edited");
+  assert.equal(first?.priority, PRIORITY.edit);
+  assert.equal((await q.get())?.key, "ns/churn");
+  // Within one priority: first in, first out.
+  assert.equal((await q.get())?.key, "ns/bg0");
+  assert.equal((await q.get())?.key, "ns/bg1");
+  q.shutDown();
+});
+
+test("priority: a duplicate add collapses at the higher of the two priorities, never lowers it", async () => {
+  const q = new WorkQueue();
+  q.add("ns/a", PRIORITY.background);
+  q.add("ns/b", PRIORITY.background);
+  q.add("ns/b", PRIORITY.edit); // the user edits b while its resync waits
+  q.add("ns/b", PRIORITY.background); // a later resync does not lower it
+  assert.equal(q.depth, 2, "still one entry per key");
+  assert.equal(q.priorityOf("ns/b"), PRIORITY.edit);
+  assert.equal((await q.get())?.key, "ns/b");
+  assert.equal((await q.get())?.key, "ns/a");
+  assert.equal(q.depth, 0);
+  q.shutDown();
+});
+
+test("priority: a key re-added while in flight is not handed out twice, and comes back at its new priority after done", async () => {
+  const q = new WorkQueue();
+  q.add("ns/a", PRIORITY.background);
+  const held = await q.get();
+  assert.equal(held?.key, "ns/a");
+  q.add("ns/a", PRIORITY.edit);
+  q.add("ns/z", PRIORITY.normal);
+  assert.equal(q.depth, 1, "ns/a must not wait in the queue while a worker holds it");
+  assert.equal((await q.get())?.key, "ns/z");
+  let next: string | undefined;
+  void q.get().then((i) => {
+    next = i?.key;
+  });
+  await sleep(5);
+  assert.equal(next, undefined, "a second worker must not get ns/a while the first holds it");
+  q.done("ns/a");
+  await sleep(5);
+  assert.equal(next, "ns/a");
+  q.shutDown();
+});
+
+test("priority: a raise that lands while a waiting worker takes the key does not queue it twice", async () => {
+  const q = new WorkQueue();
+  const got = q.get(); // a worker waits
+  q.add("ns/a", PRIORITY.background); // handed to that worker at once
+  q.add("ns/a", PRIORITY.edit); // in flight now: only marked for after done
+  assert.equal((await got)?.key, "ns/a");
+  assert.equal(q.depth, 0);
+  assert.equal(q.inFlight, 1);
+  q.done("ns/a");
+  assert.equal(q.depth, 1);
+  assert.equal((await q.get())?.priority, PRIORITY.edit);
+  q.shutDown();
+});
+
+test("priority: of two pending delayed adds the earlier time wins and the higher priority is kept", async () => {
+  const q = new WorkQueue();
+  q.add("ns/bg", PRIORITY.background);
+  q.addAfter("ns/a", 10, PRIORITY.edit);
+  q.addAfter("ns/a", 5, PRIORITY.background);
+  await sleep(30);
+  assert.equal(q.depth, 2);
+  const first = await q.get();
+  assert.equal(first?.key, "ns/a");
+  assert.equal(first?.priority, PRIORITY.edit);
+  q.shutDown();
+});
+
+test("architecturePriority: a generation not seen before is an edit; the initial list is background; status churn is normal", () => {
+  assert.equal(architecturePriority("update", 3, 2, false), PRIORITY.edit);
+  assert.equal(architecturePriority("add", 1, undefined, false), PRIORITY.edit);
+  assert.equal(architecturePriority("delete", 3, 3, false), PRIORITY.edit);
+  assert.equal(architecturePriority("update", 3, 3, false), PRIORITY.normal);
+  assert.equal(architecturePriority("add", 1, undefined, true), PRIORITY.background);
+  assert.equal(architecturePriority("update", 4, 3, true), PRIORITY.background);
 });
