@@ -55,6 +55,7 @@ test("cluster scope: one ClusterRole with discovery, a leader Role in the operat
   const [cr] = find(objs, "ClusterRole");
   assert.ok(cr?.rules);
   assert.deepEqual(cr.rules.find((r) => r.nonResourceURLs)?.nonResourceURLs, [
+    "/apis/external-secrets.io/v1",
     "/apis/keda.sh/v1alpha1",
     "/apis/monitoring.coreos.com/v1",
   ]);
