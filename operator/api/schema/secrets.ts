@@ -213,8 +213,10 @@ export const SECRET_SPEC_RULES = [
 /** Rules on a component. */
 export const SECRET_COMPONENT_RULES = [
   {
-    rule: "self.type in ['service','gateway','worker','job','cron'] || (!has(self.secretEnv) && !has(self.secretFiles) && !has(self.config))",
-    message: "secretEnv, secretFiles and config are for application components",
+    // secretEnv's values are kept as written (string or object), so CEL cannot
+    // see the field; validation refuses it on datastores.
+    rule: "self.type in ['service','gateway','worker','job','cron'] || (!has(self.secretFiles) && !has(self.config))",
+    message: "secretFiles and config are for application components",
   },
 ];
 

@@ -86,6 +86,8 @@ test("cluster scope: one ClusterRole with discovery, a leader Role in the operat
       "Namespace",
       "ClusterRole",
       "ClusterRoleBinding",
+      "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding",
       "ServiceAccount",
       "Role",
       "RoleBinding",
@@ -95,6 +97,21 @@ test("cluster scope: one ClusterRole with discovery, a leader Role in the operat
       "PodDisruptionBudget",
     ],
   );
+  // The admission policy holds for the operator's ServiceAccount only, and denies.
+  const [policy] = find(objs, "ValidatingAdmissionPolicy") as unknown as {
+    spec: { matchConditions: { expression: string }[] };
+  }[];
+  assert.deepEqual(
+    policy?.spec.matchConditions.map((m) => m.expression),
+    ["request.userInfo.username == 'system:serviceaccount:archctl-system:archctl'"],
+  );
+  const [policyBinding] = find(objs, "ValidatingAdmissionPolicyBinding") as unknown as {
+    spec: unknown;
+  }[];
+  assert.deepEqual(policyBinding?.spec, {
+    policyName: "archctl-operator-limits",
+    validationActions: ["Deny"],
+  });
 });
 
 test("namespace scope: a Role and RoleBinding per watched namespace, nothing cluster-wide but the CRD", () => {
