@@ -13,7 +13,13 @@ export const RESTARTED_AT_ANNOTATION = "archctl.io/restartedAt";
 export function register(program: Command, deps: CliDeps): void {
   const secret = program
     .command("secret")
-    .description("application secrets of an Architecture (spec.secrets)");
+    .description("application secrets of an Architecture (spec.secrets)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  archctl secret rotate post jwt`,
+    );
   secret
     .command("rotate")
     .description("give a generated secret a new value and restart the components that use it")
@@ -27,8 +33,9 @@ Deployments of services, gateways and workers that read the secret restart
 (rolling, no downtime beyond their own rollout); crons read it on their next run.
 Secrets from fromSecret or an external store are rotated where they live.
 
-Example:
-  archctl secret rotate post jwt`,
+Examples:
+  archctl secret rotate post jwt
+  archctl -n shop-prod secret rotate trading session-key`,
     )
     .action(
       exitsWith(async (archName: string, name: string, _opts: unknown, cmd: Command) => {
