@@ -3,6 +3,9 @@
 // valid spec with every kind of secret is stored.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
+import type { Architecture } from "../../operator/api/schema.ts";
+import { render } from "../../operator/render/index.ts";
+import { installIntegrationCrds } from "../cluster/integration-crds.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";
 import { installCrd } from "../support/operator.ts";
@@ -118,4 +121,43 @@ test("a valid spec with every kind of secret and a config file is stored as writ
     (await cluster.kubectl(["get", "architecture", "good", "-n", ns, "-o", "json"])).stdout,
   ) as { spec: unknown };
   assert.deepEqual(got.spec, spec);
+});
+
+test("the ExternalSecret archctl renders is accepted by the real External Secrets Operator CRD (v0.16.2)", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "secrets-eso" });
+  const created = await installIntegrationCrds(cluster.kubectl, ["external-secrets"]);
+  // CRDs are cluster-wide: remove what this test added, so later tests see a cluster without ESO.
+  t.after(async () => {
+    if (created.length)
+      await cluster.kubectl(
+        ["delete", "--ignore-not-found", "--timeout=120s", ...created.map((c) => `crd/${c}`)],
+        { reject: false, timeoutMs: 150_000 },
+      );
+  });
+  const { objects } = render({
+    apiVersion: "archctl.io/v1alpha1",
+    kind: "Architecture",
+    metadata: { name: "pay", namespace: ns },
+    spec: {
+      secrets: [
+        { name: "stripe", external: { store: "vault", key: "payments/stripe", property: "key" } },
+        {
+          name: "psp",
+          external: { store: "aws", storeKind: "ClusterSecretStore", key: "psp", refresh: "15m" },
+        },
+      ],
+      components: [{ ...api, secretEnv: { STRIPE: "stripe", PSP: "psp" } }],
+    },
+  } as Architecture);
+  const external = objects.filter((o) => o.kind === "ExternalSecret");
+  assert.equal(external.length, 2);
+  const r = await cluster.kubectl(["apply", "--dry-run=server", "-o", "name", "-f", "-"], {
+    input: external.map((o) => JSON.stringify(o)).join("\n"),
+    reject: false,
+  });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split("\n").sort(), [
+    "externalsecret.external-secrets.io/pay-psp-secret",
+    "externalsecret.external-secrets.io/pay-stripe-secret",
+  ]);
 });
