@@ -9,6 +9,7 @@ import { before, test } from "node:test";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
+import { installIntegrationCrds } from "../cluster/integration-crds.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";
 import {
@@ -185,4 +186,54 @@ test("generated once and kept, rotated on purpose, a missing Secret holds its us
     assert.ok(!status.includes(value), "a value in status");
     assert.ok(!logLines(op).some((l) => l.includes(value)), "a value in the operator's log");
   }
+});
+
+test("External Secrets Operator installed while the operator runs: ExternalSecretsMissing, then an ExternalSecret", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "app-secrets-eso" });
+  const client = clientFor(cluster);
+  await startOperator(t, cluster, ns, { discoverySeconds: 1 });
+  await client.apply(
+    {
+      apiVersion: "archctl.io/v1alpha1",
+      kind: "Architecture",
+      metadata: { name: "pay", namespace: ns },
+      spec: {
+        secrets: [{ name: "stripe", external: { store: "vault", key: "payments/stripe" } }],
+        components: [
+          { name: "api", type: "service", image: "ex/api:1", secretEnv: { STRIPE: "stripe" } },
+        ],
+        monitoring: { serviceMonitors: false, dashboard: false },
+      },
+    } as KubeObject,
+    { fieldManager: "archctl-test", force: true },
+  );
+  const missing = async () =>
+    (
+      await client.get<Architecture & KubeObject>(ARCHITECTURES, ns, "pay")
+    ).status?.conditions?.find((c) => c.type === "ExternalSecretsMissing");
+  const condition = await cluster.eventually("ExternalSecretsMissing", async () => {
+    await converged(cluster, client, ns, "pay");
+    return (await missing())?.status === "True" ? await missing() : undefined;
+  });
+  assert.match(condition?.message ?? "", /secret 'stripe' comes from store 'vault'/);
+
+  const created = await installIntegrationCrds(cluster.kubectl, ["external-secrets"]);
+  t.after(async () => {
+    if (created.length)
+      await cluster.kubectl(
+        ["delete", "--ignore-not-found", "--timeout=120s", ...created.map((c) => `crd/${c}`)],
+        { reject: false, timeoutMs: 150_000 },
+      );
+  });
+  const EXTERNAL = resourceFor("external-secrets.io/v1", "ExternalSecret");
+  const es = await cluster.eventually(
+    "the ExternalSecret, and the condition gone",
+    async () => {
+      const found = await client.find<Obj>(EXTERNAL, ns, "pay-stripe-secret");
+      return found && (await missing()) === undefined ? found : undefined;
+    },
+    60_000,
+  );
+  assert.deepEqual(es.spec.secretStoreRef, { name: "vault", kind: "SecretStore" });
+  assert.equal(es.spec.target.name, "pay-stripe-secret");
 });
