@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { dirname, join, resolve } from "node:path";
 import { text as readAll } from "node:stream/consumers";
 import { fileURLToPath } from "node:url";
+import type { ConfigFileReader } from "./blueprint/config-files.ts";
 import { UserError } from "./context.ts";
 import type { InputStream } from "./deps.ts";
 
@@ -124,4 +125,24 @@ export function writeNewFile(path: string, text: string, force: boolean, cwd: st
       throw new UserError(`cannot write '${path}': the directory ${dirname(path)} does not exist`);
     throw new UserError(`cannot write '${path}': ${describeFsError(e)}`);
   }
+}
+
+/**
+ * Reads a blueprint's `fromFile` config files, relative to the blueprint's
+ * directory; undefined for standard input (no directory to read from).
+ */
+export function configFileReader(blueprint: string, cwd: string): ConfigFileReader | undefined {
+  if (blueprint === "-") return undefined;
+  const dir = dirname(resolve(cwd, blueprint));
+  return (path, maxBytes) => {
+    try {
+      const file = resolve(dir, path);
+      const st = statSync(file);
+      if (st.isDirectory()) return { error: "it is a directory, not a file" };
+      if (st.size > maxBytes) return { size: st.size };
+      return { text: readFileSync(file, "utf8") };
+    } catch (e) {
+      return { error: describeFsError(e) };
+    }
+  };
 }

@@ -28,7 +28,11 @@ export function capabilitiesFrom(
     OPTIONAL.filter((r) => capabilityOf(r) === cap).every(
       (r) => served(r.apiVersion)?.includes(r.plural) ?? false,
     );
-  return { keda: has("keda"), serviceMonitors: has("serviceMonitors") };
+  return {
+    keda: has("keda"),
+    serviceMonitors: has("serviceMonitors"),
+    externalSecrets: has("externalSecrets"),
+  };
 }
 
 export interface IntegrationsDeps {
@@ -42,7 +46,7 @@ export interface IntegrationsDeps {
 
 export class Integrations {
   private readonly deps: IntegrationsDeps;
-  private current: Capabilities = { keda: false, serviceMonitors: false };
+  private current: Capabilities = { keda: false, serviceMonitors: false, externalSecrets: false };
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 

@@ -23,6 +23,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { didYouMean } from "../../operator/api/suggest.ts";
 import type { IssuePath } from "../../operator/api/validate.ts";
 import { clip, formatPath, validateArchitecture } from "../../operator/api/validate.ts";
+import { readConfigFiles } from "./config-files.ts";
 import { describeNode, mergeOverlay } from "./environments.ts";
 import type { LEntry, LNode, Pos } from "./located.ts";
 import { firstLine, locate, MAX_ALIAS_COUNT, toJS, toLNode, withOrigin } from "./located.ts";
@@ -380,6 +381,7 @@ export function loadBlueprint(text: string, options: BlueprintOptions): LoadedBl
   // 5. Substitution, then field overrides (their values are taken literally).
   merged = substitute(merged, params, new Problems(options.file), []); // unknown references were reported above
   for (const s of fieldSets) merged = applySet(merged, s.segs, s.value, s.pos, s.arg, problems);
+  merged = readConfigFiles(merged, options.readFile, problems);
 
   // 6. The Architecture itself
   const manifest = toJS(merged) as Record<string, unknown>;

@@ -3,6 +3,7 @@
 import type { Architecture } from "../../operator/api/schema.ts";
 import type { IssuePath } from "../../operator/api/validate.ts";
 import { clip, formatPath } from "../../operator/api/validate.ts";
+import type { ConfigFileReader } from "./config-files.ts";
 import type { Pos } from "./located.ts";
 
 export const BLUEPRINT_ONLY_FIELDS = ["parameters", "environments"] as const;
@@ -48,6 +49,8 @@ export interface BlueprintOptions {
   env?: string;
   /** `path=value` overrides, in command-line order. */
   set?: string[];
+  /** Reads `fromFile` config files relative to the blueprint; absent for stdin and the catalogue. */
+  readFile?: ConfigFileReader;
 }
 
 export interface LoadedBlueprint {

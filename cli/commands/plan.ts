@@ -92,7 +92,9 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
   const { validateArchitecture, formatPath } = await import("../../operator/api/validate.ts");
   const { render } = await import("../../operator/render/index.ts");
   const { computePlan, formatPlan, hasChanges } = await import("../plan/plan.ts");
-  const { OWNED, resourceFor, resourcePath } = await import("../../operator/kube/resources.ts");
+  const { OWNED, capabilityOf, resourceFor, resourcePath } = await import(
+    "../../operator/kube/resources.ts"
+  );
   const { isNotFound } = await import("../../operator/kube/errors.ts");
   const { ARCHITECTURE_LABEL } = await import("../../operator/api/names.ts");
   const { checkOnServer } = await import("../plan/server-check.ts");
@@ -123,6 +125,7 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
   const capabilities = {
     keda: await hasApi(conn, "keda.sh/v1alpha1"),
     serviceMonitors: await hasApi(conn, "monitoring.coreos.com/v1"),
+    externalSecrets: await hasApi(conn, "external-secrets.io/v1"),
   };
   const renderFrom = (obj: KubeObject & { spec?: unknown }, meta: KubeObject["metadata"]) => {
     const { status: _s, ...rest } = obj as KubeObject & { status?: unknown };
@@ -148,11 +151,7 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
   const selector = `${ARCHITECTURE_LABEL}=${name}`;
   const live: KubeObject[] = [];
   for (const r of OWNED) {
-    if (
-      r.optional &&
-      !(r.apiVersion.startsWith("keda") ? capabilities.keda : capabilities.serviceMonitors)
-    )
-      continue;
+    if (r.optional && !capabilities[capabilityOf(r)]) continue;
     try {
       const list = await conn.rest.get<{ items: KubeObject[] }>(resourcePath(r, ns), {
         query: { labelSelector: selector },

@@ -3,11 +3,11 @@
 import type { Command } from "commander";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { formatProblem, loadBlueprint } from "../blueprint/loader.ts";
-import type { BlueprintProblem, LoadedBlueprint } from "../blueprint/model.ts";
+import type { BlueprintOptions, BlueprintProblem, LoadedBlueprint } from "../blueprint/model.ts";
 import type { CliContext, Style } from "../context.ts";
 import { UserError } from "../context.ts";
 import { ExitCode } from "../exit-codes.ts";
-import { readBlueprintFile } from "../input.ts";
+import { configFileReader, readBlueprintFile } from "../input.ts";
 
 export interface BlueprintFlags {
   file?: string;
@@ -69,9 +69,9 @@ export async function loadArchitecture(
 ): Promise<ResolvedInput> {
   const file = requireFile(flags, command);
   const text = await readBlueprintFile(file, { cwd: ctx.deps.cwd, stdin: ctx.deps.io.in });
-  const opts: { file: string; env?: string; set?: string[] } = {
-    file: file === "-" ? "(stdin)" : file,
-  };
+  const opts: BlueprintOptions = { file: file === "-" ? "(stdin)" : file };
+  const readFile = configFileReader(file, ctx.deps.cwd);
+  if (readFile) opts.readFile = readFile;
   if (flags.env !== undefined) opts.env = flags.env;
   if (flags.set) opts.set = flags.set;
   const loaded = loadBlueprint(text, opts);

@@ -5,7 +5,7 @@ import type { BlueprintProblem } from "../blueprint/model.ts";
 import { contextOf, exitsWith, outputFormat } from "../context.ts";
 import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";
-import { readBlueprintFile } from "../input.ts";
+import { configFileReader, readBlueprintFile } from "../input.ts";
 import type { BlueprintFlags } from "./shared.ts";
 import { blueprintOptions, requireFile, styleProblem, summary } from "./shared.ts";
 
@@ -41,14 +41,21 @@ Exit code 0 when there are no errors (warnings allowed), 2 otherwise.`,
         const file = requireFile(opts, "validate");
         const text = await readBlueprintFile(file, { cwd: deps.cwd, stdin: deps.io.in });
         const shown = file === "-" ? "(stdin)" : file;
+        const readFile = configFileReader(file, deps.cwd);
+        const files = readFile ? { readFile } : {};
         let problems: BlueprintProblem[];
         let checked: string[];
         if (opts.env !== undefined) {
-          const loaded = loadBlueprint(text, { file: shown, env: opts.env, set: opts.set ?? [] });
+          const loaded = loadBlueprint(text, {
+            file: shown,
+            env: opts.env,
+            set: opts.set ?? [],
+            ...files,
+          });
           problems = loaded.problems;
           checked = [opts.env];
         } else {
-          problems = validateBlueprint(text, { file: shown, set: opts.set ?? [] });
+          problems = validateBlueprint(text, { file: shown, set: opts.set ?? [], ...files });
           checked = ["(base)", ...loadBlueprint(text, { file: shown }).environments];
         }
         const valid = !problems.some((p) => p.severity === "error");

@@ -3,6 +3,7 @@
 // each, and the live children. Uses the operator's own drift and immutability
 // rules, so server defaults are not changes and a refused change is flagged.
 // Pure: no I/O, no clock (the caller passes `now`).
+
 import { durationSeconds, timestampAfter } from "../../operator/api/duration.ts";
 import { ARCHITECTURE_LABEL, COMPONENT_LABEL } from "../../operator/api/names.ts";
 import { isDatastoreType } from "../../operator/api/schema.ts";
@@ -14,10 +15,12 @@ import {
   decideSecret,
   prunable,
 } from "../../operator/reconcile/plan.ts";
+import { GENERATED_ENGINE } from "../../operator/render/app-secrets.ts";
 import type { KubeObject, SecretSpec } from "../../operator/render/types.ts";
 import { toYaml as writeYaml } from "../../operator/render/yaml-output.ts";
 import type { Style } from "../context.ts";
 import { unifiedDiff } from "./diff.ts";
+import { configRolloutNote } from "./rollout.ts";
 
 export type Action = "create" | "change" | "restore" | "recreate" | "prune" | "unchanged";
 
@@ -192,6 +195,8 @@ export function computePlan(input: PlanInput): Plan {
     const change: ObjectChange = { ...base, action, before, after };
     if (action === "restore") change.note = "changed outside archctl; the operator restores it";
     if (action === "recreate") change.note = "its pod template changed: deleted and run again";
+    const rollout = action === "change" ? configRolloutNote(desired, current) : undefined;
+    if (rollout) change.note = rollout;
     if (decision.action === "apply" && decision.reason === "adopted")
       change.note = `taken over by the operator (${ADOPT_ANNOTATION})`;
     if (blocked) {
@@ -208,7 +213,10 @@ export function computePlan(input: PlanInput): Plan {
         kind: "Secret",
         name: secret.name,
         action: "create",
-        note: "generated credentials (values are never shown)",
+        note:
+          secret.engine === GENERATED_ENGINE
+            ? "generated secret, made once (the value is never shown)"
+            : "generated credentials (values are never shown)",
       });
     else if (decision.action === "refuse") {
       plan.risks.push(`Secret ${secret.name}: ${decision.message}.`);

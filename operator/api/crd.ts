@@ -24,6 +24,8 @@ function structural(node: unknown): unknown {
     if (key === "$schema" || key === "propertyNames") continue;
     if (key === "additionalProperties" && value === false) continue;
     if (key === "anyOf" && src["x-kubernetes-int-or-string"] === true) continue;
+    // A string-or-object value (secretEnv) is kept as written: the operator checks it.
+    if (key === "anyOf" && src["x-kubernetes-preserve-unknown-fields"] === true) continue;
     out[key] = structural(value);
   }
   return out;

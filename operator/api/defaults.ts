@@ -2,6 +2,7 @@
 // what the user wrote; the renderer only ever sees the resolved shape below, so
 // a default changes in exactly one place.
 import type {
+  AppSecret,
   Architecture,
   Backup,
   Component,
@@ -162,6 +163,7 @@ export interface ResolvedArchitecture {
   networkPolicy: { enabled: boolean; ingressNamespace: string };
   ttl?: string;
   deletionPolicy: "Retain" | "Delete";
+  secrets: AppSecret[];
 }
 
 function appReplicas(c: Component): number {
@@ -255,6 +257,7 @@ export function applyDefaults(arch: Architecture): ResolvedArchitecture {
       ingressNamespace: spec.networkPolicy?.ingressNamespace ?? "ingress-nginx",
     },
     deletionPolicy: spec.deletionPolicy ?? "Retain",
+    secrets: spec.secrets ?? [],
   };
   const meta = metadata as { uid?: string; generation?: number };
   if (meta.uid) resolved.uid = meta.uid;

@@ -21,6 +21,7 @@ import { IngressSchema } from "./schema/ingress.ts";
 import { MonitoringSchema } from "./schema/monitoring.ts";
 import { NetworkPolicySchema } from "./schema/network-policy.ts";
 import { dnsLabel, duration, listMap, stringMap } from "./schema/primitives.ts";
+import { SECRET_SPEC_RULES, SecretsListSchema } from "./schema/secrets.ts";
 import { ArchitectureStatusSchema } from "./schema/status.ts";
 
 export * from "./schema/autoscaling.ts";
@@ -32,6 +33,7 @@ export * from "./schema/ingress.ts";
 export * from "./schema/monitoring.ts";
 export * from "./schema/network-policy.ts";
 export { QUANTITY, type Quantity } from "./schema/primitives.ts";
+export * from "./schema/secrets.ts";
 export * from "./schema/status.ts";
 
 export const GROUP = "archctl.io";
@@ -50,6 +52,9 @@ export const ArchitectureSpecSchema = z
     backups: z.array(BackupSchema).max(64).meta(listMap("component")).optional(),
     monitoring: MonitoringSchema.optional(),
     networkPolicy: NetworkPolicySchema.optional(),
+    secrets: SecretsListSchema.optional().describe(
+      "application secrets (values never in the spec)",
+    ),
     ttl: duration
       .optional()
       .describe("delete the Architecture this long after creation (ephemeral environments)"),
@@ -75,6 +80,7 @@ export const ArchitectureSpecSchema = z
         rule: "self.components.all(c, !has(c.gpu) || (has(self.gpuPools) && self.gpuPools.exists(p, p.name == c.gpu.pool)))",
         message: "every gpu.pool must be defined in spec.gpuPools",
       },
+      ...SECRET_SPEC_RULES,
     ],
   });
 

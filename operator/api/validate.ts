@@ -119,7 +119,16 @@ function fromZod(issue: z.core.$ZodIssue, input: unknown): Issue[] {
         },
       ];
     case "invalid_union":
-      // Only quantities are unions: say what a quantity looks like.
+      if (path.includes("secretEnv"))
+        return [
+          {
+            path,
+            message: `${shown(valueAt(input, path))} is not a secret reference`,
+            hint: "write the secret's name (JWT_KEY: jwt) or {secret: jwt, key: value}",
+            severity: "error",
+          },
+        ];
+      // The other unions are quantities: say what a quantity looks like.
       return [
         {
           path,

@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { toYaml } from "../render/yaml-output.ts";
+import { admissionMatchConstraints, admissionValidations } from "./admission-policy.ts";
 import { operatorDashboardJson } from "./dashboard.ts";
 import { rbacRulesDocument } from "./rbac.ts";
 
@@ -20,6 +21,13 @@ export function chartFiles(): Record<string, string> {
   return {
     "files/rbac-rules.yaml": HEADER + toYaml(rbacRulesDocument()),
     "dashboards/operator.json": operatorDashboardJson(),
+    "files/admission-policy.yaml":
+      "# Generated from operator/install/admission-policy.ts. Do not edit: run `node operator/install/chart-files.ts`.\n" +
+      "# templates/admission-policy.yaml reads these checks; `archctl install` uses the same module.\n" +
+      toYaml({
+        matchConstraints: admissionMatchConstraints(),
+        validations: admissionValidations(),
+      }),
   };
 }
 

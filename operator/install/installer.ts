@@ -11,6 +11,7 @@ import { ARCHITECTURES, CRDS, resourcePath } from "../kube/resources.ts";
 import type { KubeRest } from "../kube/rest.ts";
 import { APPLY_PATCH } from "../kube/rest.ts";
 import type { KubeObject } from "../render/types.ts";
+import { ADMISSION_POLICY_NAME } from "./admission-policy.ts";
 import {
   DASHBOARD_CONFIGMAP,
   INSTALL_NAME,
@@ -41,6 +42,18 @@ const KINDS: ResourceType[] = [
   t("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", false),
   t("rbac.authorization.k8s.io/v1", "Role", "roles"),
   t("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
+  t(
+    "admissionregistration.k8s.io/v1",
+    "ValidatingAdmissionPolicy",
+    "validatingadmissionpolicies",
+    false,
+  ),
+  t(
+    "admissionregistration.k8s.io/v1",
+    "ValidatingAdmissionPolicyBinding",
+    "validatingadmissionpolicybindings",
+    false,
+  ),
 ];
 
 export function installResource(apiVersion: string, kind: string): ResourceType {
@@ -296,8 +309,17 @@ export function uninstallRefs(
     { resource: installResource(rbac, "RoleBinding"), name: LEADER_ROLE, namespace },
     { resource: installResource(rbac, "Role"), name: LEADER_ROLE, namespace },
   ];
+  const admission = "admissionregistration.k8s.io/v1";
   if (scope === "cluster")
     refs.push(
+      {
+        resource: installResource(admission, "ValidatingAdmissionPolicyBinding"),
+        name: ADMISSION_POLICY_NAME,
+      },
+      {
+        resource: installResource(admission, "ValidatingAdmissionPolicy"),
+        name: ADMISSION_POLICY_NAME,
+      },
       { resource: installResource(rbac, "ClusterRoleBinding"), name: OPERATOR_ROLE },
       { resource: installResource(rbac, "ClusterRole"), name: OPERATOR_ROLE },
     );

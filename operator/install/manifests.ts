@@ -4,6 +4,7 @@
 // no clock; the CLI passes the version in.
 import { buildCrd } from "../api/crd.ts";
 import type { KubeObject } from "../render/types.ts";
+import { admissionPolicy } from "./admission-policy.ts";
 import { operatorDashboardJson } from "./dashboard.ts";
 import type { PolicyRule } from "./rbac.ts";
 import { discoveryRules, leaderElectionRules, operatorRules } from "./rbac.ts";
@@ -225,6 +226,7 @@ export function installManifests(o: InstallOptions): KubeObject[] {
       },
       role("ClusterRole", OPERATOR_ROLE, undefined, [...operatorRules(), ...discoveryRules()], v),
       binding("ClusterRoleBinding", OPERATOR_ROLE, undefined, o),
+      ...admissionPolicy({ namespace: o.namespace, name: INSTALL_NAME }, labels(v)),
     );
   objects.push({
     apiVersion: "v1",

@@ -51,6 +51,7 @@ export const OWNED: ResourceType[] = [
   t("keda.sh/v1alpha1", "ScaledObject", "scaledobjects", true, true),
   t("keda.sh/v1alpha1", "TriggerAuthentication", "triggerauthentications", true, true),
   t("monitoring.coreos.com/v1", "ServiceMonitor", "servicemonitors", true, true),
+  t("external-secrets.io/v1", "ExternalSecret", "externalsecrets", true, true),
 ];
 
 const BY_KIND = new Map(
@@ -61,12 +62,17 @@ const BY_KIND = new Map(
 );
 
 /** Which optional integration an optional kind belongs to (KEDA or the Prometheus Operator). */
-export function capabilityOf(r: ResourceType): "keda" | "serviceMonitors" {
+export function capabilityOf(r: ResourceType): "keda" | "serviceMonitors" | "externalSecrets" {
+  if (r.apiVersion.startsWith("external-secrets.io/")) return "externalSecrets";
   return r.apiVersion.startsWith("keda.sh/") ? "keda" : "serviceMonitors";
 }
 
 /** "apiVersion/kind" of every owned kind the renderer may emit with these integrations present. */
-export function ownedKinds(capabilities: { keda: boolean; serviceMonitors: boolean }): Set<string> {
+export function ownedKinds(capabilities: {
+  keda: boolean;
+  serviceMonitors: boolean;
+  externalSecrets?: boolean;
+}): Set<string> {
   return new Set(
     OWNED.filter((r) => !r.optional || capabilities[capabilityOf(r)]).map(
       (r) => `${r.apiVersion}/${r.kind}`,

@@ -62,10 +62,12 @@ export async function reconcileChildren(
   owner: Owner,
   objects: KubeObject[],
   kinds: ReadonlySet<string>,
+  held: ReadonlySet<string> = new Set(),
 ): Promise<ChildrenOutcome> {
   const plan = planReconcile({
     owner,
-    desired: objects.map(withHash),
+    held,
+    desired: objects.filter((o) => !held.has(`${o.kind}/${o.metadata.name}`)).map(withHash),
     live: (kind, childName) => cachedChild(pass, kind, childName),
     labelled: labelledChildren(pass, kinds),
     kinds,

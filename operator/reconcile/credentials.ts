@@ -2,10 +2,12 @@
 // never rewritten by a reconcile; a kept one is adopted as it is if its engine
 // and keys fit (see decideSecret).
 import { randomBytes } from "node:crypto";
+import type { GenerateSpec } from "../api/schema.ts";
 import { describeKubeError, isAlreadyExists, KubeApiError } from "../kube/errors.ts";
 import { resourceFor } from "../kube/resources.ts";
 import { materializeSecret } from "../render/connection.ts";
 import type { KubeObject, SecretSpec } from "../render/types.ts";
+import { generateSecretValue } from "./generate-secret.ts";
 import type { Pass } from "./pass.ts";
 import type { Owner } from "./plan.ts";
 import { decideSecret, ENGINE_ANNOTATION } from "./plan.ts";
@@ -38,6 +40,7 @@ export async function ensureCredentials(
   owner: Owner,
   specs: SecretSpec[],
   random: (length: number) => string,
+  generate: (g: GenerateSpec) => string = generateSecretValue,
 ): Promise<CredentialsOutcome> {
   const { namespace: ns, log } = pass;
   const secrets = resourceFor("v1", "Secret");
@@ -58,7 +61,7 @@ export async function ensureCredentials(
           ownerReferences: [pass.ownerRef()],
         },
         type: "Opaque",
-        stringData: materializeSecret(spec, random),
+        stringData: materializeSecret(spec, random, generate),
       };
       try {
         await pass.deps.objects.create(secret, FIELD_MANAGER);

@@ -173,6 +173,8 @@ export interface PlanInput {
   labelled: LiveObject[];
   /** "apiVersion/kind" of every kind the desired set was rendered for. */
   kinds: ReadonlySet<string>;
+  /** "Kind/name" of children held back this pass (a referenced Secret missing): never pruned. */
+  held?: ReadonlySet<string>;
 }
 
 export interface ReconcilePlan {
@@ -181,7 +183,10 @@ export interface ReconcilePlan {
 }
 
 export function planReconcile(input: PlanInput): ReconcilePlan {
-  const desiredKeys = new Set(input.desired.map((o) => `${o.kind}/${o.metadata.name}`));
+  const desiredKeys = new Set([
+    ...input.desired.map((o) => `${o.kind}/${o.metadata.name}`),
+    ...(input.held ?? []),
+  ]);
   const steps = input.desired.map((desired) => {
     const live = input.live(desired.kind, desired.metadata.name);
     return { desired, live, action: decideChild(desired, live, input.owner) };

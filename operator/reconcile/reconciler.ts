@@ -18,6 +18,7 @@ import { ensureCredentials, randomAlphanumeric } from "./credentials.ts";
 import { addFinalizer, expire, expiryMs, finalize } from "./lifecycle.ts";
 import { Pass } from "./pass.ts";
 import type { Owner } from "./plan.ts";
+import { checkReferencedSecrets } from "./referenced-secrets.ts";
 import { StatusWriter } from "./status-writer.ts";
 import type { ReconcileResult, ReconcilerDeps, StoredArchitecture } from "./types.ts";
 
@@ -117,13 +118,15 @@ export class Reconciler {
     const rendered = render(architecture, capabilities);
     const owner: Owner = { name, ...(stored.metadata.uid ? { uid: stored.metadata.uid } : {}) };
     const credentials = await ensureCredentials(pass, owner, rendered.secrets, this.random);
+    const references = await checkReferencedSecrets(pass, architecture, rendered.objects);
     const children = await reconcileChildren(
       pass,
       owner,
       rendered.objects,
       ownedKinds(capabilities),
+      references.held,
     );
-    const failures = [...credentials.failures, ...children.failures];
+    const failures = [...credentials.failures, ...references.failures, ...children.failures];
 
     const { status, recheckAfterMs: stallCheck } = rollup({
       arch: applyDefaults(architecture),
@@ -168,7 +171,9 @@ export class Reconciler {
     const recheck = failures.some((f) => f.reason === "NameTaken")
       ? NAME_TAKEN_RECHECK_MS
       : undefined;
-    const waits = [expiry, recheck, stallCheck].filter((w): w is number => w !== undefined);
+    const waits = [expiry, recheck, stallCheck, references.recheckAfterMs].filter(
+      (w): w is number => w !== undefined,
+    );
     return done(waits.length ? Math.min(...waits) : undefined);
   }
 }

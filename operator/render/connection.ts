@@ -3,6 +3,7 @@
 // values never appear here: env vars point at Secret keys.
 import type { ResolvedComponent } from "../api/defaults.ts";
 import { childLabels, childName, credentialsSecretName } from "../api/names.ts";
+import type { GenerateSpec } from "../api/schema.ts";
 import { isDatastoreType } from "../api/schema.ts";
 import type { RenderContext } from "./context.ts";
 import type { SecretKeySource, SecretSpec } from "./types.ts";
@@ -170,11 +171,15 @@ export function connectionEnv(ctx: RenderContext, consumer: ResolvedComponent): 
 export function materializeSecret(
   spec: SecretSpec,
   random: (length: number) => string,
+  generate: (g: GenerateSpec) => string = () => {
+    throw new Error("no generator of application secrets given");
+  },
 ): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [key, src] of Object.entries(spec.keys)) {
     if ("literal" in src) values[key] = src.literal;
     else if ("random" in src) values[key] = random(src.random);
+    else if ("generate" in src) values[key] = generate(src.generate);
   }
   for (const [key, src] of Object.entries(spec.keys)) {
     if ("template" in src)

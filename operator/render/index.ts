@@ -3,6 +3,7 @@
 // previews and the operator both call this, so a preview is what gets built.
 import { applyDefaults } from "../api/defaults.ts";
 import type { Architecture, ComponentType } from "../api/schema.ts";
+import { renderAppSecrets } from "./app-secrets.ts";
 import { renderAutoscaling } from "./autoscaling.ts";
 import { renderBackups } from "./backup.ts";
 import { renderCron } from "./components/cron.ts";
@@ -49,6 +50,7 @@ const CONCERNS: ConcernRenderer[] = [
   renderBackups,
   renderMonitoring,
   renderNetworkPolicies,
+  renderAppSecrets,
 ];
 
 // Apply order: what others refer to comes first (config before workloads,
@@ -69,6 +71,7 @@ const KIND_ORDER = [
   "Ingress",
   "NetworkPolicy",
   "ServiceMonitor",
+  "ExternalSecret",
 ];
 
 function kindRank(kind: string): number {

@@ -19,6 +19,12 @@ export const OPTIONAL_KINDS: readonly OptionalKind[] = [
     from: "the Prometheus Operator",
   },
   { capability: "keda", apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", from: "KEDA" },
+  {
+    capability: "externalSecrets",
+    apiVersion: "external-secrets.io/v1",
+    kind: "ExternalSecret",
+    from: "the External Secrets Operator",
+  },
 ];
 
 /** `monitoring.coreos.com/v1/ServiceMonitor`: the form --api-versions takes and notes print. */
@@ -44,7 +50,11 @@ export function capabilitiesFromApiVersions(values: readonly string[]): ApiVersi
     .flatMap((v) => v.split(","))
     .map((v) => v.trim())
     .filter((v) => v !== "" && v !== "none");
-  const capabilities: Capabilities = { keda: false, serviceMonitors: false };
+  const capabilities: Capabilities = {
+    keda: false,
+    serviceMonitors: false,
+    externalSecrets: false,
+  };
   const problems: string[] = [];
   for (const entry of entries) {
     const group = entry.split("/")[0];

@@ -1,6 +1,7 @@
 // The shapes the renderer produces. Kept minimal on purpose: a rendered object is
 // plain JSON, ready for server-side apply, and its exact shape is pinned by the
 // golden files rather than by a copy of the Kubernetes types.
+import type { GenerateSpec } from "../api/schema.ts";
 
 export interface ObjectMeta {
   name: string;
@@ -33,9 +34,15 @@ export interface Capabilities {
   keda: boolean;
   /** The Prometheus Operator's ServiceMonitor CRD exists. */
   serviceMonitors: boolean;
+  /** The External Secrets Operator's ExternalSecret CRD exists (absent: not installed). */
+  externalSecrets?: boolean;
 }
 
-export const ALL_CAPABILITIES: Capabilities = { keda: true, serviceMonitors: true };
+export const ALL_CAPABILITIES: Capabilities = {
+  keda: true,
+  serviceMonitors: true,
+  externalSecrets: true,
+};
 
 /**
  * A Secret the operator creates once and never rewrites. The renderer says which
@@ -51,7 +58,12 @@ export interface SecretSpec {
   keys: Record<string, SecretKeySource>;
 }
 
-export type SecretKeySource = { literal: string } | { random: number } | { template: string };
+export type SecretKeySource =
+  | { literal: string }
+  | { random: number }
+  | { template: string }
+  /** An application secret: bytes in an encoding, or a password of a charset. */
+  | { generate: GenerateSpec };
 
 /** Something the renderer could not honour on this cluster, for a status condition. */
 export interface RenderNotice {

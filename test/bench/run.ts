@@ -9,6 +9,7 @@
 //   BENCH_OUT=/tmp/b.md                                   # write elsewhere
 //
 // See test/bench/README.md for what each figure means.
+
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -26,6 +27,7 @@ import { Informer } from "../../operator/runtime/informer.ts";
 import { createLogger } from "../../operator/runtime/logger.ts";
 import { K8S_VERSION, KWOK_VERSION, kubectlBinary, REPO_ROOT } from "../cluster/binaries.ts";
 import { clusterDown, clusterUp } from "../cluster/kwok-cluster.ts";
+import { teamSecretsOf } from "../support/team-secrets.ts";
 import {
   apiserverRequests,
   BenchApi,
@@ -136,6 +138,13 @@ async function createNamespace(api: BenchApi, name: string): Promise<void> {
 }
 
 async function createArchitectures(api: BenchApi, archs: Architecture[]): Promise<void> {
+  // The Secrets a team creates first (trading reads its exchange keys from one),
+  // so that every fixture's workloads are applied, none held back.
+  const team = new Map<string, KubeObject>();
+  for (const a of archs)
+    for (const s of teamSecretsOf(a, a.metadata.namespace ?? "default"))
+      team.set(`${s.metadata.namespace}/${s.metadata.name}`, s);
+  for (const s of team.values()) await api.apply(s, "bench-team");
   await pool(archs, CREATE_CONCURRENCY, async (a) => {
     await api.ok(
       "POST",

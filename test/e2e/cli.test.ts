@@ -19,6 +19,7 @@ import { render } from "../../operator/render/index.ts";
 import type { KubeObject } from "../../operator/render/types.ts";
 import { REPO_ROOT } from "../cluster/binaries.ts";
 import type { TestCluster } from "../support/cluster.ts";
+import { teamSecretsOf } from "../support/team-secrets.ts";
 
 const { getCluster, stopFileClusterOf } = await import("../support/cluster.ts");
 const { installCrd, startOperator } = await import("../support/operator.ts");
@@ -92,6 +93,12 @@ describe("apply --wait: every reference blueprint reaches Ready", () => {
     test(`${name}: apply --wait exits 0, planned objects exist, plan shows no changes`, async (t) => {
       const ns = await cluster.namespace(t, { prefix: `cli-${name}` });
       await startOperator(t, cluster, ns);
+      const want = planned(name, ns);
+      const text = readFileSync(join(REPO_ROOT, "blueprints", `${name}.yaml`), "utf8");
+      const architecture = loadBlueprint(text, { file: `${name}.yaml`, env: "dev" }).architecture;
+      assert.ok(architecture);
+      if (teamSecretsOf(architecture, ns).length)
+        await cluster.apply(ns, teamSecretsOf(architecture, ns));
       const r = await archctl([
         "-n",
         ns,
@@ -111,7 +118,6 @@ describe("apply --wait: every reference blueprint reaches Ready", () => {
       assert.match(r.stderr, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /m);
       assert.ok(!r.stderr.includes("\u001b["), "no escape codes");
 
-      const want = planned(name, ns);
       const kinds = new Set(want.map((o) => o.kind));
       for (const [kind, resource] of Object.entries(PLANNED_KINDS)) {
         const desired = want.filter((o) => o.kind === kind);

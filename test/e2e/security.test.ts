@@ -1,5 +1,6 @@
 // Data safety and least privilege on the whole local cluster (kwok tier):
-// generated credentials never change and never leak (operator stderr, events,
+// generated credentials and application secrets (generated, rotated, a team's
+// own Secret) never change by themselves and never leak (operator stderr, events,
 // status, every non-Secret object, archctl's own output, `apply --wait`'s
 // progress lines included), and every pod the five reference blueprints
 // produce, in their dev and prod environments, is admitted under the
@@ -8,6 +9,7 @@
 // First: the cluster names, before test/support/cluster.ts is evaluated.
 import "../support/rel-cluster.ts";
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -30,6 +32,7 @@ import {
   startOperator,
 } from "../support/operator.ts";
 import { runOperatorProcess } from "../support/operator-process.ts";
+import { teamSecretsOf } from "../support/team-secrets.ts";
 import { archctl, tempDir } from "../unit/cli/helpers.ts";
 
 let cluster: TestCluster;
@@ -59,12 +62,23 @@ kind: Architecture
 metadata:
   name: vault
 spec:
+  secrets:
+    - {name: jwt, generate: {bytes: 64, encoding: base64}}
+    - {name: exchange, fromSecret: {name: team-exchange, keys: [api-key, api-secret]}}
   components:
     - name: api
       type: service
       image: ghcr.io/example/api:1
       replicas: ${replicas}
       uses: [db, cache, bus]
+      secretEnv:
+        JWT_SIGNING_KEY: jwt
+        EXCHANGE_KEY: {secret: exchange, key: api-key}
+      secretFiles:
+        - {secret: exchange, mountPath: /etc/exchange}
+      config:
+        mountPath: /etc/api
+        files: {app.yaml: "mode: live"}
     - name: db
       type: postgres
       storage: {size: 1Gi}
@@ -86,6 +100,17 @@ test("generated credentials survive operator restarts and reconciles unchanged, 
   const cli = (args: string[]) =>
     archctl(["--kubeconfig", cluster.kubeconfig, "-n", ns, ...args], { env: { NO_COLOR: "1" } });
 
+  // The team's own Secret (fromSecret): its values must not leak either.
+  const teamValues = [`key-${randomUUID()}`, `secret-${randomUUID()}`];
+  await client.apply(
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "team-exchange", namespace: ns },
+      stringData: { "api-key": teamValues[0], "api-secret": teamValues[1] },
+    } as KubeObject,
+    { fieldManager: "team", force: true },
+  );
   let op = runOperator(ns);
   let logs = "";
   t.after(() => op.child.kill("SIGKILL"));
@@ -97,8 +122,8 @@ test("generated credentials survive operator restarts and reconciles unchanged, 
       a.metadata.name < b.metadata.name ? -1 : 1,
     );
   await cluster.eventually(
-    "three credential Secrets",
-    async () => (await readSecrets()).length === 3,
+    "three credential Secrets and the generated one",
+    async () => (await readSecrets()).length === 4,
   );
   const first = await readSecrets();
 
@@ -120,7 +145,8 @@ test("generated credentials survive operator restarts and reconciles unchanged, 
       secretValues.push(v);
     }
   }
-  assert.ok(secretValues.length >= 3, `${secretValues.length} generated values`);
+  assert.ok(secretValues.length >= 4, `${secretValues.length} generated values`);
+  secretValues.push(...teamValues);
 
   // Restarts (clean and SIGKILL) and reconciles (spec changes, a touched Secret)
   // change nothing. Each change is applied with --wait (plain lines: not a
@@ -164,8 +190,17 @@ test("generated credentials survive operator restarts and reconciles unchanged, 
     if (a?.metadata.resourceVersion === s.metadata.resourceVersion) unchangedRv++;
   }
 
+  // A rotation on purpose: a new value, which must not leak either.
+  const rotated = await cli(["secret", "rotate", "vault", "jwt"]);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  const jwt = await client.get<Obj>(SECRETS, ns, "vault-jwt-secret");
+  const newJwt = Buffer.from(jwt.data?.value ?? "", "base64").toString();
+  assert.ok(newJwt.length > 16 && !secretValues.includes(newJwt), "rotated");
+  secretValues.push(newJwt);
+
   // Where a value could leak.
   const outputs: [string, string][] = [];
+  outputs.push(["archctl secret rotate", rotated.stdout + rotated.stderr]);
   outputs.push(["archctl apply", applied.stdout + applied.stderr]);
   for (const [i, text] of waited.entries())
     outputs.push([`archctl apply --wait (after restart ${i + 1})`, text]);
@@ -258,6 +293,8 @@ test("every pod of the five blueprints (dev and prod, CronJob pods included) is 
         metadata: { ...loaded.architecture.metadata, namespace: nsOf[env] },
       };
       archs.push({ env, arch });
+      for (const secret of teamSecretsOf(arch, nsOf[env]))
+        await client.apply(secret, { fieldManager: "team", force: true });
       await client.apply(arch as unknown as KubeObject, {
         fieldManager: "archctl-test",
         force: true,

@@ -469,7 +469,7 @@ test("archctl install converges, says what changed, and uninstall protects Archi
   assert.equal(dry.code, 0, dry.stderr);
   // The namespace exists (the test made it): left as it is, the other 10 checked.
   assert.match(dry.stderr, /Namespace\s+\S+: exists \(left as it is\)/);
-  assert.match(dry.stderr, /The API server accepted all 10 objects; nothing was changed/);
+  assert.match(dry.stderr, /The API server accepted all 12 objects; nothing was changed/);
   assert.equal(
     (await cluster.kubectl(["get", "deployment", "-n", ns, "-o", "name"])).stdout.trim(),
     "",

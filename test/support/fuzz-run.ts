@@ -103,6 +103,8 @@ export function fuzz(): FuzzResult {
     } catch {
       return undefined;
     }
+    // yaml writes no document for undefined (or a function): nothing to load.
+    if (typeof text !== "string") return undefined;
     const r = timed(`loadBlueprint(${label} as YAML)`, () =>
       loadBlueprint(text, { file: "fuzz.yaml" }),
     );

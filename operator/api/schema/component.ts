@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { COMPONENT_TYPES } from "./component-types.ts";
 import { dnsLabel, port, quantity, shortString, stringList, stringMap } from "./primitives.ts";
+import { componentSecretFields, SECRET_COMPONENT_RULES } from "./secrets.ts";
 
 export const ResourceListSchema = z.strictObject({
   cpu: quantity.optional().describe("CPU, e.g. 250m or 2"),
@@ -95,6 +96,7 @@ export const ComponentSchema = z
       .optional()
       .describe("RabbitMQ exchanges declared at start-up"),
     topics: z.array(TopicSchema).max(256).optional().describe("Kafka topics created at start-up"),
+    ...componentSecretFields,
   })
   .meta({
     "x-kubernetes-validations": [
@@ -122,6 +124,7 @@ export const ComponentSchema = z
         rule: "!has(self.singleton) || !self.singleton || !has(self.replicas) || self.replicas == 1",
         message: "a singleton has exactly one replica",
       },
+      ...SECRET_COMPONENT_RULES,
     ],
   });
 

@@ -4,6 +4,7 @@
 // per-type modules add ports, probes, lifecycle and restart policy.
 import type { ResolvedComponent } from "../../api/defaults.ts";
 import { childLabels } from "../../api/names.ts";
+import { podAdditions, secretEnv } from "../app-secrets.ts";
 import { connectionEnv, type EnvVar } from "../connection.ts";
 import type { RenderContext } from "../context.ts";
 import { containerResources, gpuScheduling } from "../gpu.ts";
@@ -18,9 +19,11 @@ export interface AppPodOptions {
   labels?: Record<string, string>;
 }
 
-/** The user's env first, then connection details; a connection var wins on a clash. */
+/** The user's env and secretEnv first, then connection details; a connection var wins on a clash. */
 export function appEnv(ctx: RenderContext, c: ResolvedComponent): EnvVar[] {
-  const conn = connectionEnv(ctx, c);
+  const conn = [...connectionEnv(ctx, c)];
+  const connNames = new Set(conn.map((e) => e.name));
+  for (const e of secretEnv(ctx, c)) if (!connNames.has(e.name)) conn.push(e);
   const taken = new Set(conn.map((e) => e.name));
   const merged: EnvVar[] = [...plainEnv(c.env).filter((e) => !taken.has(e.name)), ...conn];
   return merged.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -41,7 +44,8 @@ export function appPodTemplate(
   container.securityContext = containerSecurityContext();
   // The root filesystem is read-only; /tmp is the one writable place most
   // runtimes and libraries expect.
-  container.volumeMounts = [{ name: "tmp", mountPath: "/tmp" }];
+  const extra = podAdditions(ctx, c);
+  container.volumeMounts = [{ name: "tmp", mountPath: "/tmp" }, ...extra.mounts];
 
   const spec: Record<string, unknown> = {
     // Applications talk to the Kubernetes API never: no token in the pod.
@@ -53,12 +57,13 @@ export function appPodTemplate(
     ...gpuScheduling(ctx, c).pod,
     ...opts.pod,
     containers: [container],
-    volumes: [{ name: "tmp", emptyDir: {} }],
+    volumes: [{ name: "tmp", emptyDir: {} }, ...extra.volumes],
   };
-  return {
-    metadata: { labels: { ...childLabels(ctx.arch.name, c.name), ...opts.labels } },
-    spec,
+  const metadata: Record<string, unknown> = {
+    labels: { ...childLabels(ctx.arch.name, c.name), ...opts.labels },
   };
+  if (Object.keys(extra.annotations).length) metadata.annotations = extra.annotations;
+  return { metadata, spec };
 }
 
 /** Whether an autoscaling entry owns this component's replica count. */

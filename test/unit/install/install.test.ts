@@ -55,6 +55,7 @@ test("cluster scope: one ClusterRole with discovery, a leader Role in the operat
   const [cr] = find(objs, "ClusterRole");
   assert.ok(cr?.rules);
   assert.deepEqual(cr.rules.find((r) => r.nonResourceURLs)?.nonResourceURLs, [
+    "/apis/external-secrets.io/v1",
     "/apis/keda.sh/v1alpha1",
     "/apis/monitoring.coreos.com/v1",
   ]);
@@ -85,6 +86,8 @@ test("cluster scope: one ClusterRole with discovery, a leader Role in the operat
       "Namespace",
       "ClusterRole",
       "ClusterRoleBinding",
+      "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding",
       "ServiceAccount",
       "Role",
       "RoleBinding",
@@ -94,6 +97,21 @@ test("cluster scope: one ClusterRole with discovery, a leader Role in the operat
       "PodDisruptionBudget",
     ],
   );
+  // The admission policy holds for the operator's ServiceAccount only, and denies.
+  const [policy] = find(objs, "ValidatingAdmissionPolicy") as unknown as {
+    spec: { matchConditions: { expression: string }[] };
+  }[];
+  assert.deepEqual(
+    policy?.spec.matchConditions.map((m) => m.expression),
+    ["request.userInfo.username == 'system:serviceaccount:archctl-system:archctl'"],
+  );
+  const [policyBinding] = find(objs, "ValidatingAdmissionPolicyBinding") as unknown as {
+    spec: unknown;
+  }[];
+  assert.deepEqual(policyBinding?.spec, {
+    policyName: "archctl-operator-limits",
+    validationActions: ["Deny"],
+  });
 });
 
 test("namespace scope: a Role and RoleBinding per watched namespace, nothing cluster-wide but the CRD", () => {

@@ -9,13 +9,18 @@ const served =
     groups[gv];
 
 test("no optional groups: neither KEDA nor ServiceMonitors", () => {
-  assert.deepEqual(capabilitiesFrom(served({})), { keda: false, serviceMonitors: false });
+  assert.deepEqual(capabilitiesFrom(served({})), {
+    keda: false,
+    serviceMonitors: false,
+    externalSecrets: false,
+  });
 });
 
 test("KEDA needs both kinds the renderer emits; a ScaledObject CRD alone is not enough", () => {
   assert.deepEqual(capabilitiesFrom(served({ "keda.sh/v1alpha1": ["scaledobjects"] })), {
     keda: false,
     serviceMonitors: false,
+    externalSecrets: false,
   });
   assert.deepEqual(
     capabilitiesFrom(
@@ -24,7 +29,7 @@ test("KEDA needs both kinds the renderer emits; a ScaledObject CRD alone is not 
         "monitoring.coreos.com/v1": ["servicemonitors", "podmonitors"],
       }),
     ),
-    { keda: true, serviceMonitors: true },
+    { keda: true, serviceMonitors: true, externalSecrets: false },
   );
 });
 
@@ -32,5 +37,19 @@ test("a group that is served without the kind (another version's CRD) does not c
   assert.deepEqual(capabilitiesFrom(served({ "monitoring.coreos.com/v1": ["prometheusrules"] })), {
     keda: false,
     serviceMonitors: false,
+    externalSecrets: false,
   });
+});
+
+test("the External Secrets Operator counts when its ExternalSecret kind is served at v1", () => {
+  assert.equal(
+    capabilitiesFrom(served({ "external-secrets.io/v1": ["externalsecrets", "secretstores"] }))
+      .externalSecrets,
+    true,
+  );
+  assert.equal(
+    capabilitiesFrom(served({ "external-secrets.io/v1beta1": ["externalsecrets"] }))
+      .externalSecrets,
+    false,
+  );
 });
