@@ -92,7 +92,10 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
   const { validateArchitecture, formatPath } = await import("../../operator/api/validate.ts");
   const { render } = await import("../../operator/render/index.ts");
   const { computePlan, formatPlan, hasChanges } = await import("../plan/plan.ts");
-  const { OWNED, resourceFor, resourcePath } = await import("../../operator/kube/resources.ts");
+  const { OWNED, capabilityOf, resourceFor, resourcePath } = await import(
+    "../../operator/kube/resources.ts"
+  );
+  const { capabilitiesFrom } = await import("../../operator/integrations.ts");
   const { isNotFound } = await import("../../operator/kube/errors.ts");
   const { ARCHITECTURE_LABEL } = await import("../../operator/api/names.ts");
   const { checkOnServer } = await import("../plan/server-check.ts");
@@ -120,10 +123,11 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
       applied = await c.applyArch(conn, local, { dryRun: true, force: true });
     }
   }
-  const capabilities = {
-    keda: await hasApi(conn, "keda.sh/v1alpha1"),
-    serviceMonitors: await hasApi(conn, "monitoring.coreos.com/v1"),
-  };
+  // The operator's own rule (capabilitiesFrom) on what this cluster serves now.
+  const served = new Map<string, string[] | undefined>();
+  for (const gv of new Set(OWNED.filter((r) => r.optional).map((r) => r.apiVersion)))
+    served.set(gv, await servedResources(conn, gv));
+  const capabilities = capabilitiesFrom((gv) => served.get(gv));
   const renderFrom = (obj: KubeObject & { spec?: unknown }, meta: KubeObject["metadata"]) => {
     const { status: _s, ...rest } = obj as KubeObject & { status?: unknown };
     const v = validateArchitecture({
@@ -148,11 +152,7 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
   const selector = `${ARCHITECTURE_LABEL}=${name}`;
   const live: KubeObject[] = [];
   for (const r of OWNED) {
-    if (
-      r.optional &&
-      !(r.apiVersion.startsWith("keda") ? capabilities.keda : capabilities.serviceMonitors)
-    )
-      continue;
+    if (r.optional && capabilities[capabilityOf(r)] !== true) continue;
     try {
       const list = await conn.rest.get<{ items: KubeObject[] }>(resourcePath(r, ns), {
         query: { labelSelector: selector },
@@ -237,14 +237,15 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
   return hasChanges(plan) ? ExitCode.CHANGES : ExitCode.OK;
 }
 
-async function hasApi(
-  conn: { rest: { get(path: string): Promise<unknown> } },
+/** The resources a group/version serves, or undefined when it is not served. */
+async function servedResources(
+  conn: { rest: { get<T>(path: string): Promise<T> } },
   groupVersion: string,
-): Promise<boolean> {
+): Promise<string[] | undefined> {
   try {
-    await conn.rest.get(`/apis/${groupVersion}`);
-    return true;
+    const list = await conn.rest.get<{ resources?: { name: string }[] }>(`/apis/${groupVersion}`);
+    return list.resources?.map((r) => r.name) ?? [];
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -33,6 +33,7 @@ export * from "./schema/monitoring.ts";
 export * from "./schema/network-policy.ts";
 export { QUANTITY, type Quantity } from "./schema/primitives.ts";
 export * from "./schema/status.ts";
+export * from "./schema/traffic.ts";
 
 export const GROUP = "archctl.io";
 export const VERSION = "v1alpha1";
