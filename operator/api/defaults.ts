@@ -10,6 +10,7 @@ import type {
   DatastoreType,
   GpuPool,
   IngressProvider,
+  Mesh,
   Quantity,
   RateLimit,
   Retry,
@@ -173,6 +174,7 @@ export interface ResolvedArchitecture {
   backups: ResolvedBackup[];
   monitoring: { serviceMonitors: boolean; release: string; interval: string; dashboard: boolean };
   networkPolicy: { enabled: boolean; egress: boolean; ingressNamespace: string };
+  mesh?: Mesh;
   ttl?: string;
   deletionPolicy: "Retain" | "Delete";
 }
@@ -276,6 +278,7 @@ export function applyDefaults(arch: Architecture): ResolvedArchitecture {
   if (meta.uid) resolved.uid = meta.uid;
   if (meta.generation !== undefined) resolved.generation = meta.generation;
   if (spec.ttl) resolved.ttl = spec.ttl;
+  if (spec.mesh) resolved.mesh = spec.mesh;
   if (spec.ingress) {
     const ing = spec.ingress;
     resolved.ingress = {

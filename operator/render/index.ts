@@ -19,6 +19,7 @@ import { renderMysql } from "./datastores/mysql.ts";
 import { renderPostgres } from "./datastores/postgres.ts";
 import { renderRabbitmq } from "./datastores/rabbitmq.ts";
 import { renderRedis } from "./datastores/redis.ts";
+import { renderDestinationRules } from "./destination-rule.ts";
 import { renderGateway } from "./gateway.ts";
 import { renderIngress } from "./ingress.ts";
 import { renderMonitoring } from "./monitoring.ts";
@@ -50,6 +51,7 @@ const CONCERNS: ConcernRenderer[] = [
   renderIngress,
   renderGateway,
   renderTrafficPolicies,
+  renderDestinationRules,
   renderBackups,
   renderMonitoring,
   renderNetworkPolicies,

@@ -121,8 +121,19 @@ for (const { file, env } of cases) {
     });
     assert.ok(loaded.architecture);
     const ns = await cluster.namespace(t, { prefix: `flip-${file.replace(/\.yaml$/, "")}` });
-    const arch = flipProvider(loaded.architecture, "infra");
-    if (!arch) return; // no ingress: nothing to flip
+    const flippedArch = flipProvider(loaded.architecture, "infra");
+    if (!flippedArch) return; // no ingress: nothing to flip
+    // And with Istio's DestinationRules for the datastores and internal services.
+    const arch = {
+      ...flippedArch,
+      spec: {
+        ...flippedArch.spec,
+        mesh: {
+          connectionPool: { maxConnections: 200, maxPendingRequests: 50 },
+          outlierDetection: { consecutive5xx: 3, interval: "5s" },
+        },
+      },
+    };
     const objects = render({ ...arch, metadata: { ...arch.metadata, namespace: ns } }).objects;
     const r = await cluster.kubectl(["apply", "--dry-run=server", "-o", "name", "-f", "-"], {
       input: toYamlStream(objects),
