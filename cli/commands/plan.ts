@@ -107,6 +107,8 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
   const ns = local.metadata.namespace as string;
   const name = local.metadata.name;
   await c.requireInstalled(conn);
+  const { requireGatewayNamespace } = await import("../gateway-check.ts");
+  await requireGatewayNamespace(conn, architecture, ns);
   const stored = await c.kube(() => c.getArch(conn, ns, name));
   const notes: string[] = [];
 
