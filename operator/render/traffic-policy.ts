@@ -112,7 +112,7 @@ function retry(ing: Ingress): Record<string, unknown> | undefined {
   if (!r) return undefined;
   const out: Record<string, unknown> = {
     numRetries: r.attempts,
-    retryOn: { triggers: [...(r.on ?? DEFAULT_RETRY_ON)] },
+    retryOn: { triggers: [...(r.retryOn ?? DEFAULT_RETRY_ON)] },
   };
   if (r.perTryTimeout) out.perRetry = { timeout: r.perTryTimeout };
   return out;

@@ -28,7 +28,7 @@ export function flipProvider(
           provider: "gateway",
           gateway: { name: "edge", ...(gatewayNamespace ? { namespace: gatewayNamespace } : {}) },
           circuitBreaker: { maxConnections: 1000, outlierDetection: { consecutive5xx: 5 } },
-          retry: { attempts: 2, on: ["connect-failure"] },
+          retry: { attempts: 2, retryOn: ["connect-failure"] },
         }
       : { ...rest, provider: "nginx", className: "nginx" };
   if (rateLimit) {

@@ -74,7 +74,9 @@ export const RETRY_TRIGGERS = [
 
 export const RetrySchema = z.strictObject({
   attempts: z.number().int().min(0).max(10).describe("retries after the first try"),
-  on: z
+  // Not `on`: YAML 1.1 readers (kubectl, Helm, Argo CD) read an unquoted `on`
+  // key as the boolean true.
+  retryOn: z
     .array(z.enum(RETRY_TRIGGERS))
     .max(5)
     .optional()
