@@ -14,7 +14,7 @@ import { loadBlueprint } from "../../../cli/blueprint/loader.ts";
 import { applyDefaults, DATASTORE_DEFAULTS } from "../../../operator/api/defaults.ts";
 import type { DatastoreType } from "../../../operator/api/schema.ts";
 import { isAppType, isDatastoreType } from "../../../operator/api/schema.ts";
-import type { Capabilities, KubeObject } from "../../../operator/render/index.ts";
+import type { Capabilities } from "../../../operator/render/index.ts";
 import { render } from "../../../operator/render/index.ts";
 import { allowed, NS, type Pod, type Policy, podsOf } from "./policy-evaluator.ts";
 
