@@ -8,7 +8,7 @@ import type { ChildCaches } from "./child-caches.ts";
 import { describeKubeError, isNotFound } from "./kube/errors.ts";
 import { capabilityOf, OWNED } from "./kube/resources.ts";
 import type { KubeRest } from "./kube/rest.ts";
-import type { Capabilities } from "./render/types.ts";
+import { CAPABILITY_NAMES, type Capabilities, noCapabilities } from "./render/types.ts";
 import type { Logger } from "./runtime/logger.ts";
 import type { StopSignal } from "./runtime/stop-signal.ts";
 import { STOPPED, withTimeout } from "./runtime/stop-signal.ts";
@@ -28,11 +28,9 @@ export function capabilitiesFrom(
     OPTIONAL.filter((r) => capabilityOf(r) === cap).every(
       (r) => served(r.apiVersion)?.includes(r.plural) ?? false,
     );
-  return {
-    keda: has("keda"),
-    serviceMonitors: has("serviceMonitors"),
-    externalSecrets: has("externalSecrets"),
-  };
+  const out = noCapabilities();
+  for (const cap of CAPABILITY_NAMES) out[cap] = has(cap);
+  return out;
 }
 
 export interface IntegrationsDeps {
@@ -46,7 +44,7 @@ export interface IntegrationsDeps {
 
 export class Integrations {
   private readonly deps: IntegrationsDeps;
-  private current: Capabilities = { keda: false, serviceMonitors: false, externalSecrets: false };
+  private current: Capabilities = noCapabilities();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
@@ -80,7 +78,7 @@ export class Integrations {
   async start(): Promise<void> {
     this.current = await this.deps.stop.race(this.discover());
     for (const r of OWNED)
-      if (!r.optional || this.current[capabilityOf(r)]) this.deps.caches.add(r);
+      if (!r.optional || this.current[capabilityOf(r)] === true) this.deps.caches.add(r);
   }
 
   /** Looks again every `seconds`, until stop(). */
@@ -115,8 +113,8 @@ export class Integrations {
     }
     const before = this.current;
     const next = { ...found };
-    const caps = Object.keys(next) as (keyof Capabilities)[];
-    for (const cap of caps.filter((c) => next[c] && !before[c])) {
+    const caps = CAPABILITY_NAMES;
+    for (const cap of caps.filter((c) => next[c] === true && before[c] !== true)) {
       // Caches first, synced, so the first reconcile that renders these kinds
       // sees what already exists instead of applying blind.
       const kinds = OPTIONAL.filter((r) => capabilityOf(r) === cap);
@@ -139,9 +137,9 @@ export class Integrations {
         next[cap] = false;
       }
     }
-    if (caps.every((c) => next[c] === before[c])) return;
+    if (caps.every((c) => (next[c] ?? false) === (before[c] ?? false))) return;
     this.current = next;
-    for (const cap of caps.filter((c) => before[c] && !next[c]))
+    for (const cap of caps.filter((c) => before[c] === true && next[c] !== true))
       for (const r of OPTIONAL.filter((k) => capabilityOf(k) === cap)) await caches.remove(r);
     log.info("optional integrations changed; reconciling every Architecture", {
       from: before,

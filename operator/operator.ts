@@ -20,7 +20,7 @@ import type { RequestOptions, Verb } from "./kube/rest.ts";
 import { KubeRest, MERGE_PATCH } from "./kube/rest.ts";
 import type { Child, StoredArchitecture } from "./reconcile/reconciler.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
-import type { Capabilities } from "./render/types.ts";
+import { type Capabilities, noCapabilities } from "./render/types.ts";
 import { CacheHealth } from "./runtime/cache-health.ts";
 import { mergedView } from "./runtime/cache-view.ts";
 import { createEventRecorder } from "./runtime/events.ts";
@@ -144,7 +144,7 @@ export class Operator {
   /** The optional integrations in use now. */
   get currentCapabilities(): Capabilities {
     return {
-      ...(this.running?.integrations.capabilities ?? { keda: false, serviceMonitors: false }),
+      ...(this.running?.integrations.capabilities ?? noCapabilities()),
     };
   }
 

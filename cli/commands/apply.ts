@@ -73,6 +73,8 @@ export async function applyAndFollow(
   const name = arch.metadata.name;
   const ns = arch.metadata.namespace as string;
   await c.requireInstalled(conn);
+  const { requireGatewayNamespace } = await import("../gateway-check.ts");
+  await requireGatewayNamespace(conn, architecture, ns);
   const lease = opts.dryRun ? undefined : await c.operatorLeaseHeld(conn, deps.now());
   const applied = await c.applyArch(conn, arch, {
     ...(opts.force ? { force: true } : {}),

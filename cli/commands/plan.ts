@@ -95,6 +95,7 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
   const { OWNED, capabilityOf, resourceFor, resourcePath } = await import(
     "../../operator/kube/resources.ts"
   );
+  const { capabilitiesFrom } = await import("../../operator/integrations.ts");
   const { isNotFound } = await import("../../operator/kube/errors.ts");
   const { ARCHITECTURE_LABEL } = await import("../../operator/api/names.ts");
   const { checkOnServer } = await import("../plan/server-check.ts");
@@ -106,6 +107,8 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
   const ns = local.metadata.namespace as string;
   const name = local.metadata.name;
   await c.requireInstalled(conn);
+  const { requireGatewayNamespace } = await import("../gateway-check.ts");
+  await requireGatewayNamespace(conn, architecture, ns);
   const stored = await c.kube(() => c.getArch(conn, ns, name));
   const notes: string[] = [];
 
@@ -122,11 +125,11 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
       applied = await c.applyArch(conn, local, { dryRun: true, force: true });
     }
   }
-  const capabilities = {
-    keda: await hasApi(conn, "keda.sh/v1alpha1"),
-    serviceMonitors: await hasApi(conn, "monitoring.coreos.com/v1"),
-    externalSecrets: await hasApi(conn, "external-secrets.io/v1"),
-  };
+  // The operator's own rule (capabilitiesFrom) on what this cluster serves now.
+  const served = new Map<string, string[] | undefined>();
+  for (const gv of new Set(OWNED.filter((r) => r.optional).map((r) => r.apiVersion)))
+    served.set(gv, await servedResources(conn, gv));
+  const capabilities = capabilitiesFrom((gv) => served.get(gv));
   const renderFrom = (obj: KubeObject & { spec?: unknown }, meta: KubeObject["metadata"]) => {
     const { status: _s, ...rest } = obj as KubeObject & { status?: unknown };
     const v = validateArchitecture({
@@ -151,7 +154,7 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
   const selector = `${ARCHITECTURE_LABEL}=${name}`;
   const live: KubeObject[] = [];
   for (const r of OWNED) {
-    if (r.optional && !capabilities[capabilityOf(r)]) continue;
+    if (r.optional && capabilities[capabilityOf(r)] !== true) continue;
     try {
       const list = await conn.rest.get<{ items: KubeObject[] }>(resourcePath(r, ns), {
         query: { labelSelector: selector },
@@ -236,14 +239,15 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
   return hasChanges(plan) ? ExitCode.CHANGES : ExitCode.OK;
 }
 
-async function hasApi(
-  conn: { rest: { get(path: string): Promise<unknown> } },
+/** The resources a group/version serves, or undefined when it is not served. */
+async function servedResources(
+  conn: { rest: { get<T>(path: string): Promise<T> } },
   groupVersion: string,
-): Promise<boolean> {
+): Promise<string[] | undefined> {
   try {
-    await conn.rest.get(`/apis/${groupVersion}`);
-    return true;
+    const list = await conn.rest.get<{ resources?: { name: string }[] }>(`/apis/${groupVersion}`);
+    return list.resources?.map((r) => r.name) ?? [];
   } catch {
-    return false;
+    return undefined;
   }
 }

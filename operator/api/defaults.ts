@@ -5,14 +5,22 @@ import type {
   AppSecret,
   Architecture,
   Backup,
+  CircuitBreaker,
   Component,
   ComponentType,
   DatastoreType,
   GpuPool,
+  IngressProvider,
+  Mesh,
   Quantity,
   RateLimit,
+  Retry,
+  Timeouts,
 } from "./schema.ts";
 import { isDatastoreType } from "./schema.ts";
+
+/** Where Envoy Gateway runs its proxies by default, the peers of routed components. */
+export const GATEWAY_PROXY_NAMESPACE = "envoy-gateway-system";
 
 /** Pinned images of every datastore, with the Prometheus exporter that runs beside it. */
 export const DATASTORE_DEFAULTS: Record<
@@ -150,6 +158,12 @@ export interface ResolvedArchitecture {
   generation?: number;
   components: ResolvedComponent[];
   ingress?: {
+    provider: IngressProvider;
+    /** For provider gateway: the Gateway, its namespace resolved. */
+    gateway?: { name: string; namespace: string; sectionName?: string };
+    circuitBreaker?: CircuitBreaker;
+    retry?: Retry;
+    timeouts?: Timeouts;
     className: string;
     hosts: { host: string; routes: { path: string; component: string }[] }[];
     tls?: { secretName: string; clusterIssuer?: string };
@@ -160,7 +174,8 @@ export interface ResolvedArchitecture {
   gpuPools: ResolvedGpuPool[];
   backups: ResolvedBackup[];
   monitoring: { serviceMonitors: boolean; release: string; interval: string; dashboard: boolean };
-  networkPolicy: { enabled: boolean; ingressNamespace: string };
+  networkPolicy: { enabled: boolean; egress: boolean; ingressNamespace: string };
+  mesh?: Mesh;
   ttl?: string;
   deletionPolicy: "Retain" | "Delete";
   secrets: AppSecret[];
@@ -254,7 +269,10 @@ export function applyDefaults(arch: Architecture): ResolvedArchitecture {
     },
     networkPolicy: {
       enabled: spec.networkPolicy?.enabled ?? true,
-      ingressNamespace: spec.networkPolicy?.ingressNamespace ?? "ingress-nginx",
+      egress: spec.networkPolicy?.egress ?? true,
+      ingressNamespace:
+        spec.networkPolicy?.ingressNamespace ??
+        (spec.ingress?.provider === "gateway" ? GATEWAY_PROXY_NAMESPACE : "ingress-nginx"),
     },
     deletionPolicy: spec.deletionPolicy ?? "Retain",
     secrets: spec.secrets ?? [],
@@ -263,9 +281,11 @@ export function applyDefaults(arch: Architecture): ResolvedArchitecture {
   if (meta.uid) resolved.uid = meta.uid;
   if (meta.generation !== undefined) resolved.generation = meta.generation;
   if (spec.ttl) resolved.ttl = spec.ttl;
+  if (spec.mesh) resolved.mesh = spec.mesh;
   if (spec.ingress) {
     const ing = spec.ingress;
     resolved.ingress = {
+      provider: ing.provider ?? "nginx",
       className: ing.className ?? "nginx",
       hosts: ing.hosts,
       annotations: ing.annotations ?? {},
@@ -275,6 +295,14 @@ export function applyDefaults(arch: Architecture): ResolvedArchitecture {
       if (ing.tls.clusterIssuer) resolved.ingress.tls.clusterIssuer = ing.tls.clusterIssuer;
     }
     if (ing.rateLimit) resolved.ingress.rateLimit = ing.rateLimit;
+    if (ing.gateway)
+      resolved.ingress.gateway = {
+        ...ing.gateway,
+        namespace: ing.gateway.namespace ?? resolved.namespace,
+      };
+    if (ing.circuitBreaker) resolved.ingress.circuitBreaker = ing.circuitBreaker;
+    if (ing.retry) resolved.ingress.retry = ing.retry;
+    if (ing.timeouts) resolved.ingress.timeouts = ing.timeouts;
   }
   return resolved;
 }

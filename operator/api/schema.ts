@@ -18,6 +18,7 @@ import { BackupSchema } from "./schema/backup.ts";
 import { ComponentSchema } from "./schema/component.ts";
 import { GpuPoolSchema } from "./schema/gpu-pools.ts";
 import { IngressSchema } from "./schema/ingress.ts";
+import { MeshSchema } from "./schema/mesh.ts";
 import { MonitoringSchema } from "./schema/monitoring.ts";
 import { NetworkPolicySchema } from "./schema/network-policy.ts";
 import { dnsLabel, duration, listMap, stringMap } from "./schema/primitives.ts";
@@ -30,11 +31,13 @@ export * from "./schema/component.ts";
 export * from "./schema/component-types.ts";
 export * from "./schema/gpu-pools.ts";
 export * from "./schema/ingress.ts";
+export * from "./schema/mesh.ts";
 export * from "./schema/monitoring.ts";
 export * from "./schema/network-policy.ts";
 export { QUANTITY, type Quantity } from "./schema/primitives.ts";
 export * from "./schema/secrets.ts";
 export * from "./schema/status.ts";
+export * from "./schema/traffic.ts";
 
 export const GROUP = "archctl.io";
 export const VERSION = "v1alpha1";
@@ -55,6 +58,7 @@ export const ArchitectureSpecSchema = z
     secrets: SecretsListSchema.optional().describe(
       "application secrets (values never in the spec)",
     ),
+    mesh: MeshSchema.optional(),
     ttl: duration
       .optional()
       .describe("delete the Architecture this long after creation (ephemeral environments)"),

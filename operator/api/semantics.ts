@@ -6,11 +6,13 @@ import { isAppType } from "./schema.ts";
 import { checkAutoscaling } from "./semantics/autoscaling.ts";
 import { checkBackups } from "./semantics/backups.ts";
 import { checkComponent } from "./semantics/component.ts";
+import { checkEgress } from "./semantics/egress.ts";
 import { checkGpuPools } from "./semantics/gpu-pools.ts";
 import { checkIngress } from "./semantics/ingress.ts";
 import { error, type Issue, type SpecIndex, warning } from "./semantics/issue.ts";
 import { checkObjectNames } from "./semantics/object-names.ts";
 import { checkSecrets } from "./semantics/secrets.ts";
+import { checkTraffic } from "./semantics/traffic.ts";
 
 export type { Issue, IssuePath } from "./semantics/issue.ts";
 
@@ -38,6 +40,8 @@ export function checkSemantics(arch: Architecture): Issue[] {
     ...checkGpuPools(arch),
     ...checkAutoscaling(arch, index),
     ...checkIngress(arch, index),
+    ...checkTraffic(arch, index),
+    ...checkEgress(arch),
     ...checkBackups(arch, index),
     ...checkObjectNames(arch),
     ...checkSecrets(arch),

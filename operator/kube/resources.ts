@@ -1,5 +1,6 @@
 // The API resources archctl reads and writes, as a static table: the set is fixed
 // by the renderer, so discovery round-trips are not needed on the hot path.
+import type { Capabilities, CapabilityName } from "../render/types.ts";
 
 export interface ResourceType {
   apiVersion: string;
@@ -52,7 +53,23 @@ export const OWNED: ResourceType[] = [
   t("keda.sh/v1alpha1", "TriggerAuthentication", "triggerauthentications", true, true),
   t("monitoring.coreos.com/v1", "ServiceMonitor", "servicemonitors", true, true),
   t("external-secrets.io/v1", "ExternalSecret", "externalsecrets", true, true),
+  t("gateway.networking.k8s.io/v1", "HTTPRoute", "httproutes", true, true),
+  t("gateway.networking.k8s.io/v1beta1", "ReferenceGrant", "referencegrants", true, true),
+  t("gateway.envoyproxy.io/v1alpha1", "BackendTrafficPolicy", "backendtrafficpolicies", true, true),
+  t("cert-manager.io/v1", "Certificate", "certificates", true, true),
+  t("networking.istio.io/v1", "DestinationRule", "destinationrules", true, true),
 ];
+
+/** API group -> the optional integration that serves it. */
+const CAPABILITY_OF_GROUP: Record<string, CapabilityName> = {
+  "keda.sh": "keda",
+  "monitoring.coreos.com": "serviceMonitors",
+  "gateway.networking.k8s.io": "gatewayApi",
+  "gateway.envoyproxy.io": "envoyGateway",
+  "cert-manager.io": "certManager",
+  "networking.istio.io": "istio",
+  "external-secrets.io": "externalSecrets",
+};
 
 const BY_KIND = new Map(
   [...OWNED, ARCHITECTURES, NAMESPACES, LEASES, EVENTS, CRDS, PODS].map((r) => [
@@ -61,20 +78,17 @@ const BY_KIND = new Map(
   ]),
 );
 
-/** Which optional integration an optional kind belongs to (KEDA or the Prometheus Operator). */
-export function capabilityOf(r: ResourceType): "keda" | "serviceMonitors" | "externalSecrets" {
-  if (r.apiVersion.startsWith("external-secrets.io/")) return "externalSecrets";
-  return r.apiVersion.startsWith("keda.sh/") ? "keda" : "serviceMonitors";
+/** Which optional integration an optional kind belongs to (KEDA, Gateway API, ...). */
+export function capabilityOf(r: ResourceType): CapabilityName {
+  const cap = CAPABILITY_OF_GROUP[r.apiVersion.split("/")[0] as string];
+  if (!cap) throw new Error(`${r.apiVersion} ${r.kind} belongs to no optional integration`);
+  return cap;
 }
 
 /** "apiVersion/kind" of every owned kind the renderer may emit with these integrations present. */
-export function ownedKinds(capabilities: {
-  keda: boolean;
-  serviceMonitors: boolean;
-  externalSecrets?: boolean;
-}): Set<string> {
+export function ownedKinds(capabilities: Capabilities): Set<string> {
   return new Set(
-    OWNED.filter((r) => !r.optional || capabilities[capabilityOf(r)]).map(
+    OWNED.filter((r) => !r.optional || capabilities[capabilityOf(r)] === true).map(
       (r) => `${r.apiVersion}/${r.kind}`,
     ),
   );

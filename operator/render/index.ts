@@ -20,9 +20,12 @@ import { renderMysql } from "./datastores/mysql.ts";
 import { renderPostgres } from "./datastores/postgres.ts";
 import { renderRabbitmq } from "./datastores/rabbitmq.ts";
 import { renderRedis } from "./datastores/redis.ts";
+import { renderDestinationRules } from "./destination-rule.ts";
+import { renderGateway } from "./gateway.ts";
 import { renderIngress } from "./ingress.ts";
 import { renderMonitoring } from "./monitoring.ts";
 import { renderNetworkPolicies } from "./network-policy.ts";
+import { renderTrafficPolicies } from "./traffic-policy.ts";
 import type { Capabilities, KubeObject, RenderResult } from "./types.ts";
 import { ALL_CAPABILITIES } from "./types.ts";
 
@@ -47,6 +50,9 @@ const COMPONENTS: Record<ComponentType, ComponentRenderer> = {
 const CONCERNS: ConcernRenderer[] = [
   renderAutoscaling,
   renderIngress,
+  renderGateway,
+  renderTrafficPolicies,
+  renderDestinationRules,
   renderBackups,
   renderMonitoring,
   renderNetworkPolicies,
@@ -69,6 +75,11 @@ const KIND_ORDER = [
   "ScaledObject",
   "PodDisruptionBudget",
   "Ingress",
+  "Certificate",
+  "ReferenceGrant",
+  "HTTPRoute",
+  "BackendTrafficPolicy",
+  "DestinationRule",
   "NetworkPolicy",
   "ServiceMonitor",
   "ExternalSecret",

@@ -26,7 +26,7 @@ type Host = { host: string; routes: Route[] };
 
 export const renderIngress: ConcernRenderer = (ctx) => {
   const ing = ctx.arch.ingress;
-  if (!ing) return { objects: [] };
+  if (ing?.provider !== "nginx") return { objects: [] };
   const isGateway = (r: Route) => ctx.component(r.component)?.type === "gateway";
   const serviceHosts = select(ing.hosts, (r) => !isGateway(r));
   const gatewayHosts = select(ing.hosts, isGateway);

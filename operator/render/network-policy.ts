@@ -1,7 +1,10 @@
-// spec.networkPolicy: default-deny ingress for the pods that should not be open
-// to the whole cluster, with exactly the peers that need them.
+// spec.networkPolicy: deny by default. Every pod archctl creates is selected by
+// a NetworkPolicy (one per component, plus Milvus' etcd and MinIO), which lets
+// in exactly the peers the Architecture declares and, unless
+// networkPolicy.egress is false, lets out exactly what network-egress.ts lists.
 //
-// - Each datastore accepts: the components that `use` it (client port only); its
+// Ingress, by kind of component:
+// - A datastore accepts: the components that `use` it (client port only); its
 //   own pods (all ports: Kafka controller/replication, RabbitMQ clustering, and
 //   Milvus' etcd and MinIO, which carry the milvus component's labels); its
 //   backup Job (client port; pods labelled with the datastore's labels plus
@@ -10,17 +13,24 @@
 // - Milvus' etcd and MinIO are workloads of their own (instance label
 //   `<arch>-<milvus>-etcd|minio`, as the datastore renderer labels them): each
 //   accepts its own pods and the milvus component's pods, on all ports.
-// - Each service or gateway routed by the ingress accepts the ingress
-//   controller's namespace and the components that `use` it, on its container
-//   port. Services that nothing routes to stay open to the namespace as usual.
-//
-// Only ingress is restricted; egress stays open (DNS, external APIs).
+// - A service or gateway accepts the components that `use` it on its container
+//   port, and, when the ingress routes to it, the namespace of the ingress
+//   controller or Gateway proxies.
+// - Workers, jobs and crons serve nothing: they accept no connection at all.
+// The kubelet's probes come from the node and are not subject to these rules.
 import type { ResolvedComponent } from "../api/defaults.ts";
 import { DATASTORE_DEFAULTS, MILVUS_DEPENDENCIES } from "../api/defaults.ts";
-import { ARCHITECTURE_LABEL, childName, selectorLabels } from "../api/names.ts";
+import { selectorLabels } from "../api/names.ts";
 import { isDatastoreType } from "../api/schema.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { childMeta } from "./meta.ts";
+import {
+  appEgress,
+  datastoreEgress,
+  type EgressRule,
+  milvusPartEgress,
+  milvusPartSelector,
+} from "./network-egress.ts";
 import type { KubeObject } from "./types.ts";
 
 export const BACKUP_ROLE_LABEL = "archctl.io/role";
@@ -33,19 +43,20 @@ type Rule = { from: Record<string, unknown>[]; ports?: { protocol: string; port:
 
 export const renderNetworkPolicies: ConcernRenderer = (ctx) => {
   if (!ctx.arch.networkPolicy.enabled) return { objects: [] };
+  const egress = ctx.arch.networkPolicy.egress;
   const objects: KubeObject[] = [];
-  const routed = new Set(
-    ctx.arch.ingress?.hosts.flatMap((h) => h.routes.map((r) => r.component)) ?? [],
-  );
   const components = [...ctx.arch.components].sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
   for (const c of components) {
     if (isDatastoreType(c.type)) {
-      objects.push(policy(ctx, c, datastoreRules(ctx, c)));
-      if (c.type === "milvus") objects.push(...milvusParts(ctx, c));
-    } else if ((c.type === "service" || c.type === "gateway") && routed.has(c.name)) {
-      objects.push(policy(ctx, c, routedRules(ctx, c)));
+      objects.push(
+        policy(ctx, c, datastoreRules(ctx, c), egress ? datastoreEgress(ctx, c) : undefined),
+      );
+      if (c.type === "milvus") objects.push(...milvusParts(ctx, c, egress));
+    } else {
+      const ingress = c.type === "service" || c.type === "gateway" ? servedRules(ctx, c) : [];
+      objects.push(policy(ctx, c, ingress, egress ? appEgress(ctx, c) : undefined));
     }
   }
   return { objects };
@@ -100,28 +111,27 @@ function datastoreRules(ctx: RenderContext, c: ResolvedComponent): Rule[] {
   return rules;
 }
 
-function routedRules(ctx: RenderContext, c: ResolvedComponent): Rule[] {
+/** A service or gateway: its users, and the edge when a route reaches it. */
+function servedRules(ctx: RenderContext, c: ResolvedComponent): Rule[] {
   const port = c.port ?? 8080;
+  const routed = ctx.arch.ingress?.hosts.some((h) => h.routes.some((r) => r.component === c.name));
   const from = [
-    namespaceNamed(ctx.arch.networkPolicy.ingressNamespace),
+    ...(routed ? [namespaceNamed(ctx.arch.networkPolicy.ingressNamespace)] : []),
     ...usersOf(ctx, c.name).map((u) => podsOf(ctx, u)),
   ];
-  return [{ from, ports: tcp(port) }];
+  return from.length > 0 ? [{ from, ports: tcp(port) }] : [];
 }
 
 /** Milvus' own etcd and MinIO: only milvus (server and setup pods) and their own replicas. */
-function milvusParts(ctx: RenderContext, c: ResolvedComponent): KubeObject[] {
+function milvusParts(ctx: RenderContext, c: ResolvedComponent, egress: boolean): KubeObject[] {
   return Object.keys(MILVUS_DEPENDENCIES)
     .sort()
     .map((part) => {
-      const selector = {
-        "app.kubernetes.io/instance": childName(ctx.arch.name, c.name, part),
-        [ARCHITECTURE_LABEL]: ctx.arch.name,
-      };
+      const selector = milvusPartSelector(ctx, c.name, part);
       const rules: Rule[] = [
         { from: [{ podSelector: { matchLabels: selector } }, podsOf(ctx, c.name)] },
       ];
-      return policy(ctx, c, rules, part, selector);
+      return policy(ctx, c, rules, egress ? milvusPartEgress(selector) : undefined, part, selector);
     });
 }
 
@@ -129,20 +139,24 @@ function policy(
   ctx: RenderContext,
   c: ResolvedComponent,
   ingress: Rule[],
+  egress: EgressRule[] | undefined,
   part?: string,
   podSelector: Record<string, string> = selectorLabels(ctx.arch.name, c.name),
 ): KubeObject {
   const extra = part
     ? { "app.kubernetes.io/instance": podSelector["app.kubernetes.io/instance"] as string }
     : undefined;
+  // An empty ingress list under policyType Ingress denies every connection in.
+  const spec: Record<string, unknown> = {
+    podSelector: { matchLabels: podSelector },
+    policyTypes: egress ? ["Ingress", "Egress"] : ["Ingress"],
+    ingress,
+  };
+  if (egress) spec.egress = egress;
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: childMeta(ctx, c.name, part, extra),
-    spec: {
-      podSelector: { matchLabels: podSelector },
-      policyTypes: ["Ingress"],
-      ingress,
-    },
+    spec,
   };
 }

@@ -1,7 +1,7 @@
 // The kinds the renderer emits only when the cluster serves them, and how an
 // offline render chooses them from `--api-versions` (as `helm template
 // --api-versions` does). Pure.
-import type { Capabilities } from "./types.ts";
+import { type Capabilities, noCapabilities } from "./types.ts";
 
 export interface OptionalKind {
   capability: keyof Capabilities;
@@ -24,6 +24,30 @@ export const OPTIONAL_KINDS: readonly OptionalKind[] = [
     apiVersion: "external-secrets.io/v1",
     kind: "ExternalSecret",
     from: "the External Secrets Operator",
+  },
+  {
+    capability: "gatewayApi",
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    from: "Gateway API",
+  },
+  {
+    capability: "envoyGateway",
+    apiVersion: "gateway.envoyproxy.io/v1alpha1",
+    kind: "BackendTrafficPolicy",
+    from: "Envoy Gateway",
+  },
+  {
+    capability: "certManager",
+    apiVersion: "cert-manager.io/v1",
+    kind: "Certificate",
+    from: "cert-manager",
+  },
+  {
+    capability: "istio",
+    apiVersion: "networking.istio.io/v1",
+    kind: "DestinationRule",
+    from: "Istio",
   },
 ];
 
@@ -50,11 +74,7 @@ export function capabilitiesFromApiVersions(values: readonly string[]): ApiVersi
     .flatMap((v) => v.split(","))
     .map((v) => v.trim())
     .filter((v) => v !== "" && v !== "none");
-  const capabilities: Capabilities = {
-    keda: false,
-    serviceMonitors: false,
-    externalSecrets: false,
-  };
+  const capabilities: Capabilities = noCapabilities();
   const problems: string[] = [];
   for (const entry of entries) {
     const group = entry.split("/")[0];

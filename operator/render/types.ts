@@ -34,15 +34,45 @@ export interface Capabilities {
   keda: boolean;
   /** The Prometheus Operator's ServiceMonitor CRD exists. */
   serviceMonitors: boolean;
+  // The integrations below were added later; absent means not served, so the
+  // many `{ keda, serviceMonitors }` literals keep their meaning.
+  /** Gateway API (HTTPRoute, ReferenceGrant) is served. */
+  gatewayApi?: boolean;
+  /** Envoy Gateway's policies (BackendTrafficPolicy) are served. */
+  envoyGateway?: boolean;
+  /** cert-manager's Certificate is served. */
+  certManager?: boolean;
+  /** Istio's DestinationRule is served. */
+  istio?: boolean;
   /** The External Secrets Operator's ExternalSecret CRD exists (absent: not installed). */
   externalSecrets?: boolean;
 }
 
+export type CapabilityName = keyof Capabilities;
+export const CAPABILITY_NAMES: readonly CapabilityName[] = [
+  "keda",
+  "serviceMonitors",
+  "gatewayApi",
+  "envoyGateway",
+  "certManager",
+  "istio",
+  "externalSecrets",
+];
+
 export const ALL_CAPABILITIES: Capabilities = {
   keda: true,
   serviceMonitors: true,
+  gatewayApi: true,
+  envoyGateway: true,
+  certManager: true,
+  istio: true,
   externalSecrets: true,
 };
+
+/** Every capability false: a cluster with none of the optional integrations. */
+export function noCapabilities(): Capabilities {
+  return { keda: false, serviceMonitors: false };
+}
 
 /**
  * A Secret the operator creates once and never rewrites. The renderer says which

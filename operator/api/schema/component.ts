@@ -1,6 +1,7 @@
 // One component of an Architecture: an application workload or a datastore.
 import { z } from "zod";
 import { COMPONENT_TYPES } from "./component-types.ts";
+import { EgressRuleSchema } from "./network-policy.ts";
 import { dnsLabel, port, quantity, shortString, stringList, stringMap } from "./primitives.ts";
 import { componentSecretFields, SECRET_COMPONENT_RULES } from "./secrets.ts";
 
@@ -95,6 +96,11 @@ export const ComponentSchema = z
       .max(64)
       .optional()
       .describe("RabbitMQ exchanges declared at start-up"),
+    egress: z
+      .array(EgressRuleSchema)
+      .max(32)
+      .optional()
+      .describe("connections outside the Architecture this component may open"),
     topics: z.array(TopicSchema).max(256).optional().describe("Kafka topics created at start-up"),
     ...componentSecretFields,
   })

@@ -1,6 +1,13 @@
 // The Architecture's edge: hosts, routes, TLS and per-client rate limits.
 import { z } from "zod";
 import { dnsLabel, shortString, stringMap } from "./primitives.ts";
+import {
+  CircuitBreakerSchema,
+  GatewayRefSchema,
+  INGRESS_PROVIDERS,
+  RetrySchema,
+  TimeoutsSchema,
+} from "./traffic.ts";
 
 export const RateLimitSchema = z
   .strictObject({
@@ -57,22 +64,41 @@ export const IngressHostSchema = z.strictObject({
   routes: z.array(IngressRouteSchema).min(1).max(32),
 });
 
-export const IngressSchema = z.strictObject({
-  className: shortString.optional().describe("IngressClass (default nginx)"),
-  hosts: z.array(IngressHostSchema).min(1).max(16),
-  tls: z
-    .strictObject({
-      secretName: dnsLabel(253)
-        .optional()
-        .describe("existing TLS Secret; default <architecture>-tls"),
-      clusterIssuer: shortString
-        .optional()
-        .describe("cert-manager ClusterIssuer that fills the Secret"),
-    })
-    .optional(),
-  rateLimit: RateLimitSchema.optional(),
-  annotations: stringMap.optional().describe("extra ingress annotations"),
-});
+export const IngressSchema = z
+  .strictObject({
+    provider: z
+      .enum(INGRESS_PROVIDERS)
+      .optional()
+      .describe(
+        "nginx (Ingress for ingress-nginx, the default) or gateway (Gateway API HTTPRoutes)",
+      ),
+    gateway: GatewayRefSchema.optional(),
+    className: shortString.optional().describe("IngressClass (default nginx)"),
+    hosts: z.array(IngressHostSchema).min(1).max(16),
+    tls: z
+      .strictObject({
+        secretName: dnsLabel(253)
+          .optional()
+          .describe("existing TLS Secret; default <architecture>-tls"),
+        clusterIssuer: shortString
+          .optional()
+          .describe("cert-manager ClusterIssuer that fills the Secret"),
+      })
+      .optional(),
+    rateLimit: RateLimitSchema.optional(),
+    annotations: stringMap.optional().describe("extra ingress annotations"),
+    circuitBreaker: CircuitBreakerSchema.optional(),
+    retry: RetrySchema.optional(),
+    timeouts: TimeoutsSchema.optional(),
+  })
+  .meta({
+    "x-kubernetes-validations": [
+      {
+        rule: "!has(self.provider) || self.provider != 'gateway' || has(self.gateway)",
+        message: "provider gateway needs gateway: { name, namespace } of the Gateway to attach to",
+      },
+    ],
+  });
 
 export type Ingress = z.infer<typeof IngressSchema>;
 export type RateLimit = z.infer<typeof RateLimitSchema>;

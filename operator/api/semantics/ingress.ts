@@ -3,7 +3,7 @@
 import type { Architecture } from "../schema.ts";
 import { error, type Issue, type SpecIndex, unknownComponentHint } from "./issue.ts";
 
-const CIDR =
+export const CIDR =
   /^([0-9]{1,3}\.){3}[0-9]{1,3}(\/([0-9]|[12][0-9]|3[0-2]))?$|^[0-9a-fA-F:]+(\/[0-9]{1,3})?$/;
 
 export function checkIngress(arch: Architecture, index: SpecIndex): Issue[] {

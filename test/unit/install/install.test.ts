@@ -55,9 +55,14 @@ test("cluster scope: one ClusterRole with discovery, a leader Role in the operat
   const [cr] = find(objs, "ClusterRole");
   assert.ok(cr?.rules);
   assert.deepEqual(cr.rules.find((r) => r.nonResourceURLs)?.nonResourceURLs, [
+    "/apis/cert-manager.io/v1",
     "/apis/external-secrets.io/v1",
+    "/apis/gateway.envoyproxy.io/v1alpha1",
+    "/apis/gateway.networking.k8s.io/v1",
+    "/apis/gateway.networking.k8s.io/v1beta1",
     "/apis/keda.sh/v1alpha1",
     "/apis/monitoring.coreos.com/v1",
+    "/apis/networking.istio.io/v1",
   ]);
   const roles = find(objs, "Role");
   assert.deepEqual(

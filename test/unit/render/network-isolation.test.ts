@@ -5,107 +5,21 @@
 // components whose `uses` names the datastore; Milvus' own etcd and MinIO must
 // be reachable by no application component at all.
 //
-// The evaluator follows networking.k8s.io/v1 semantics: a pod selected by no
-// Ingress policy accepts everything; otherwise a connection is allowed when any
-// rule of any selecting policy has a matching peer (podSelector in the policy's
-// namespace, namespaceSelector, or both) and a matching port (no ports = all).
+// The evaluator (policy-evaluator.ts) follows networking.k8s.io/v1 semantics.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadBlueprint } from "../../../cli/blueprint/loader.ts";
 import { applyDefaults, DATASTORE_DEFAULTS } from "../../../operator/api/defaults.ts";
-import { COMPONENT_LABEL } from "../../../operator/api/names.ts";
 import type { DatastoreType } from "../../../operator/api/schema.ts";
 import { isAppType, isDatastoreType } from "../../../operator/api/schema.ts";
-import type { Capabilities, KubeObject } from "../../../operator/render/index.ts";
+import type { Capabilities } from "../../../operator/render/index.ts";
 import { render } from "../../../operator/render/index.ts";
+import { allowed, NS, type Pod, type Policy, podsOf } from "./policy-evaluator.ts";
 
 const ROOT = join(import.meta.dirname, "../../..");
-const NS = "team-a";
-const NS_LABELS = { "kubernetes.io/metadata.name": NS };
 const BLUEPRINTS = ["post", "task-queue", "chat", "trading", "rag"];
-
-type Labels = Record<string, string>;
-type Selector = {
-  matchLabels?: Labels;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-};
-type Peer = { podSelector?: Selector; namespaceSelector?: Selector; ipBlock?: unknown };
-type Rule = { from?: Peer[]; ports?: { protocol?: string; port?: number | string }[] };
-type Policy = KubeObject & {
-  spec: { podSelector: Selector; policyTypes?: string[]; ingress?: Rule[] };
-};
-type Pod = { workload: string; component: string; labels: Labels; ports: number[] };
-
-function matches(sel: Selector, labels: Labels): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const has = k(labels, e.key);
-    const v = labels[e.key];
-    if (e.operator === "In" && !(has && e.values?.includes(v as string))) return false;
-    if (e.operator === "NotIn" && has && e.values?.includes(v as string)) return false;
-    if (e.operator === "Exists" && !has) return false;
-    if (e.operator === "DoesNotExist" && has) return false;
-  }
-  return true;
-}
-const k = (labels: Labels, key: string) => Object.hasOwn(labels, key);
-
-/** Pods of every rendered workload (pod template labels), by component. */
-function podsOf(objects: KubeObject[]): Pod[] {
-  const out: Pod[] = [];
-  for (const o of objects) {
-    const spec = o.spec as Record<string, unknown> | undefined;
-    let template: { metadata?: { labels?: Labels }; spec?: { containers?: unknown[] } } | undefined;
-    if (["Deployment", "StatefulSet", "Job"].includes(o.kind))
-      template = spec?.template as typeof template;
-    else if (o.kind === "CronJob")
-      template = (spec?.jobTemplate as { spec?: { template?: typeof template } })?.spec?.template;
-    if (!template) continue;
-    const labels = template.metadata?.labels ?? {};
-    const ports = (
-      (template.spec?.containers ?? []) as { ports?: { containerPort: number }[] }[]
-    ).flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
-    out.push({
-      workload: `${o.kind}/${o.metadata.name}`,
-      component: o.metadata.labels?.[COMPONENT_LABEL] ?? "",
-      labels,
-      ports,
-    });
-  }
-  return out;
-}
-
-/** May a pod (in NS) open a TCP connection to `port` on pod `dst`? */
-function allowed(policies: Policy[], src: Pod, dst: Pod, port: number): boolean {
-  const selecting = policies.filter(
-    (p) =>
-      (p.spec.policyTypes ?? ["Ingress"]).includes("Ingress") &&
-      matches(p.spec.podSelector, dst.labels),
-  );
-  if (selecting.length === 0) return true;
-  return selecting.some((p) =>
-    (p.spec.ingress ?? []).some((rule) => {
-      const peerOk =
-        !rule.from ||
-        rule.from.length === 0 ||
-        rule.from.some((peer) => {
-          if (peer.ipBlock) return false; // pod-to-pod traffic inside the cluster
-          const nsOk = peer.namespaceSelector ? matches(peer.namespaceSelector, NS_LABELS) : true; // no namespaceSelector: the policy's own namespace (NS)
-          const podOk = peer.podSelector ? matches(peer.podSelector, src.labels) : true;
-          return nsOk && podOk;
-        });
-      const portOk =
-        !rule.ports ||
-        rule.ports.length === 0 ||
-        rule.ports.some(
-          (r) => (r.protocol ?? "TCP") === "TCP" && (r.port === undefined || r.port === port),
-        );
-      return peerOk && portOk;
-    }),
-  );
-}
 
 const CAPS: Capabilities[] = [
   { keda: true, serviceMonitors: true },

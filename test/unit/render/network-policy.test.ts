@@ -39,25 +39,115 @@ const spec: ArchitectureSpec = {
   backups: [{ component: "db", schedule: "0 3 * * *" }],
 };
 
-test("one policy per datastore and per routed service; none for unrouted apps", () => {
+test("one policy per component (workers and crons included) and per Milvus part", () => {
   const { objects } = renderNetworkPolicies(ctxOf(spec));
   assert.deepEqual(
     objects.map((o) => o.metadata.name),
     [
+      "shop-admin",
       "shop-api",
       "shop-cache",
       "shop-db",
       "shop-idle",
+      "shop-report",
       "shop-vectors",
       "shop-vectors-etcd",
       "shop-vectors-minio",
+      "shop-worker",
     ],
   );
   for (const o of objects) {
     assert.equal(o.apiVersion, "networking.k8s.io/v1");
     assert.equal(o.kind, "NetworkPolicy");
-    assert.deepEqual((o.spec as Json).policyTypes, ["Ingress"]);
+    assert.deepEqual((o.spec as Json).policyTypes, ["Ingress", "Egress"]);
   }
+});
+
+test("workers, crons and unreached services accept no connection at all", () => {
+  const { objects } = renderNetworkPolicies(ctxOf(spec));
+  for (const name of ["shop-worker", "shop-report", "shop-admin"])
+    assert.deepEqual((find(objects, "NetworkPolicy", name) as Json).spec.ingress, [], name);
+});
+
+const DNS = {
+  to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+  ports: [
+    { protocol: "UDP", port: 53 },
+    { protocol: "TCP", port: 53 },
+  ],
+};
+
+test("egress: DNS, the components a pod uses on their ports, and its declared CIDRs", () => {
+  const withEgress: ArchitectureSpec = {
+    ...spec,
+    components: spec.components.map((c) =>
+      c.name === "worker"
+        ? { ...c, egress: [{ cidr: "203.0.113.0/24", ports: [443] }, { cidr: "198.51.100.7" }] }
+        : c,
+    ),
+  };
+  const { objects } = renderNetworkPolicies(ctxOf(withEgress));
+  const api = find(objects, "NetworkPolicy", "shop-api") as Json;
+  assert.deepEqual(api.spec.egress, [
+    DNS,
+    { to: [pods("cache")], ports: tcp(6379) },
+    { to: [pods("db")], ports: tcp(5432) },
+  ]);
+  const admin = find(objects, "NetworkPolicy", "shop-admin") as Json;
+  assert.deepEqual(admin.spec.egress[1], { to: [pods("api")], ports: tcp(3000) });
+  const worker = find(objects, "NetworkPolicy", "shop-worker") as Json;
+  assert.deepEqual(worker.spec.egress, [
+    DNS,
+    { to: [pods("cache")], ports: tcp(6379) },
+    { to: [{ ipBlock: { cidr: "203.0.113.0/24" } }], ports: tcp(443) },
+    { to: [{ ipBlock: { cidr: "198.51.100.7/32" } }] },
+  ]);
+  const db = find(objects, "NetworkPolicy", "shop-db") as Json;
+  assert.deepEqual(db.spec.egress, [DNS, { to: [pods("db")] }]);
+  const vectors = find(objects, "NetworkPolicy", "shop-vectors") as Json;
+  assert.equal(vectors.spec.egress.length, 4, "DNS, itself, etcd and MinIO");
+});
+
+test("egress: a backup to S3 may reach its endpoint's port anywhere, nothing more", () => {
+  const s3: ArchitectureSpec = {
+    ...spec,
+    backups: [
+      {
+        component: "db",
+        schedule: "0 3 * * *",
+        s3: { bucket: "backups", endpoint: "http://minio.example:9000", credentialsSecret: "s3" },
+      },
+    ],
+  };
+  const db = find(renderNetworkPolicies(ctxOf(s3)).objects, "NetworkPolicy", "shop-db") as Json;
+  assert.deepEqual(db.spec.egress.at(-1), {
+    to: [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }],
+    ports: tcp(9000),
+  });
+});
+
+test("networkPolicy.egress: false leaves egress open (ingress policies only)", () => {
+  const { objects } = renderNetworkPolicies(ctxOf({ ...spec, networkPolicy: { egress: false } }));
+  assert.equal(objects.length, 10);
+  for (const o of objects) {
+    assert.deepEqual((o.spec as Json).policyTypes, ["Ingress"]);
+    assert.equal((o.spec as Json).egress, undefined);
+  }
+});
+
+test("provider gateway: routed services accept the Envoy Gateway proxies' namespace", () => {
+  const gw: ArchitectureSpec = {
+    ...spec,
+    ingress: {
+      provider: "gateway",
+      gateway: { name: "edge", namespace: "infra" },
+      hosts: [{ host: "shop.example.com", routes: [{ path: "/", component: "api" }] }],
+    },
+  };
+  const api = find(renderNetworkPolicies(ctxOf(gw)).objects, "NetworkPolicy", "shop-api") as Json;
+  assert.deepEqual(api.spec.ingress[0].from[0], {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "envoy-gateway-system" } },
+  });
 });
 
 test("a datastore accepts exactly its users on the client port, its own pods, its backup and metrics", () => {
