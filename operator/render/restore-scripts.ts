@@ -15,6 +15,8 @@ export const BACKUP_NAME_ENV = "ARCHCTL_BACKUP";
 /** Where a restored Redis pod's data volume is, and the mark that a restore already ran there. */
 const REDIS_DATA = "/data";
 const RESTORED_MARK = ".archctl-restored";
+/** Redis 7's default appenddirname under the data directory. */
+const REDIS_AOF_DIR = `${REDIS_DATA}/appendonlydir`;
 
 interface EngineRestore {
   ext: string;
@@ -56,7 +58,7 @@ function engineOf(ctx: RenderContext, c: ResolvedComponent): EngineRestore | und
       return {
         ext: "sql",
         label: "MySQL (mysqldump)",
-        magic: `head -n 1 "$file" | grep -Eq '^-- (MySQL|MariaDB) dump'`,
+        magic: `head -n 5 "$file" | grep -Eq '^-- (MySQL|MariaDB) dump'`,
         count: [
           `n=\`mysql --host=${host} --port=${port} --user=root --batch --skip-column-names --execute=${shellQuote(MYSQL_USER_TABLES)}\``,
         ],
@@ -88,9 +90,14 @@ function engineOf(ctx: RenderContext, c: ResolvedComponent): EngineRestore | und
         magic: '[ "`head -c 5 "$file"`" = REDIS ]',
         count: [`n=\`ls -A ${REDIS_DATA} | grep -v -e '^lost+found$' | wc -l | tr -d ' '\``],
         unit: "files in the data volume",
+        // With append-only on, Redis 7 ignores a dump.rdb when it finds no AOF
+        // (it starts empty: the dataplane tier saw it), so the backup becomes
+        // the base file of a multi-part AOF, named in its manifest.
         load: [
-          `cp "$file" ${REDIS_DATA}/dump.rdb.partial`,
-          `mv ${REDIS_DATA}/dump.rdb.partial ${REDIS_DATA}/dump.rdb`,
+          `mkdir -p ${REDIS_AOF_DIR}`,
+          `cp "$file" ${REDIS_AOF_DIR}/appendonly.aof.1.base.rdb`,
+          `printf 'file appendonly.aof.1.base.rdb seq 1 type b\\n' > ${REDIS_AOF_DIR}/appendonly.aof.manifest.partial`,
+          `mv ${REDIS_AOF_DIR}/appendonly.aof.manifest.partial ${REDIS_AOF_DIR}/appendonly.aof.manifest`,
           `touch ${REDIS_DATA}/${RESTORED_MARK}`,
         ],
       };
