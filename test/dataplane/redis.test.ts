@@ -80,7 +80,7 @@ const snapshot = () =>
             : type === "list"
               ? await c.lrange(k, 0, -1)
               : type === "zset"
-                ? await c.zrange(k, 0, -1, "WITHSCORES")
+                ? await c.zrange(k, "0", "-1", "WITHSCORES")
                 : (await c.smembers(k)).sort();
     }
     return out;
