@@ -35,12 +35,23 @@ function random(length: number): string {
 export function renderDatastore(
   type: "postgres" | "mysql" | "redis" | "rabbitmq",
   port: number,
-  extra: { retention?: number; db?: Record<string, unknown> } = {},
+  extra: {
+    retention?: number;
+    db?: Record<string, unknown>;
+    backup?: Record<string, unknown>;
+  } = {},
 ): RenderedDatastore {
   const backups =
     type === "rabbitmq"
       ? []
-      : [{ component: "db", schedule: "0 3 * * *", retention: extra.retention ?? 2 }];
+      : [
+          {
+            component: "db",
+            schedule: "0 3 * * *",
+            retention: extra.retention ?? 2,
+            ...extra.backup,
+          },
+        ];
   const arch = {
     apiVersion: "archctl.io/v1alpha1",
     kind: "Architecture",

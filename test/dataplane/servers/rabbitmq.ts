@@ -24,6 +24,8 @@ export interface RabbitmqOptions {
   port?: number;
   /** A rabbitmq.conf fragment, e.g. the rendered `rabbitmq.conf`. */
   config?: string;
+  /** The Erlang cookie (e.g. the rendered Secret's); default one made up from the port. */
+  cookie?: string;
   /** Erlang term for enabled_plugins; default none (the management plugin takes seconds to start). */
   enabledPlugins?: string;
 }
@@ -60,7 +62,7 @@ export async function startRabbitmq(opts: RabbitmqOptions = {}): Promise<Rabbitm
   if (opts.config) writeFileSync(join(confDir, "90-archctl.conf"), opts.config);
   writeFileSync(join(dir, "enabled_plugins"), opts.enabledPlugins ?? "[].\n");
   const cookie = join(dir, ".erlang.cookie");
-  writeFileSync(cookie, `dataplane${port}cookie`);
+  writeFileSync(cookie, opts.cookie ?? `dataplane${port}cookie`);
   chownTree(dir);
   chmodSync(cookie, 0o400);
   const env = {
