@@ -96,7 +96,7 @@ export function dumpOf(ctx: RenderContext, c: ResolvedComponent): Dump | undefin
 }
 
 /** Deletes all but the newest `keep` lines of a list read from stdin (names sort by time). */
-function pruneOlder(keep: number, remove: string): string {
+export function pruneOlder(keep: number, remove: string): string {
   return `sort -r | tail -n +${keep + 1} | while read -r old; do ${remove}; done`;
 }
 
@@ -143,6 +143,28 @@ export function dumpScript(
   return `${lines.join("\n")}\n`;
 }
 
+/** The shell pieces every script on an S3 target uses: options, bucket, key prefix. */
+export function s3Target(c: ResolvedComponent, b: ResolvedBackup, ext: string) {
+  const s3 = b.s3 as NonNullable<ResolvedBackup["s3"]>;
+  const prefix = (s3.prefix ?? "").replace(/^\/+|\/+$/g, "");
+  const keyPrefix = `${prefix ? `${prefix}/` : ""}${c.name}-`;
+  const opts = [`--region "$region"`];
+  if (s3.endpoint) opts.push(`--endpoint-url ${shellQuote(s3.endpoint)}`);
+  const backupKeys = `^${keyPrefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[0-9]{8}T[0-9]{6}Z[.]${ext.replace(/\./g, "[.]")}`;
+  return {
+    region: 'region="${AWS_DEFAULT_REGION:-${AWS_REGION:-us-east-1}}"',
+    o: opts.join(" "),
+    bucket: shellQuote(s3.bucket),
+    root: shellQuote(`s3://${s3.bucket}/`),
+    dest: shellQuote(`s3://${s3.bucket}/${prefix ? `${prefix}/` : ""}`),
+    keyPrefix: shellQuote(keyPrefix),
+    /** grep -E pattern of this component's backups (not their checksums), alone on a line. */
+    backups: shellQuote(`${backupKeys}$`),
+    /** The same, followed by more columns (list-objects-v2 --output text of [Key,Size]). */
+    backupsWithColumns: shellQuote(`${backupKeys}[[:space:]]`),
+  };
+}
+
 /** The upload script of an S3 target: copy the new file, then keep the newest `retention`. */
 export function uploadScript(
   c: ResolvedComponent,
@@ -150,19 +172,12 @@ export function uploadScript(
   ext: string,
 ): string | undefined {
   if (!b.s3) return undefined;
-  const prefix = (b.s3.prefix ?? "").replace(/^\/+|\/+$/g, "");
-  const keyPrefix = `${prefix ? `${prefix}/` : ""}${c.name}-`;
-  const opts = [`--region "$region"`];
-  if (b.s3.endpoint) opts.push(`--endpoint-url ${shellQuote(b.s3.endpoint)}`);
-  const o = opts.join(" ");
-  const bucket = shellQuote(b.s3.bucket);
-  const root = shellQuote(`s3://${b.s3.bucket}/`);
-  const dest = shellQuote(`s3://${b.s3.bucket}/${prefix ? `${prefix}/` : ""}`);
+  const t = s3Target(c, b, ext);
   const lines = [
     "set -eu",
-    'region="${AWS_DEFAULT_REGION:-${AWS_REGION:-us-east-1}}"',
-    `for f in ${BACKUP_DIR}/${c.name}-*; do aws s3 cp "$f" ${dest}"\${f##*/}" ${o}; done`,
-    `aws s3api list-objects-v2 --bucket ${bucket} --prefix ${shellQuote(keyPrefix)} --query 'Contents[].Key' --output text ${o} | tr '\\t' '\\n' | grep -E ${shellQuote(`^${keyPrefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[0-9]{8}T[0-9]{6}Z[.]${ext.replace(/\./g, "[.]")}$`)} | ${pruneOlder(b.retention, `aws s3 rm ${root}"$old" ${o} && aws s3 rm ${root}"$old.sha256" ${o}`)}`,
+    t.region,
+    `for f in ${BACKUP_DIR}/${c.name}-*; do aws s3 cp "$f" ${t.dest}"\${f##*/}" ${t.o}; done`,
+    `aws s3api list-objects-v2 --bucket ${t.bucket} --prefix ${t.keyPrefix} --query 'Contents[].Key' --output text ${t.o} | tr '\\t' '\\n' | grep -E ${t.backups} | ${pruneOlder(b.retention, `aws s3 rm ${t.root}"$old" ${t.o} && aws s3 rm ${t.root}"$old.sha256" ${t.o}`)}`,
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -4,6 +4,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import pg from "pg";
+import { listJob, parseListing } from "../../cli/backup-jobs.ts";
+import type { ResolvedBackup } from "../../operator/api/defaults.ts";
+import { listScript } from "../../operator/render/backup-list.ts";
 import { drillCheckScript } from "../../operator/render/restore-scripts.ts";
 import { freePort } from "../support/free-port.ts";
 import {
@@ -17,7 +20,7 @@ import {
   runBackup,
   runRestore,
 } from "./backup-cycle.ts";
-import { runContainer } from "./pod.ts";
+import { type Json, runContainer } from "./pod.ts";
 import { credentials, onLoopback, type RenderedDatastore, renderDatastore } from "./rendered.ts";
 import { type PostgresServer, startPostgres } from "./servers/postgres.ts";
 import { ownedTempDir, removeDir } from "./servers/process.ts";
@@ -81,6 +84,31 @@ test("the application's URL writes; the rendered backup records size and checksu
     ].sort(),
   );
   process.stdout.write(`# postgres backup: ${record.size} bytes for 500 + 166 rows\n`);
+  // backup list's Job on the same PVC: newest first, with the recorded size and checksum.
+  const script = listScript(r.ctx, r.db, r.ctx.arch.backups[0] as ResolvedBackup) as string;
+  const job: Json = listJob(r.find("CronJob", "shop-db-backup"), script, "t");
+  const scratch = ownedTempDir("list-tmp");
+  try {
+    const res = await runContainer(job.spec.template.spec.containers[0], {
+      secrets: r.secrets,
+      volumes: { backups, "list-tmp": scratch },
+      hosts: [],
+    });
+    assert.equal(res.code, 0, res.stderr);
+    const entries = parseListing(res.stdout);
+    assert.deepEqual(entries[0], {
+      file: record.file,
+      size: record.size,
+      sha256: record.sha256,
+      time: record.time,
+    });
+    assert.deepEqual(
+      entries.map((e) => e.file),
+      [record.file, "db-20210101T000000Z.dump"],
+    );
+  } finally {
+    removeDir(scratch);
+  }
 });
 
 test("destroy, then restore: bad backups are refused and the target stays empty; the real one restores identically", async () => {

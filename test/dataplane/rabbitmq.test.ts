@@ -3,7 +3,7 @@
 // connects with the URL it is given. A RabbitMQ component has no backup: its
 // definitions are in the blueprint and messages are in flight (see README).
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import amqp from "amqplib";

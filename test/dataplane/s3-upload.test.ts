@@ -7,9 +7,12 @@
 // both, the prefix and endpoint options are passed. What it cannot: the real
 // CLI's behaviour, credentials and the network.
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { listJob, parseListing } from "../../cli/backup-jobs.ts";
+import type { ResolvedBackup } from "../../operator/api/defaults.ts";
+import { listScript } from "../../operator/render/backup-list.ts";
 import { freePort } from "../support/free-port.ts";
 import { backupPod, plantOld } from "./backup-cycle.ts";
 import { type Json, runContainer } from "./pod.ts";
@@ -22,12 +25,21 @@ const FAKE_AWS = `#!/bin/sh
 echo "$*" >> "$FAKE_S3/calls.log"
 [ -n "$AWS_ACCESS_KEY_ID" ] || { echo "no credentials" >&2; exit 255; }
 case "$1 $2" in
-  "s3 cp") src=$3; dst=\${4#s3://}; mkdir -p "$FAKE_S3/\${dst%/*}"; cp "$src" "$FAKE_S3/$dst" ;;
+  "s3 cp")
+    case "$3" in
+      s3://*) src=\${3#s3://}; [ "$4" = - ] && cat "$FAKE_S3/$src" ;;
+      *) dst=\${4#s3://}; mkdir -p "$FAKE_S3/\${dst%/*}"; cp "$3" "$FAKE_S3/$dst" ;;
+    esac ;;
   "s3 rm") dst=\${3#s3://}; [ -f "$FAKE_S3/$dst" ] || { echo "no such key $dst" >&2; exit 1; }; rm "$FAKE_S3/$dst" ;;
   "s3api list-objects-v2")
-    shift 2; bucket=; prefix=
-    while [ $# -gt 0 ]; do case "$1" in --bucket) bucket=$2; shift ;; --prefix) prefix=$2; shift ;; esac; shift; done
-    (cd "$FAKE_S3/$bucket" && find . -type f | sed 's|^./||' | grep "^$prefix" | sort | paste -sd '\t' -) ;;
+    shift 2; bucket=; prefix=; query=
+    while [ $# -gt 0 ]; do case "$1" in --bucket) bucket=$2; shift ;; --prefix) prefix=$2; shift ;; --query) query=$2; shift ;; esac; shift; done
+    keys=\`cd "$FAKE_S3/$bucket" && find . -type f | sed 's|^./||' | grep "^$prefix" | sort\`
+    if [ "$query" = 'Contents[].[Key,Size]' ]; then
+      for k in $keys; do printf '%s\t%s\n' "$k" \`wc -c < "$FAKE_S3/$bucket/$k" | tr -d ' '\`; done
+    else
+      echo "$keys" | paste -sd '\t' -
+    fi ;;
   *) echo "unexpected aws call: $*" >&2; exit 2 ;;
 esac
 `;
@@ -96,6 +108,26 @@ test("s3 target: the rendered dump and upload put each backup and its checksum i
         file,
         `${file}.sha256`,
       ].sort(),
+    );
+    // backup list's script on the same target: newest first, sizes and checksums from the bucket.
+    const script = listScript(r.ctx, r.db, r.ctx.arch.backups[0] as ResolvedBackup) as string;
+    const job: Json = listJob(r.find("CronJob", "shop-db-backup"), script, "t");
+    const listed = await runContainer(job.spec.template.spec.containers[0], {
+      secrets,
+      volumes: { "list-tmp": tmp },
+      hosts: [],
+      env: { FAKE_S3: "/tmp/s3", PATH: "/tmp/bin:/usr/bin:/bin" },
+    });
+    assert.equal(listed.code, 0, listed.stderr);
+    const entries = parseListing(listed.stdout);
+    assert.deepEqual(
+      entries.map((e) => e.file),
+      [file, "db-20210101T000000Z.dump"],
+    );
+    assert.equal(entries[0]?.size, statSync(join(staging, file)).size);
+    assert.equal(
+      entries[0]?.sha256,
+      readFileSync(join(staging, `${file}.sha256`), "utf8").split(" ")[0],
     );
     const calls = readFileSync(join(s3, "calls.log"), "utf8");
     assert.match(calls, /--region us-east-1 --endpoint-url https:\/\/s3\.internal:9000/);
