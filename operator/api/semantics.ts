@@ -10,6 +10,7 @@ import { checkGpuPools } from "./semantics/gpu-pools.ts";
 import { checkIngress } from "./semantics/ingress.ts";
 import { error, type Issue, type SpecIndex, warning } from "./semantics/issue.ts";
 import { checkObjectNames } from "./semantics/object-names.ts";
+import { checkRestores } from "./semantics/restore.ts";
 
 export type { Issue, IssuePath } from "./semantics/issue.ts";
 
@@ -38,6 +39,7 @@ export function checkSemantics(arch: Architecture): Issue[] {
     ...checkAutoscaling(arch, index),
     ...checkIngress(arch, index),
     ...checkBackups(arch, index),
+    ...checkRestores(arch, index),
     ...checkObjectNames(arch),
   );
 

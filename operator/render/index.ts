@@ -22,6 +22,7 @@ import { renderRedis } from "./datastores/redis.ts";
 import { renderIngress } from "./ingress.ts";
 import { renderMonitoring } from "./monitoring.ts";
 import { renderNetworkPolicies } from "./network-policy.ts";
+import { renderRestores } from "./restore.ts";
 import type { Capabilities, KubeObject, RenderResult } from "./types.ts";
 import { ALL_CAPABILITIES } from "./types.ts";
 
@@ -47,6 +48,7 @@ const CONCERNS: ConcernRenderer[] = [
   renderAutoscaling,
   renderIngress,
   renderBackups,
+  renderRestores,
   renderMonitoring,
   renderNetworkPolicies,
 ];

@@ -5,10 +5,9 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { restoreScript } from "../../operator/render/restore-scripts.ts";
 import { type Json, runContainer } from "./pod.ts";
-import { ARCH, type RenderedDatastore } from "./rendered.ts";
-import { chownTree, type RunResult } from "./servers/process.ts";
+import { ARCH, type RenderedDatastore, renderDatastore } from "./rendered.ts";
+import { chownTree, ownedTempDir, type RunResult, removeDir } from "./servers/process.ts";
 
 export interface BackupRecord {
   file: string;
@@ -46,22 +45,29 @@ export async function runBackup(r: RenderedDatastore, dir: string): Promise<Back
   return record;
 }
 
-/** The restore container as rendered for this engine (env as the dump's: the target's credentials). */
-export function restoreContainer(r: RenderedDatastore, dataDirMount = false): Json {
-  const dump =
-    backupPod(r).containers.find((c: Json) => c.name === "dump") ??
-    backupPod(r).initContainers?.[0];
-  const script = restoreScript(r.ctx, r.db, "db");
-  assert.ok(script);
-  return {
-    name: "restore",
-    command: ["sh", "-c", script],
-    env: dump.env,
-    volumeMounts: [
-      { name: "backups", mountPath: "/backups", readOnly: true },
-      ...(dataDirMount ? [{ name: "data", mountPath: "/data" }] : []),
-    ],
-  };
+/**
+ * The restore container as the renderer makes it for `db` with
+ * `restore: {from: {architecture: shop, component: db}}`: the restore Job's
+ * (PostgreSQL, MySQL) or the StatefulSet's init container (Redis).
+ */
+export function restoreContainer(r: RenderedDatastore): Json {
+  const again = renderDatastore(r.db.type as "postgres", r.db.port as number, {
+    db: { ...r.extraDb, restore: { from: { architecture: ARCH, component: "db" } } },
+  });
+  const pod =
+    r.db.type === "redis"
+      ? again.find("StatefulSet", `${ARCH}-db`).spec.template.spec
+      : again.find("Job", `${ARCH}-db-restore`).spec.template.spec;
+  const container = [...(pod.initContainers ?? []), ...pod.containers].find(
+    (c: Json) => c.name === "restore",
+  );
+  assert.ok(container, "no restore container rendered");
+  const claim = pod.volumes.find((v: Json) => v.name === "backups");
+  assert.deepEqual(claim.persistentVolumeClaim, {
+    claimName: `${ARCH}-db-backups`,
+    readOnly: true,
+  });
+  return container;
 }
 
 export async function runRestore(
@@ -69,12 +75,18 @@ export async function runRestore(
   volumes: Record<string, string>,
   backup?: string,
 ): Promise<RunResult> {
-  return runContainer(restoreContainer(r, "data" in volumes), {
-    secrets: r.secrets,
-    volumes,
-    hosts: [r.host],
-    ...(backup ? { env: { ARCHCTL_BACKUP: backup } } : {}),
-  });
+  const tmp = ownedTempDir("restore-tmp");
+  try {
+    return await runContainer(restoreContainer(r), {
+      secrets: r.secrets,
+      volumes: { ...volumes, "restore-tmp": tmp },
+      hosts: [r.host],
+      // Rendered as `latest` (the default); a test names the file to restore as `backup:` would.
+      ...(backup ? { env: { ARCHCTL_BACKUP: backup } } : {}),
+    });
+  } finally {
+    removeDir(tmp);
+  }
 }
 
 /** Asserts a restore was refused (exit 3) with a message matching `why`. */

@@ -19,6 +19,8 @@ export interface RenderedDatastore {
   secrets: Record<string, Record<string, string>>;
   ctx: RenderContext;
   db: ResolvedComponent;
+  /** The `db` fields the test added (settings, exchanges...). */
+  extraDb: Record<string, unknown> | undefined;
   /** The client Service's DNS name, which the scripts connect to. */
   host: string;
   /** The `api` container's env, resolved: what the application is given. */
@@ -85,6 +87,7 @@ export function renderDatastore(
     secrets,
     ctx,
     db: ctx.component("db") as ResolvedComponent,
+    extraDb: extra.db,
     host: `${ARCH}-db.${NAMESPACE}.svc`,
     appEnv,
     find,

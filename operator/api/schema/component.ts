@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { COMPONENT_TYPES } from "./component-types.ts";
 import { dnsLabel, port, quantity, shortString, stringList, stringMap } from "./primitives.ts";
+import { RestoreSchema } from "./restore.ts";
 
 export const ResourceListSchema = z.strictObject({
   cpu: quantity.optional().describe("CPU, e.g. 250m or 2"),
@@ -95,6 +96,7 @@ export const ComponentSchema = z
       .optional()
       .describe("RabbitMQ exchanges declared at start-up"),
     topics: z.array(TopicSchema).max(256).optional().describe("Kafka topics created at start-up"),
+    restore: RestoreSchema.optional(),
   })
   .meta({
     "x-kubernetes-validations": [

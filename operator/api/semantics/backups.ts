@@ -3,6 +3,7 @@
 import { cronError } from "../cron.ts";
 import type { Architecture } from "../schema.ts";
 import { error, type Issue, type SpecIndex, unknownComponentHint } from "./issue.ts";
+import { NO_BACKUP_REASON } from "./restore.ts";
 
 const BACKUP_TYPES = new Set(["mysql", "postgres", "mongodb", "redis"]);
 
@@ -26,7 +27,7 @@ export function checkBackups(arch: Architecture, index: SpecIndex): Issue[] {
       issues.push(
         error(
           [...at, "component"],
-          `'${b.component}' is a ${c.type}; backups cover mysql, postgres, mongodb and redis`,
+          `'${b.component}' is a ${c.type}; backups cover mysql, postgres, mongodb and redis${NO_BACKUP_REASON[c.type] ? `: ${NO_BACKUP_REASON[c.type]}` : ""}`,
           "remove this backup entry",
         ),
       );
