@@ -106,11 +106,6 @@ function engineOf(ctx: RenderContext, c: ResolvedComponent): EngineRestore | und
   }
 }
 
-/** Whether a component type's backups can be restored (and so backed up at all). */
-export function restorable(c: ResolvedComponent, ctx: RenderContext): boolean {
-  return engineOf(ctx, c) !== undefined;
-}
-
 /**
  * The restore script of `target` from the backups of component `source` found
  * in /backups; ARCHCTL_BACKUP names the file (default `latest`).

@@ -37,7 +37,6 @@ function sourceOf(ctx: RenderContext, c: ResolvedComponent): Source | undefined 
 /** The volumes and init containers that put the source's backups at /backups. */
 function backupsAt(
   ctx: RenderContext,
-  c: ResolvedComponent,
   src: Source,
 ): { volumes: Record<string, unknown>[]; init: Record<string, unknown>[] } {
   const own = src.architecture === ctx.arch.name;
@@ -134,7 +133,7 @@ export function redisRestoreInit(
   const container =
     src && restoreContainer(ctx, c, src, [{ name: dataVolume, mountPath: "/data" }]);
   if (!src || !container) return { initContainers: [], volumes: [] };
-  const at = backupsAt(ctx, c, src);
+  const at = backupsAt(ctx, src);
   return { initContainers: [...at.init, container], volumes: at.volumes };
 }
 
@@ -146,7 +145,7 @@ export const renderRestores: ConcernRenderer = (ctx) => {
     const container = restoreContainer(ctx, c, src);
     const dump = dumpOf(ctx, c);
     if (!container || !dump) continue;
-    const at = backupsAt(ctx, c, src);
+    const at = backupsAt(ctx, src);
     const labels = { ...childLabels(ctx.arch.name, c.name), [ROLE_LABEL]: RESTORE_ROLE };
     objects.push({
       apiVersion: "batch/v1",
