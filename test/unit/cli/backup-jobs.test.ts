@@ -133,3 +133,15 @@ test("a Job's state from its conditions; the termination message from its pod", 
     undefined,
   );
 });
+
+test("restore --from parses [ARCH/]COMPONENT[@BACKUP]; anything else is a user error", async () => {
+  const { parseFrom } = await import("../../../cli/commands/restore.ts");
+  assert.deepEqual(parseFrom("orders-db"), { component: "orders-db" });
+  assert.deepEqual(parseFrom("shop/orders-db@orders-db-20261203T031500Z.dump"), {
+    architecture: "shop",
+    component: "orders-db",
+    backup: "orders-db-20261203T031500Z.dump",
+  });
+  assert.throws(() => parseFrom("Shop/x"), /must be \[ARCHITECTURE\/\]COMPONENT\[@BACKUP\]/);
+  assert.throws(() => parseFrom("a/b/c"), /must be/);
+});
