@@ -19,6 +19,7 @@ import { renderMysql } from "./datastores/mysql.ts";
 import { renderPostgres } from "./datastores/postgres.ts";
 import { renderRabbitmq } from "./datastores/rabbitmq.ts";
 import { renderRedis } from "./datastores/redis.ts";
+import { renderDrills } from "./drill.ts";
 import { renderIngress } from "./ingress.ts";
 import { renderMonitoring } from "./monitoring.ts";
 import { renderNetworkPolicies } from "./network-policy.ts";
@@ -49,6 +50,7 @@ const CONCERNS: ConcernRenderer[] = [
   renderIngress,
   renderBackups,
   renderRestores,
+  renderDrills,
   renderMonitoring,
   renderNetworkPolicies,
 ];

@@ -37,8 +37,19 @@ const PG_USER_RELATIONS =
 const MYSQL_USER_TABLES =
   "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN ('mysql','information_schema','performance_schema','sys')";
 
-function engineOf(ctx: RenderContext, c: ResolvedComponent): EngineRestore | undefined {
-  const host = serviceHost(ctx, c.name);
+/** Where the scripts reach the server: its Service, or (a drill's own server) loopback. */
+export type ServerAt = "service" | "loopback";
+
+function hostOf(ctx: RenderContext, c: ResolvedComponent, at: ServerAt): string {
+  return at === "loopback" ? "127.0.0.1" : serviceHost(ctx, c.name);
+}
+
+function engineOf(
+  ctx: RenderContext,
+  c: ResolvedComponent,
+  at: ServerAt = "service",
+): EngineRestore | undefined {
+  const host = hostOf(ctx, c, at);
   const port = c.port;
   switch (c.type) {
     case "postgres":
@@ -114,8 +125,9 @@ export function restoreScript(
   ctx: RenderContext,
   target: ResolvedComponent,
   source: string,
+  at: ServerAt = "service",
 ): string | undefined {
-  const e = engineOf(ctx, target);
+  const e = engineOf(ctx, target, at);
   if (!e) return undefined;
   const name = '"${file##*/}"';
   const lines = [
@@ -151,8 +163,12 @@ export function restoreScript(
  * must open the data, and what it holds is counted. Prints one line
  * `archctl-drill: {"tables":N,"rows":M}` (Redis: keys; MongoDB: collections, documents).
  */
-export function drillCheckScript(ctx: RenderContext, c: ResolvedComponent): string | undefined {
-  const host = serviceHost(ctx, c.name);
+export function drillCheckScript(
+  ctx: RenderContext,
+  c: ResolvedComponent,
+  at: ServerAt = "service",
+): string | undefined {
+  const host = hostOf(ctx, c, at);
   const port = c.port;
   const out = (json: string) => `printf 'archctl-drill: ${json}\\n'`;
   switch (c.type) {

@@ -2,12 +2,13 @@
 // backup -> destroy -> restore cycle unchanged; retention keeps the newest; bad
 // backups and a non-empty target are refused and leave the target as it was.
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import pg from "pg";
 import { listJob, parseListing } from "../../cli/backup-jobs.ts";
 import type { ResolvedBackup } from "../../operator/api/defaults.ts";
 import { listScript } from "../../operator/render/backup-list.ts";
-import { drillCheckScript } from "../../operator/render/restore-scripts.ts";
 import { freePort } from "../support/free-port.ts";
 import {
   assertRefused,
@@ -21,7 +22,13 @@ import {
   runRestore,
 } from "./backup-cycle.ts";
 import { type Json, runContainer } from "./pod.ts";
-import { credentials, onLoopback, type RenderedDatastore, renderDatastore } from "./rendered.ts";
+import {
+  ARCH,
+  credentials,
+  onLoopback,
+  type RenderedDatastore,
+  renderDatastore,
+} from "./rendered.ts";
 import { type PostgresServer, startPostgres } from "./servers/postgres.ts";
 import { ownedTempDir, removeDir } from "./servers/process.ts";
 
@@ -159,13 +166,28 @@ test("destroy, then restore: bad backups are refused and the target stays empty;
   );
 });
 
-test("the drill's check opens the restored data and counts tables and rows", async () => {
-  const script = drillCheckScript(r.ctx, r.db) as string;
-  const dump = backupPod(r).containers[0];
-  const res = await runContainer(
-    { name: "check", command: ["sh", "-c", script], env: dump.env },
-    { secrets: r.secrets, volumes: {}, hosts: [r.host] },
-  );
-  assert.equal(res.code, 0, res.stderr);
-  assert.equal(res.stdout.trim(), 'archctl-drill: {"tables":2,"rows":667}');
+test("the restore drill's container, as rendered, restores the latest backup into an empty server and counts it", async () => {
+  const drilled = renderDatastore("postgres", r.db.port as number, {
+    backup: { verify: { schedule: "0 5 * * 0" } },
+  });
+  const pod = drilled.find("CronJob", `${ARCH}-db-drill`).spec.jobTemplate.spec.template.spec;
+  const drill = pod.containers.find((c: Json) => c.name === "drill");
+  // The drill's own server: empty, on loopback (in the pod, the sidecar; here, the launcher's).
+  await server.stop();
+  server = await start();
+  for (const f of listing(backups))
+    if (f !== record.file && f !== `${record.file}.sha256`) rmSync(join(backups, f));
+  const scratch = ownedTempDir("drill-tmp");
+  try {
+    const res = await runContainer(drill, {
+      secrets: r.secrets,
+      volumes: { backups, "drill-tmp": scratch },
+      hosts: [],
+    });
+    assert.equal(res.code, 0, `${res.stdout}${res.stderr}`);
+    assert.match(res.stdout, new RegExp(`restored ${record.file} into db`));
+    assert.match(res.stdout, /^archctl-drill: \{"tables":2,"rows":666\}$/m);
+  } finally {
+    removeDir(scratch);
+  }
 });

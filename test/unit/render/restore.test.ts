@@ -140,3 +140,49 @@ test("validate: other engines, unknown sources, foreign names, kafka/rabbitmq/mi
     /components\.7\.restore\.from\.namespace: backups on a PVC cannot be read from another namespace/,
   );
 });
+
+test("restore drill: a CronJob whose pod runs the datastore's own server as a sidecar on an ephemeral volume, no Service", () => {
+  const a = arch({
+    components: [{ name: "db", type: "mysql" }],
+    backups: [{ component: "db", schedule: "@daily", verify: { schedule: "0 5 * * 0" } }],
+  });
+  const objects = render(a).objects;
+  const cron: Json = objects.find(
+    (o) => o.kind === "CronJob" && o.metadata.name === "shop-db-drill",
+  );
+  assert.ok(cron);
+  assert.equal(cron.spec.schedule, "0 5 * * 0");
+  const pod = cron.spec.jobTemplate.spec.template.spec;
+  const server = pod.initContainers.find((c: Json) => c.name === "server");
+  assert.equal(server.restartPolicy, "Always");
+  assert.equal(
+    server.env.find((e: Json) => e.name === "MYSQL_ROOT_PASSWORD").valueFrom.secretKeyRef.name,
+    "shop-db-credentials",
+  );
+  assert.deepEqual(
+    pod.volumes.find((v: Json) => v.name === "data"),
+    { name: "data", emptyDir: {} },
+  );
+  const drill = pod.containers[0];
+  assert.match(
+    drill.env.find((e: Json) => e.name === "RESTORE_SCRIPT").value,
+    /mysql --host=127\.0\.0\.1/,
+  );
+  assert.match(drill.env.find((e: Json) => e.name === "CHECK_SCRIPT").value, /archctl-drill/);
+  assert.ok(!objects.some((o) => o.kind === "Service" && o.metadata.name.includes("drill")));
+  assertRestricted([cron]);
+  assert.deepEqual(messages(a), []);
+  const s3 = arch({
+    components: [{ name: "db", type: "mysql" }],
+    backups: [
+      {
+        component: "db",
+        schedule: "@daily",
+        verify: { schedule: "61 * * * *" },
+        s3: { bucket: "bkt", credentialsSecret: "a" },
+      },
+    ],
+  });
+  assert.match(messages(s3).join("\n"), /verify\.schedule: invalid cron schedule '61 \* \* \* \*'/);
+  assert.match(messages(s3).join("\n"), /an S3 target is not drilled yet/);
+});
