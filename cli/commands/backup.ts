@@ -101,6 +101,16 @@ Examples:
     .argument("<architecture>")
     .argument("<component>")
     .option("--timeout <duration>", "how long to wait for the backup", "30m")
+    .addHelpText(
+      "after",
+      `
+Prints where the backup went, its file name, size and sha256 (recorded by the
+backup pod). Exit 1 when the Job fails, 3 when --timeout passes.
+
+Examples:
+  archctl backup run shop orders-db
+  archctl backup run shop orders-db --timeout 2h`,
+    )
     .action(
       exitsWith(
         async (arch: string, component: string, opts: { timeout: string }, cmd: Command) => {
@@ -162,6 +172,16 @@ Examples:
     .argument("[component]")
     .option("-o, --output <format>", "table or json", "table")
     .option("--timeout <duration>", "how long to wait for each listing Job", "5m")
+    .addHelpText(
+      "after",
+      `
+A short-lived Job per backup target reads the PVC (or the S3 bucket, with the
+backup's credentials) and reports name, size and sha256, newest first.
+
+Examples:
+  archctl backup list shop
+  archctl backup list shop orders-db -o json`,
+    )
     .action(
       exitsWith(
         async (

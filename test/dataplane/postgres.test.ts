@@ -13,7 +13,6 @@ import { freePort } from "../support/free-port.ts";
 import {
   assertRefused,
   type BackupRecord,
-  backupPod,
   listing,
   plantCorrupt,
   plantForeign,
