@@ -36,6 +36,8 @@ const ENTRIES: readonly Entry[] = [
   { names: ["delete"], load: () => import("./delete.ts") },
   { names: ["env"], load: () => import("./env.ts") },
   { names: ["secret"], load: () => import("./secret.ts") },
+  { names: ["backup"], load: () => import("./backup.ts") },
+  { names: ["restore"], load: () => import("./restore.ts") },
   // operator and installation
   { names: ["install"], load: () => import("./install.ts") },
   { names: ["uninstall"], load: () => import("./uninstall.ts") },

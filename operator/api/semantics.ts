@@ -11,6 +11,7 @@ import { checkGpuPools } from "./semantics/gpu-pools.ts";
 import { checkIngress } from "./semantics/ingress.ts";
 import { error, type Issue, type SpecIndex, warning } from "./semantics/issue.ts";
 import { checkObjectNames } from "./semantics/object-names.ts";
+import { checkRestores } from "./semantics/restore.ts";
 import { checkSecrets } from "./semantics/secrets.ts";
 import { checkTraffic } from "./semantics/traffic.ts";
 
@@ -43,6 +44,7 @@ export function checkSemantics(arch: Architecture): Issue[] {
     ...checkTraffic(arch, index),
     ...checkEgress(arch),
     ...checkBackups(arch, index),
+    ...checkRestores(arch, index),
     ...checkObjectNames(arch),
     ...checkSecrets(arch),
   );

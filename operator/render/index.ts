@@ -21,10 +21,12 @@ import { renderPostgres } from "./datastores/postgres.ts";
 import { renderRabbitmq } from "./datastores/rabbitmq.ts";
 import { renderRedis } from "./datastores/redis.ts";
 import { renderDestinationRules } from "./destination-rule.ts";
+import { renderDrills } from "./drill.ts";
 import { renderGateway } from "./gateway.ts";
 import { renderIngress } from "./ingress.ts";
 import { renderMonitoring } from "./monitoring.ts";
 import { renderNetworkPolicies } from "./network-policy.ts";
+import { renderRestores } from "./restore.ts";
 import { renderTrafficPolicies } from "./traffic-policy.ts";
 import type { Capabilities, KubeObject, RenderResult } from "./types.ts";
 import { ALL_CAPABILITIES } from "./types.ts";
@@ -54,6 +56,8 @@ const CONCERNS: ConcernRenderer[] = [
   renderTrafficPolicies,
   renderDestinationRules,
   renderBackups,
+  renderRestores,
+  renderDrills,
   renderMonitoring,
   renderNetworkPolicies,
   renderAppSecrets,

@@ -10,6 +10,7 @@ import type { ClaimView, PodView } from "./causes.ts";
 import { firstCause, owners, poolHint, STALL_SECONDS, stalled, templateClaim } from "./causes.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { clip, MAX_COMPONENT_MESSAGE, setConditions } from "./conditions.ts";
+import { restoreState } from "./restore-state.ts";
 
 /** A change the reconcile refused because Kubernetes could only make it destructively. */
 export interface BlockedChange {
@@ -169,7 +170,10 @@ function componentState(
         : main;
     }
     default:
-      return replicated(c, child("StatefulSet", name) as Obj | undefined, "StatefulSet");
+      return (
+        restoreState(c, arch.name, child) ??
+        replicated(c, child("StatefulSet", name) as Obj | undefined, "StatefulSet")
+      );
   }
 }
 

@@ -22,6 +22,14 @@ export const BackupSchema = z
       })
       .optional()
       .describe("upload backups to S3-compatible storage"),
+    verify: z
+      .strictObject({
+        schedule: z.string().max(128).describe("cron schedule of the restore drill"),
+      })
+      .optional()
+      .describe(
+        "restore drill: restore the latest backup into a throwaway pod on this schedule and check it",
+      ),
   })
   .meta({
     "x-kubernetes-validations": [

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { COMPONENT_TYPES } from "./component-types.ts";
 import { EgressRuleSchema } from "./network-policy.ts";
 import { dnsLabel, port, quantity, shortString, stringList, stringMap } from "./primitives.ts";
+import { RestoreSchema } from "./restore.ts";
 import { componentSecretFields, SECRET_COMPONENT_RULES } from "./secrets.ts";
 
 export const ResourceListSchema = z.strictObject({
@@ -103,6 +104,7 @@ export const ComponentSchema = z
       .describe("connections outside the Architecture this component may open"),
     topics: z.array(TopicSchema).max(256).optional().describe("Kafka topics created at start-up"),
     ...componentSecretFields,
+    restore: RestoreSchema.optional(),
   })
   .meta({
     "x-kubernetes-validations": [

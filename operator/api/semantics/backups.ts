@@ -3,6 +3,7 @@
 import { cronError } from "../cron.ts";
 import type { Architecture } from "../schema.ts";
 import { error, type Issue, type SpecIndex, unknownComponentHint } from "./issue.ts";
+import { NO_BACKUP_REASON } from "./restore.ts";
 
 const BACKUP_TYPES = new Set(["mysql", "postgres", "mongodb", "redis"]);
 
@@ -26,7 +27,7 @@ export function checkBackups(arch: Architecture, index: SpecIndex): Issue[] {
       issues.push(
         error(
           [...at, "component"],
-          `'${b.component}' is a ${c.type}; backups cover mysql, postgres, mongodb and redis`,
+          `'${b.component}' is a ${c.type}; backups cover mysql, postgres, mongodb and redis${NO_BACKUP_REASON[c.type] ? `: ${NO_BACKUP_REASON[c.type]}` : ""}`,
           "remove this backup entry",
         ),
       );
@@ -46,6 +47,23 @@ export function checkBackups(arch: Architecture, index: SpecIndex): Issue[] {
           [...at, "schedule"],
           `invalid cron schedule '${b.schedule}': ${err}`,
           "use five fields, e.g. '0 3 * * *' for 03:00 daily",
+        ),
+      );
+    const verifyErr = b.verify ? cronError(b.verify.schedule) : undefined;
+    if (verifyErr)
+      issues.push(
+        error(
+          [...at, "verify", "schedule"],
+          `invalid cron schedule '${b.verify?.schedule}': ${verifyErr}`,
+          "use five fields, e.g. '0 5 * * 0' for 05:00 on Sundays",
+        ),
+      );
+    if (b.s3 && b.verify)
+      issues.push(
+        error(
+          [...at, "verify"],
+          "restore drills read backups from the PVC; an S3 target is not drilled yet",
+          "remove verify, or back up to a PVC",
         ),
       );
     if (b.pvc && b.s3) issues.push(error(at, "a backup has both pvc and s3 targets", "choose one"));

@@ -3,7 +3,9 @@
 import { DATASTORE_DEFAULTS } from "../../api/defaults.ts";
 import type { ComponentRenderer } from "../context.ts";
 import { plainEnv, resources } from "../pod.ts";
+import { redisRestoreInit } from "../restore.ts";
 import {
+  DATA_VOLUME,
   datastoreObjects,
   execProbes,
   exporterContainer,
@@ -55,6 +57,8 @@ export const renderRedis: ComponentRenderer = (c, ctx) => {
       secretEnv(ctx, c.name, "REDIS_PASSWORD", "password"),
     ],
   });
+  // Starting from a backup: loaded into the data volume before the server starts.
+  const restore = redisRestoreInit(ctx, c, DATA_VOLUME);
   return {
     objects: datastoreObjects({
       ctx,
@@ -67,6 +71,8 @@ export const renderRedis: ComponentRenderer = (c, ctx) => {
       runAsUser: REDIS_UID,
       // Redis writes only to /data.
       readOnlyRootFilesystem: true,
+      initContainers: restore.initContainers,
+      volumes: restore.volumes,
     }),
   };
 };

@@ -13,7 +13,7 @@ const check = (line: string) => unknownCommandError(program, line.split(" "));
 
 describe("unknown commands with --help", () => {
   test("a missing top-level or nested command is named, with a suggestion when one is close", () => {
-    assert.equal(check("backup run --help"), "error: unknown command 'backup'");
+    assert.equal(check("snapshot run --help"), "error: unknown command 'snapshot'");
     assert.equal(check("rendr --help"), "error: unknown command 'rendr'\n(Did you mean render?)");
     assert.equal(
       check("operator rnu -h"),
@@ -37,10 +37,10 @@ describe("unknown commands with --help", () => {
   });
 
   test("through the CLI: exit 2, the error on stderr, nothing on stdout", async () => {
-    const r = await inProcess(["backup", "run", "--help"]);
+    const r = await inProcess(["snapshot", "run", "--help"]);
     assert.equal(r.code, 2);
     assert.equal(r.stdout, "");
-    assert.match(r.stderr, /^error: unknown command 'backup'\n/);
+    assert.match(r.stderr, /^error: unknown command 'snapshot'\n/);
     const ok = await inProcess(["render", "--help"]);
     assert.equal(ok.code, 0);
     assert.match(ok.stdout, /Usage: archctl render/);
