@@ -1,6 +1,7 @@
 // Every default of the API, applied by one function. The stored resource keeps
 // what the user wrote; the renderer only ever sees the resolved shape below, so
 // a default changes in exactly one place.
+import { primaryOrdinals } from "./primary.ts";
 import type {
   Architecture,
   Backup,
@@ -158,6 +159,8 @@ export interface ResolvedArchitecture {
   autoscaling: NonNullable<Architecture["spec"]["autoscaling"]>;
   gpuPools: ResolvedGpuPool[];
   backups: ResolvedBackup[];
+  /** Component -> ordinal of its primary member (see primary.ts). */
+  primaries: Record<string, number>;
   monitoring: { serviceMonitors: boolean; release: string; interval: string; dashboard: boolean };
   networkPolicy: { enabled: boolean; ingressNamespace: string };
   ttl?: string;
@@ -255,6 +258,7 @@ export function applyDefaults(arch: Architecture): ResolvedArchitecture {
       ingressNamespace: spec.networkPolicy?.ingressNamespace ?? "ingress-nginx",
     },
     deletionPolicy: spec.deletionPolicy ?? "Retain",
+    primaries: primaryOrdinals(metadata.annotations),
   };
   const meta = metadata as { uid?: string; generation?: number };
   if (meta.uid) resolved.uid = meta.uid;

@@ -4,7 +4,7 @@
 // per-type modules add ports, probes, lifecycle and restart policy.
 import type { ResolvedComponent } from "../../api/defaults.ts";
 import { childLabels } from "../../api/names.ts";
-import { connectionEnv, type EnvVar } from "../connection.ts";
+import { connectionEnv, type EnvVar, envOrder } from "../connection.ts";
 import type { RenderContext } from "../context.ts";
 import { containerResources, gpuScheduling } from "../gpu.ts";
 import { containerSecurityContext, plainEnv, podSecurityContext } from "../pod.ts";
@@ -23,7 +23,7 @@ export function appEnv(ctx: RenderContext, c: ResolvedComponent): EnvVar[] {
   const conn = connectionEnv(ctx, c);
   const taken = new Set(conn.map((e) => e.name));
   const merged: EnvVar[] = [...plainEnv(c.env).filter((e) => !taken.has(e.name)), ...conn];
-  return merged.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return merged.sort(envOrder);
 }
 
 export function appPodTemplate(
