@@ -33,7 +33,7 @@ export function inSourceCheckout(): boolean {
 /** The next step when there is no (usable) cluster: which kubeconfig and context are in use. */
 export function noClusterHint(sourceCheckout = inSourceCheckout()): string {
   return `Check which cluster you are using (kubectl config current-context) or choose one with --kubeconfig FILE / --context NAME${
-    sourceCheckout ? "; for a local cluster from this checkout: archctl dev cluster up" : ""
+    sourceCheckout ? "; for a local cluster from this checkout: npm run cluster:up" : ""
   }`;
 }
 
@@ -75,7 +75,7 @@ export function explainKubeError(err: unknown): string {
 function kubeconfigAdvice(err: KubeConfigError): string {
   switch (err.problem) {
     case "unreadable":
-      return `${err.message}. Pass --kubeconfig FILE or set KUBECONFIG${inSourceCheckout() ? " (a local cluster from this checkout: archctl dev cluster up)" : ""}.`;
+      return `${err.message}. Pass --kubeconfig FILE or set KUBECONFIG${inSourceCheckout() ? " (a local cluster from this checkout: export KUBECONFIG=$(npm run -s cluster:up))" : ""}.`;
     case "no-context":
       return `${err.message}. ${noClusterHint()}.`;
     default:

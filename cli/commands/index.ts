@@ -40,7 +40,6 @@ const ENTRIES: readonly Entry[] = [
   { names: ["uninstall"], load: () => import("./uninstall.ts") },
   { names: ["operator"], load: () => import("./operator.ts") },
   { names: ["crd"], load: () => import("./crd.ts") },
-  { names: ["dev"], load: () => import("./dev.ts") },
   { names: ["completion"], load: () => import("./completion.ts") },
 ];
 

@@ -11,7 +11,6 @@
 // `export KUBECONFIG=$(npm run -s cluster:up)` works.
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { clusterName, parseTier, parseUpOptions } from "../../cli/commands/dev.ts";
 import { ensureBinaries } from "./binaries.ts";
 import {
   INTEGRATION_NAMES,
@@ -19,6 +18,7 @@ import {
   isIntegrationName,
 } from "./integration-crds.ts";
 import { clusterDown, clusterStatus, clusterUp, kubeconfigPath, kubectl } from "./kwok-cluster.ts";
+import { clusterName, parseTier, parseUpOptions } from "./options.ts";
 
 const USAGE =
   "usage: cli.ts up|down|kubeconfig|status|build [--name N] [--tier kwok|apiserver] [--workers N] [--gpu-nodes N] [--timeout SECONDS] [--integration-crds NAMES|all] [--force]";
@@ -27,8 +27,8 @@ const log = (line: string): void => {
   process.stderr.write(`[cluster] ${line}\n`);
 };
 
-// Flags are parsed by the same functions as `archctl dev cluster` (defaults
-// per tier, counts and names checked), so the two cannot drift apart.
+// Flags are checked by options.ts (defaults per tier, counts and names) before
+// anything starts, so a bad flag changes nothing.
 function parse() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
@@ -101,7 +101,13 @@ async function main(): Promise<number> {
       const path = kubeconfigPath({ name });
       process.stdout.write(`${path}\n`);
       if (!existsSync(path)) {
-        log(`cluster ${name} is not up (no ${path}): run \`npm run cluster:up\``);
+        const flags =
+          values.name !== undefined
+            ? ` --name ${name}`
+            : values.tier === "apiserver"
+              ? " --tier apiserver"
+              : "";
+        log(`cluster ${name} is not up (no ${path}): run \`node test/cluster/cli.ts up${flags}\``);
         return 1;
       }
       return 0;

@@ -8,8 +8,8 @@
 // not a start, and is timed by the script itself.
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { parseCount, parseTier, parseTimeoutSeconds } from "../../cli/commands/dev.ts";
 import { type ClusterTier, clusterDown, clusterPids, clusterUp } from "./kwok-cluster.ts";
+import { parseCount, parseTier, parseTimeoutSeconds } from "./options.ts";
 import { rssKiB } from "./procfs.ts";
 
 const { values } = parseArgs({

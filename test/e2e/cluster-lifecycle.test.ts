@@ -1,7 +1,7 @@
 // The local cluster's own lifecycle, on throw-away clusters (never the shared
 // test cluster): `up` is idempotent, every process it starts listens on
 // 127.0.0.1 only, `down` stops exactly the processes it recorded and nothing
-// else, and `archctl dev cluster up|status|kubeconfig|down` does the same
+// else, and `node test/cluster/cli.ts up|status|kubeconfig|down` does the same
 // from the command line. Skipped when the suites run against an existing
 // cluster: then nothing local may be started.
 import assert from "node:assert/strict";
@@ -26,7 +26,7 @@ import {
   processState,
 } from "../cluster/procfs.ts";
 import { existingClusterKubeconfig } from "../support/cluster.ts";
-import { archctl as runArchctl } from "../unit/cli/helpers.ts";
+import { ROOT, runNode } from "../unit/cli/helpers.ts";
 
 const skip = existingClusterKubeconfig()
   ? "an existing cluster is in use (ARCHCTL_TEST_KUBECONFIG / ARCHCTL_USE_EXISTING_CLUSTER): no local cluster is started"
@@ -155,10 +155,11 @@ for (const tier of ["apiserver", "kwok"] as const) {
   });
 }
 
-/** archctl with room for a cluster start (the unit-test helper's default is 60 s). */
-const archctl = (args: string[]) => runArchctl(args, { timeoutMs: 5 * 60_000 });
+/** The cluster command line, with room for a cluster start (the helper's default is 60 s). */
+const clusterCli = (args: string[]) =>
+  runNode(join(ROOT, "test/cluster/cli.ts"), args, { timeoutMs: 5 * 60_000 });
 
-describe("archctl dev cluster up|status|kubeconfig|down", { skip, timeout: 10 * 60_000 }, () => {
+describe("test/cluster/cli.ts up|status|kubeconfig|down", { skip, timeout: 10 * 60_000 }, () => {
   const name = `archctl-test-life-cli-${process.pid}`;
   const flags = ["--tier", "apiserver", "--name", name];
   after(async () => {
@@ -168,15 +169,15 @@ describe("archctl dev cluster up|status|kubeconfig|down", { skip, timeout: 10 * 
   test("one round through the command line", async () => {
     const kubeconfig = join(clusterDir(name), "kubeconfig.yaml");
 
-    const up = await archctl(["dev", "cluster", "up", ...flags]);
+    const up = await clusterCli(["up", ...flags]);
     assert.equal(up.code, 0, up.stderr);
-    // stdout is the kubeconfig path alone, so $(archctl dev cluster up) works.
+    // stdout is the kubeconfig path alone, so $(node test/cluster/cli.ts up) works.
     assert.equal(up.stdout, `${kubeconfig}\n`);
     assert.match(up.stderr, new RegExp(`\\[cluster\\] cluster ${name} ready in`));
     const ready = await kubectl(kubeconfig, ["get", "--raw=/readyz"]);
     assert.equal(ready.stdout.trim(), "ok");
 
-    const status = await archctl(["dev", "cluster", "status", ...flags]);
+    const status = await clusterCli(["status", ...flags]);
     assert.equal(status.code, 0, status.stderr);
     const s = JSON.parse(status.stdout) as {
       name: string;
@@ -198,21 +199,21 @@ describe("archctl dev cluster up|status|kubeconfig|down", { skip, timeout: 10 * 
     );
     assert.deepEqual(Object.keys(s.pids).sort(), ["etcd", "kube-apiserver"]);
 
-    const kc = await archctl(["dev", "cluster", "kubeconfig", ...flags]);
+    const kc = await clusterCli(["kubeconfig", ...flags]);
     assert.equal(kc.code, 0, kc.stderr);
     assert.equal(kc.stdout, `${kubeconfig}\n`);
 
-    const down = await archctl(["dev", "cluster", "down", ...flags]);
+    const down = await clusterCli(["down", ...flags]);
     assert.equal(down.code, 0, down.stderr);
     assert.match(down.stderr, new RegExp(`cluster ${name} deleted \\(2 processes stopped\\)`));
     for (const [component, pid] of Object.entries(s.pids))
       assert.equal(processRunning(pid), false, `${component} (pid ${pid}) runs after down`);
 
-    const gone = await archctl(["dev", "cluster", "status", ...flags]);
+    const gone = await clusterCli(["status", ...flags]);
     assert.equal(gone.code, 1, gone.stderr);
     assert.equal((JSON.parse(gone.stdout) as { exists: boolean }).exists, false);
-    const noKc = await archctl(["dev", "cluster", "kubeconfig", ...flags]);
-    assert.equal(noKc.code, 5, noKc.stderr);
+    const noKc = await clusterCli(["kubeconfig", ...flags]);
+    assert.equal(noKc.code, 1, noKc.stderr);
     assert.match(noKc.stderr, /is not up/);
   });
 });

@@ -245,11 +245,11 @@ describe("explainKubeError and the exit codes of API failures", () => {
 });
 
 describe("no cluster: the hints fit where archctl runs", () => {
-  test("archctl dev cluster up only from a source checkout", () => {
+  test("npm run cluster:up only from a source checkout", () => {
     assert.equal(inSourceCheckout(), true, "the tests run in a checkout");
-    assert.match(noClusterHint(true), /archctl dev cluster up/);
+    assert.match(noClusterHint(true), /npm run cluster:up/);
     const installed = noClusterHint(false);
-    assert.doesNotMatch(installed, /archctl dev/);
+    assert.doesNotMatch(installed, /cluster:up/);
     assert.match(installed, /kubectl config current-context/);
     assert.match(installed, /--kubeconfig FILE \/ --context NAME/);
   });

@@ -16,8 +16,8 @@ describe("unknown commands with --help", () => {
     assert.equal(check("backup run --help"), "error: unknown command 'backup'");
     assert.equal(check("rendr --help"), "error: unknown command 'rendr'\n(Did you mean render?)");
     assert.equal(
-      check("dev clustr up -h"),
-      "error: unknown command 'clustr' for 'archctl dev'\n(Did you mean cluster?)",
+      check("operator rnu -h"),
+      "error: unknown command 'rnu' for 'archctl operator'\n(Did you mean run?)",
     );
     assert.equal(check("env nothing --help"), "error: unknown command 'nothing' for 'archctl env'");
   });
@@ -29,7 +29,7 @@ describe("unknown commands with --help", () => {
       "status post --help",
       "-n shop env create --help",
       "--kubeconfig /tmp/k --context dev get -h",
-      "dev cluster up --help",
+      "operator run --help",
       "help",
       "render -f post.yaml",
     ])

@@ -1,11 +1,14 @@
-// `archctl dev cluster ...` and `node test/cluster/cli.ts ...` flags: counts,
-// names, tiers and timeouts are checked before anything starts, defaults per
-// tier match test/cluster/, and every sub-command's --help has examples.
+// `node test/cluster/cli.ts ...` (the npm cluster:* scripts) flags: counts,
+// names, tiers and timeouts are checked before anything starts, and the
+// default names per tier reach the cluster code.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { DEFAULT_APISERVER_CLUSTER_NAME } from "../../cluster/apiserver-only.ts";
+import { DEFAULT_CLUSTER_NAME } from "../../cluster/kwok-cluster.ts";
 import {
+  ClusterOptionError,
   clusterName,
   DEV_CLUSTER_NAMES,
   MAX_SIMULATED_NODES,
@@ -13,17 +16,13 @@ import {
   parseTier,
   parseTimeoutSeconds,
   parseUpOptions,
-} from "../../../cli/commands/dev.ts";
-import { UserError } from "../../../cli/context.ts";
-import { DEFAULT_APISERVER_CLUSTER_NAME } from "../../cluster/apiserver-only.ts";
-import { DEFAULT_CLUSTER_NAME } from "../../cluster/kwok-cluster.ts";
-import { archctl, ROOT, type Run, runNode, tempDir } from "../cli/helpers.ts";
+} from "../../cluster/options.ts";
+import { ROOT, type Run, runNode, tempDir } from "../cli/helpers.ts";
 
-/** Asserts fn throws a UserError (exit 2) whose message matches. */
+/** Asserts fn throws a ClusterOptionError (the command exits 2) whose message matches. */
 function refuses(fn: () => unknown, message: RegExp): void {
   assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof UserError, `not a UserError: ${String(e)}`);
-    assert.equal(e.exitCode, 2);
+    assert.ok(e instanceof ClusterOptionError, `not a ClusterOptionError: ${String(e)}`);
     assert.match(e.message, message);
     return true;
   });
@@ -103,15 +102,14 @@ const dir = tempDir();
 const NO_CACHE = join(dir, "not-a-dir");
 writeFileSync(NO_CACHE, "");
 const EMPTY_CACHE = join(dir, "empty-cache");
-const env = { ARCHCTL_CACHE_DIR: NO_CACHE };
 
-function clusterCli(args: string[]): Promise<Run> {
+function clusterCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return runNode(join(ROOT, "test/cluster/cli.ts"), args, {
-    env: { ...process.env, ARCHCTL_CACHE_DIR: NO_CACHE },
+    env: { ...process.env, ARCHCTL_CACHE_DIR: NO_CACHE, ...env },
   });
 }
 
-describe("archctl dev cluster: bad flags exit 2 before anything starts", () => {
+describe("test/cluster/cli.ts: bad flags exit 2 before anything starts", () => {
   const cases: [string[], RegExp][] = [
     [["--workers", "abc"], /--workers: 'abc' is not a node count/],
     // "=" so that node:util parseArgs takes "-1" as the value, not as a flag.
@@ -123,13 +121,6 @@ describe("archctl dev cluster: bad flags exit 2 before anything starts", () => {
   ];
   for (const [args, message] of cases) {
     test(`up ${args.join(" ")}`, async () => {
-      const r = await archctl(["dev", "cluster", "up", ...args], { env });
-      assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, message);
-      assert.equal(r.stderr.trim().split("\n").length, 1, `one line:\n${r.stderr}`);
-      assert.equal(r.stdout, "");
-    });
-    test(`test/cluster/cli.ts up ${args.join(" ")}`, async () => {
       const r = await clusterCli(["up", ...args]);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, message);
@@ -138,21 +129,21 @@ describe("archctl dev cluster: bad flags exit 2 before anything starts", () => {
   }
   test("down, kubeconfig and status check --name and --tier too", async () => {
     for (const sub of ["down", "kubeconfig", "status"]) {
-      const bad = await archctl(["dev", "cluster", sub, "--name", "a/b"], { env });
+      const bad = await clusterCli([sub, "--name", "a/b"]);
       assert.equal(bad.code, 2, `${sub}: ${bad.stderr}`);
       assert.match(bad.stderr, /not a valid cluster name/);
-      const tier = await archctl(["dev", "cluster", sub, "--tier", "x"], { env });
+      const tier = await clusterCli([sub, "--tier", "x"]);
       assert.equal(tier.code, 2, `${sub}: ${tier.stderr}`);
       assert.match(tier.stderr, /unknown tier 'x'/);
     }
   });
 });
 
-describe("archctl dev cluster: default names reach the cluster code", () => {
+describe("test/cluster/cli.ts: default names reach the cluster code", () => {
   // An empty cache: no cluster exists, and status/kubeconfig/down only look.
   const empty = { ARCHCTL_CACHE_DIR: EMPTY_CACHE };
   test("status --tier apiserver reports archctl-api, not running (exit 1)", async () => {
-    const r = await archctl(["dev", "cluster", "status", "--tier", "apiserver"], { env: empty });
+    const r = await clusterCli(["status", "--tier", "apiserver"], empty);
     assert.equal(r.code, 1, r.stderr);
     const s = JSON.parse(r.stdout) as { name: string; exists: boolean; running: boolean };
     assert.deepEqual(
@@ -160,52 +151,17 @@ describe("archctl dev cluster: default names reach the cluster code", () => {
       { name: "archctl-api", exists: false, running: false },
     );
   });
-  test("kubeconfig of a cluster that is not up: exit 5 and the command that starts it", async () => {
-    const r = await archctl(["dev", "cluster", "kubeconfig", "--tier", "apiserver"], {
-      env: empty,
-    });
-    assert.equal(r.code, 5, r.stderr);
+  test("kubeconfig of a cluster that is not up: exit 1 and the command that starts it", async () => {
+    const r = await clusterCli(["kubeconfig", "--tier", "apiserver"], empty);
+    assert.equal(r.code, 1, r.stderr);
     assert.match(
       r.stderr,
-      /cluster archctl-api is not up \(no .*empty-cache\/kwok\/clusters\/archctl-api\/kubeconfig\.yaml\): run `archctl dev cluster up --tier apiserver`/,
+      /cluster archctl-api is not up \(no .*empty-cache\/kwok\/clusters\/archctl-api\/kubeconfig\.yaml\): run `node test\/cluster\/cli\.ts up --tier apiserver`/,
     );
   });
   test("down of a cluster that does not exist changes nothing and says so", async () => {
-    const r = await archctl(["dev", "cluster", "down"], { env: empty });
+    const r = await clusterCli(["down"], empty);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /cluster archctl-dev does not exist/);
   });
-});
-
-describe("archctl dev --help", () => {
-  const expected: [string[], RegExp[]][] = [
-    [["dev"], [/Examples:/, /archctl dev cluster up/]],
-    [
-      ["dev", "cluster"],
-      [/Examples:/, /archctl-dev/, /archctl-api/, /--tier apiserver/],
-    ],
-    [
-      ["dev", "cluster", "up"],
-      [/Examples:/, /--workers 5 --gpu-nodes 0/, /--timeout <seconds>/, /default: archctl-dev/],
-    ],
-    [
-      ["dev", "cluster", "down"],
-      [/Examples:/, /archctl dev cluster down --tier apiserver/],
-    ],
-    [
-      ["dev", "cluster", "kubeconfig"],
-      [/Examples:/, /\$\(archctl dev cluster kubeconfig\)/],
-    ],
-    [
-      ["dev", "cluster", "status"],
-      [/Examples:/, /archctl dev cluster status --tier apiserver/],
-    ],
-  ];
-  for (const [args, patterns] of expected) {
-    test(args.join(" "), async () => {
-      const r = await archctl([...args, "--help"], { env });
-      assert.equal(r.code, 0, r.stderr);
-      for (const p of patterns) assert.match(r.stdout, p);
-    });
-  }
 });
