@@ -35,6 +35,7 @@ const ENTRIES: readonly Entry[] = [
   { names: ["get", "status"], load: () => import("./get.ts") },
   { names: ["delete"], load: () => import("./delete.ts") },
   { names: ["env"], load: () => import("./env.ts") },
+  { names: ["failover"], load: () => import("./failover.ts") },
   // operator and installation
   { names: ["install"], load: () => import("./install.ts") },
   { names: ["uninstall"], load: () => import("./uninstall.ts") },

@@ -13,6 +13,7 @@ import type {
   RateLimit,
 } from "./schema.ts";
 import { isDatastoreType } from "./schema.ts";
+import { shrinkAllowed } from "./semantics/membership.ts";
 
 /** Pinned images of every datastore, with the Prometheus exporter that runs beside it. */
 export const DATASTORE_DEFAULTS: Record<
@@ -161,6 +162,8 @@ export interface ResolvedArchitecture {
   backups: ResolvedBackup[];
   /** Component -> ordinal of its primary member (see primary.ts). */
   primaries: Record<string, number>;
+  /** Components whose members may be removed although they may hold data (see membership.ts). */
+  shrinkAllowed: string[];
   monitoring: { serviceMonitors: boolean; release: string; interval: string; dashboard: boolean };
   networkPolicy: { enabled: boolean; ingressNamespace: string };
   ttl?: string;
@@ -259,6 +262,9 @@ export function applyDefaults(arch: Architecture): ResolvedArchitecture {
     },
     deletionPolicy: spec.deletionPolicy ?? "Retain",
     primaries: primaryOrdinals(metadata.annotations),
+    shrinkAllowed: spec.components
+      .filter((c) => shrinkAllowed(metadata.annotations, c.name))
+      .map((c) => c.name),
   };
   const meta = metadata as { uid?: string; generation?: number };
   if (meta.uid) resolved.uid = meta.uid;

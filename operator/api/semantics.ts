@@ -9,6 +9,7 @@ import { checkComponent } from "./semantics/component.ts";
 import { checkGpuPools } from "./semantics/gpu-pools.ts";
 import { checkIngress } from "./semantics/ingress.ts";
 import { error, type Issue, type SpecIndex, warning } from "./semantics/issue.ts";
+import { checkMembership } from "./semantics/membership.ts";
 import { checkObjectNames } from "./semantics/object-names.ts";
 
 export type { Issue, IssuePath } from "./semantics/issue.ts";
@@ -39,6 +40,7 @@ export function checkSemantics(arch: Architecture): Issue[] {
     ...checkIngress(arch, index),
     ...checkBackups(arch, index),
     ...checkObjectNames(arch),
+    ...checkMembership(arch),
   );
 
   // Application components nothing can reach and that reach nothing are likely a mistake.

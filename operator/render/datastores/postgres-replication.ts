@@ -74,10 +74,58 @@ state=$(PGPASSWORD="$POSTGRES_PASSWORD" psql -XtA -h 127.0.0.1 -p "$PGPORT" -U "
 [ "$state" = t ]
 `;
 
+// The steps of `archctl failover` (see operator/failover): each runs in a
+// member's postgres container. Connection details of the primary to follow
+// default to the read-write Service; the arguments override them.
+const QUERY = `export PGPASSWORD="$POSTGRES_PASSWORD"
+q() { psql -XtA -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "$1"; }
+conninfo="host=\${1:-$PRIMARY_HOST} port=\${2:-$PGPORT} user=${REPLICATION_USER} password=$REPLICATION_PASSWORD application_name=$POD_NAME"`;
+
+/** Prints `in_recovery,receive_lsn,replay_lsn,current_lsn,streaming` of this member. */
+export const STATE_SCRIPT = `#!/bin/sh
+set -eu
+${QUERY}
+q "select pg_is_in_recovery(), coalesce(pg_last_wal_receive_lsn()::text, ''), coalesce(pg_last_wal_replay_lsn()::text, ''), case when pg_is_in_recovery() then '' else pg_current_wal_lsn()::text end, exists (select 1 from pg_stat_wal_receiver where status = 'streaming')" | tr '|' ','
+`;
+
+/**
+ * Fences the primary: it will start again only as a standby, and a fast stop
+ * ends every session. Prints the last WAL position written before the stop;
+ * the shutdown checkpoint follows it, and reaches the replicas before the
+ * server exits.
+ */
+export const FENCE_SCRIPT = `#!/bin/sh
+set -eu
+${QUERY}
+q "alter system set primary_conninfo = '$conninfo'" >/dev/null
+touch "$PGDATA/standby.signal"
+q "select pg_current_wal_lsn()"
+pg_ctl stop -D "$PGDATA" -m fast -w >/dev/null
+`;
+
+/** Promotes this replica; prints t once it accepts writes. */
+export const PROMOTE_SCRIPT = `#!/bin/sh
+set -eu
+${QUERY}
+q "select pg_promote(true, 60)"
+`;
+
+/** Points this replica at the (new) primary and reloads: it follows the new timeline. */
+export const REPOINT_SCRIPT = `#!/bin/sh
+set -eu
+${QUERY}
+q "alter system set primary_conninfo = '$conninfo'" >/dev/null
+q "select pg_reload_conf()" >/dev/null
+`;
+
 export const SCRIPTS = {
   "start.sh": START_SCRIPT,
   "ready.sh": READY_SCRIPT,
   "10-replication.sh": INITDB_SCRIPT,
+  "state.sh": STATE_SCRIPT,
+  "fence.sh": FENCE_SCRIPT,
+  "promote.sh": PROMOTE_SCRIPT,
+  "repoint.sh": REPOINT_SCRIPT,
 } as const;
 
 /** Name of the read-only Service: `<arch>-<component>-ro`. */

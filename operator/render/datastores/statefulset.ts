@@ -11,12 +11,16 @@ import {
   selectorLabels,
 } from "../../api/names.ts";
 import type { DatastoreType } from "../../api/schema.ts";
+import { ALLOW_SHRINK_ANNOTATION } from "../../api/semantics/membership.ts";
 import type { RenderContext } from "../context.ts";
 import { childMeta } from "../meta.ts";
 import { containerSecurityContext, podSecurityContext, smallResources } from "../pod.ts";
 import type { KubeObject } from "../types.ts";
 import { toYaml } from "../yaml-output.ts";
 import { memberSpread, quorumBudget } from "./members.ts";
+
+/** On a datastore's StatefulSet: the engine its members run. */
+export const ENGINE_ANNOTATION = "archctl.io/engine";
 
 /** Label that tells a datastore's server pods from its backup and setup pods. */
 export const ROLE_LABEL = "archctl.io/role";
@@ -257,10 +261,17 @@ export function datastoreObjects(w: DatastoreWorkload): KubeObject[] {
   };
   if (storage.storageClassName) claim.storageClassName = storage.storageClassName;
 
+  const stsMeta = childMeta(ctx, component.name, part, extra);
+  // What the operator and plan need to judge a change of member count (membership.ts).
+  stsMeta.annotations = {
+    [ENGINE_ANNOTATION]: part ? `${component.type}-${part}` : component.type,
+  };
+  if (ctx.arch.shrinkAllowed.includes(component.name))
+    stsMeta.annotations[ALLOW_SHRINK_ANNOTATION] = "true";
   const statefulSet: KubeObject = {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
-    metadata: childMeta(ctx, component.name, part, extra),
+    metadata: stsMeta,
     spec: {
       serviceName: headless,
       replicas,
