@@ -18,9 +18,12 @@ import type { KubeObject, RenderNotice } from "./types.ts";
 export const BACKUP_ROLE = "backup";
 /** The AWS CLI that uploads to S3-compatible storage. */
 export const AWS_CLI_IMAGE = "amazon/aws-cli:2.22.0";
-const BACKUP_DIR = "/backups";
+export const BACKUP_DIR = "/backups";
+/** The schemas a MySQL backup leaves out: the server's own. */
+export const MYSQL_USER_DATABASES =
+  "SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN ('mysql','information_schema','performance_schema','sys')";
 
-type Dump = {
+export type Dump = {
   uid: number;
   /** File name extension of one backup. */
   ext: string;
@@ -36,7 +39,7 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'"'"'`)}'`;
 }
 
-function dumpOf(ctx: RenderContext, c: ResolvedComponent): Dump | undefined {
+export function dumpOf(ctx: RenderContext, c: ResolvedComponent): Dump | undefined {
   const host = serviceHost(ctx, c.name);
   const port = c.port;
   switch (c.type) {
@@ -45,8 +48,11 @@ function dumpOf(ctx: RenderContext, c: ResolvedComponent): Dump | undefined {
         uid: MYSQL_UID,
         ext: "sql",
         env: [secretEnv(ctx, c.name, "MYSQL_PWD", "root-password")],
+        // The application databases, not the system schema: a restore into another
+        // Architecture keeps that one's own users and passwords.
         lines: [
-          `mysqldump --host=${host} --port=${port} --user=root --single-transaction --routines --all-databases --result-file="$out"`,
+          `dbs=\`mysql --host=${host} --port=${port} --user=root --batch --skip-column-names --execute=${shellQuote(MYSQL_USER_DATABASES)}\``,
+          `mysqldump --host=${host} --port=${port} --user=root --single-transaction --routines --databases $dbs --result-file="$out"`,
         ],
       };
     case "postgres":
@@ -89,10 +95,29 @@ function dumpOf(ctx: RenderContext, c: ResolvedComponent): Dump | undefined {
   }
 }
 
-/** Deletes all but the newest `keep` lines of a newest-first list read from stdin. */
+/** Deletes all but the newest `keep` lines of a list read from stdin (names sort by time). */
 function pruneOlder(keep: number, remove: string): string {
   return `sort -r | tail -n +${keep + 1} | while read -r old; do ${remove}; done`;
 }
+
+/**
+ * What every backup records, whatever the engine and target: a `<file>.sha256`
+ * next to it (sha256sum's own format, so `sha256sum -c` checks it) and one line
+ * `{"file","time","size","sha256"}` in the container's termination message,
+ * which Kubernetes keeps in the pod's status: `archctl backup run` reads it from
+ * there, no log access needed. The checksum is written before the file gets its
+ * final name, so a backup is never seen without it.
+ */
+export const RECORD_LINES = [
+  "sha=`sha256sum \"$out\" | cut -d' ' -f1`",
+  "size=`wc -c < \"$out\" | tr -d ' '`",
+  `printf '%s  %s\\n' "$sha" "\${file##*/}" > "$file.sha256"`,
+  'mv "$out" "$file"',
+  `record=\`printf '{"file":"%s","time":"%s","size":%s,"sha256":"%s"}' "\${file##*/}" "$ts" "$size" "$sha"\``,
+  `printf '%s\\n' "$record" > /dev/termination-log 2>/dev/null || true`,
+  'echo "backup written: $file ($size bytes, sha256 $sha)"',
+  'echo "archctl-backup: $record"',
+];
 
 /** The dump script: a timestamped file, written under a temporary name, then pruned on a volume. */
 export function dumpScript(
@@ -109,16 +134,21 @@ export function dumpScript(
     `file=${prefix}$ts.${dump.ext}`,
     'out="$file.partial"',
     ...dump.lines,
-    'mv "$out" "$file"',
-    'echo "backup written: $file"',
+    ...RECORD_LINES,
   ];
   if (b.pvc)
-    lines.push(`ls -1 ${prefix}*.${dump.ext} | ${pruneOlder(b.retention, 'rm -f -- "$old"')}`);
+    lines.push(
+      `ls -1 ${prefix}*.${dump.ext} | ${pruneOlder(b.retention, 'rm -f -- "$old" "$old.sha256"')}`,
+    );
   return `${lines.join("\n")}\n`;
 }
 
 /** The upload script of an S3 target: copy the new file, then keep the newest `retention`. */
-export function uploadScript(c: ResolvedComponent, b: ResolvedBackup): string | undefined {
+export function uploadScript(
+  c: ResolvedComponent,
+  b: ResolvedBackup,
+  ext: string,
+): string | undefined {
   if (!b.s3) return undefined;
   const prefix = (b.s3.prefix ?? "").replace(/^\/+|\/+$/g, "");
   const keyPrefix = `${prefix ? `${prefix}/` : ""}${c.name}-`;
@@ -132,7 +162,7 @@ export function uploadScript(c: ResolvedComponent, b: ResolvedBackup): string | 
     "set -eu",
     'region="${AWS_DEFAULT_REGION:-${AWS_REGION:-us-east-1}}"',
     `for f in ${BACKUP_DIR}/${c.name}-*; do aws s3 cp "$f" ${dest}"\${f##*/}" ${o}; done`,
-    `aws s3api list-objects-v2 --bucket ${bucket} --prefix ${shellQuote(keyPrefix)} --query 'Contents[].Key' --output text ${o} | tr '\\t' '\\n' | grep -E ${shellQuote(`^${keyPrefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[0-9]{8}T[0-9]{6}Z[.]`)} | ${pruneOlder(b.retention, `aws s3 rm ${root}"$old" ${o}`)}`,
+    `aws s3api list-objects-v2 --bucket ${bucket} --prefix ${shellQuote(keyPrefix)} --query 'Contents[].Key' --output text ${o} | tr '\\t' '\\n' | grep -E ${shellQuote(`^${keyPrefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[0-9]{8}T[0-9]{6}Z[.]${ext.replace(/\./g, "[.]")}$`)} | ${pruneOlder(b.retention, `aws s3 rm ${root}"$old" ${o} && aws s3 rm ${root}"$old.sha256" ${o}`)}`,
   ];
   return `${lines.join("\n")}\n`;
 }
@@ -140,7 +170,7 @@ export function uploadScript(c: ResolvedComponent, b: ResolvedBackup): string | 
 function backupObjects(ctx: RenderContext, c: ResolvedComponent, b: ResolvedBackup): KubeObject[] {
   const dump = dumpOf(ctx, c) as Dump;
   const script = dumpScript(ctx, c, b) as string;
-  const upload = uploadScript(c, b);
+  const upload = uploadScript(c, b, dump.ext);
   const objects: KubeObject[] = [];
   const roleLabels = { [ROLE_LABEL]: BACKUP_ROLE };
   const volumes: Record<string, unknown>[] = [];

@@ -6,7 +6,10 @@
 // and the clusters follow the rule of test/support/run-clusters.ts: none runs
 // during the unit tier, at most one at a time after it.
 //
-//   node test/support/run-tiers.ts [tier|file ...]   # default: unit integration e2e
+//   node test/support/run-tiers.ts [tier|file ...]   # default: unit dataplane integration e2e
+//
+// The dataplane tier (test/dataplane) runs the rendered datastore scripts
+// against real servers from Debian packages, as plain processes: no cluster.
 //
 // Same options as .ci/run's former `node --test` line: one file at a time,
 // 10 minutes per test, the clusters' global setup, the spec reporter, one
@@ -22,7 +25,7 @@ import { clusterPids, kwokWorkdir } from "../cluster/kwok-cluster.ts";
 import { processRunning } from "../cluster/procfs.ts";
 import { startedClusters } from "./run-clusters.ts";
 
-const TIERS = ["unit", "integration", "e2e"] as const;
+const TIERS = ["unit", "dataplane", "integration", "e2e"] as const;
 type Tier = (typeof TIERS)[number];
 
 const filesOf = (tier: Tier) => globSync(`test/${tier}/**/*.test.ts`, { cwd: REPO_ROOT }).sort();

@@ -20,7 +20,7 @@ function render(spec: Spec, uid?: string) {
 
 const COMMANDS = {
   mysql:
-    /mysqldump --host=shop-db\.prod\.svc --port=3306 --user=root --single-transaction --routines --all-databases --result-file="\$out"/,
+    /mysqldump --host=shop-db\.prod\.svc --port=3306 --user=root --single-transaction --routines --databases \$dbs --result-file="\$out"/,
   postgres: /pg_dump --host=shop-db\.prod\.svc --port=5432 -Fc --file="\$out"/,
   mongodb: /mongodump --config=\/tmp\/mongodump\.yaml .*--archive="\$out" --gzip/,
   redis: /redis-cli -h shop-db\.prod\.svc -p 6379 --rdb "\$out"/,
@@ -43,7 +43,14 @@ for (const [type, command] of Object.entries(COMMANDS)) {
     const script: string = dump.command[2];
     assert.match(script, command);
     assert.match(script, /ts=`date -u \+%Y%m%dT%H%M%SZ`/);
-    assert.match(script, /tail -n \+6 \| while read -r old; do rm -f -- "\$old"; done/);
+    assert.match(
+      script,
+      /tail -n \+6 \| while read -r old; do rm -f -- "\$old" "\$old\.sha256"; done/,
+    );
+    // Every backup records its checksum (a sidecar) and size (the termination message).
+    assert.match(script, /sha256sum "\$out"/);
+    assert.match(script, /> "\$file\.sha256"/);
+    assert.match(script, /> \/dev\/termination-log/);
     assert.doesNotMatch(script, /\$\(/, "no $( that the kubelet would try to expand");
     assert.ok(dump.image.startsWith(type === "mongodb" ? "mongo:" : `${type}:`));
     // Default (and here explicit) target: a claim <arch>-<c>-backups mounted at /backups.
@@ -130,6 +137,9 @@ test("s3 target: dump in an init container, upload with the pinned AWS CLI, cred
   );
   assert.match(script, /--prefix 'prod\/db-'/);
   assert.match(script, /tail -n \+4/);
+  // Only the backups themselves are counted, and each goes with its checksum.
+  assert.match(script, /Z\[\.\]dump\$'/);
+  assert.match(script, /aws s3 rm 's3:\/\/backups\/'"\$old\.sha256"/);
   assert.deepEqual(
     pod.volumes.find((v: Json) => v.name === "backups"),
     { name: "backups", emptyDir: {} },
