@@ -32,26 +32,35 @@ export const REDIS_SCRIPTS_DIR = "/etc/archctl";
 export const DOWN_AFTER_MS = 5000;
 export const FAILOVER_TIMEOUT_MS = 60000;
 
-/** Asks each Sentinel in $SENTINEL_HOSTS for the master; prints `host` or nothing. */
+/**
+ * Asks each Sentinel in $SENTINEL_HOSTS (but this one, $SELF_SENTINEL) for the
+ * master; prints `host port`, or nothing when none answers.
+ */
 const FIND_MASTER = `find_master() {
   for s in $SENTINEL_HOSTS; do
-    [ "\${s%:*}" = "\${SELF:-}" ] && continue
-    addr=$(redis-cli -h "\${s%:*}" -p "\${s##*:}" --raw sentinel get-master-addr-by-name "$MASTER_NAME" 2>/dev/null | head -n 1 || true)
-    case "$addr" in ""|*ERR*|*Could*) ;; *) echo "$addr"; return 0 ;; esac
+    [ "$s" = "\${SELF_SENTINEL:-}" ] && continue
+    addr=$(redis-cli -h "\${s%:*}" -p "\${s##*:}" --raw sentinel get-master-addr-by-name "$MASTER_NAME" 2>/dev/null | tr '\\n' ' ' || true)
+    set -- $addr
+    case "\${1:-}" in ""|*ERR*|*Could*) ;; *) [ -n "\${2:-}" ] && { echo "$1 $2"; return 0; } ;; esac
   done
 }`;
 
-/** A member: `redis-server` with the given args, a replica unless it is the master. */
+/**
+ * A member: redis-server with the given args, announcing its stable name, a
+ * replica unless Sentinel names it the master (or, with no Sentinel answering,
+ * it is the first member). MEMBER_HOST and FIRST_MEMBER_PORT default to the
+ * pod's DNS name and the common port (the real-server tests set them).
+ */
 export const MEMBER_SCRIPT = `#!/bin/sh
 set -eu
 ${FIND_MASTER}
-self="$POD_NAME.$MEMBERS_DOMAIN"
+self="\${MEMBER_HOST:-$POD_NAME.$MEMBERS_DOMAIN}"
 master=$(find_master)
-if [ -z "$master" ] && [ "\${POD_NAME##*-}" != 0 ]; then master="$FIRST_MEMBER"; fi
-set -- "$@" --masterauth "$REDIS_PASSWORD" --replica-announce-ip "$self"
-if [ -n "$master" ] && [ "$master" != "$self" ]; then
+if [ -z "$master" ] && [ "\${POD_NAME##*-}" != 0 ]; then master="$FIRST_MEMBER \${FIRST_MEMBER_PORT:-$REDIS_PORT}"; fi
+set -- "$@" --masterauth "$REDIS_PASSWORD" --replica-announce-ip "$self" --replica-announce-port "$REDIS_PORT"
+if [ -n "$master" ] && [ "$master" != "$self $REDIS_PORT" ]; then
   echo "archctl: replica of $master"
-  set -- "$@" --replicaof "$master" "$REDIS_PORT"
+  set -- "$@" --replicaof $master
 fi
 exec "$@"
 `;
@@ -66,18 +75,19 @@ echo "$info" | grep -q '^role:master' || echo "$info" | grep -q '^master_link_st
 export const SENTINEL_SCRIPT = `#!/bin/sh
 set -eu
 ${FIND_MASTER}
-SELF="$POD_NAME.$SENTINELS_DOMAIN"
-conf=/data/sentinel.conf
+SELF="\${SENTINEL_HOST:-$POD_NAME.$SENTINELS_DOMAIN}"
+SELF_SENTINEL="$SELF:$SENTINEL_PORT"
+conf="\${SENTINEL_DIR:-/data}/sentinel.conf"
 if [ ! -s "$conf" ]; then
   master=$(find_master)
-  [ -n "$master" ] || master="$FIRST_MEMBER"
+  [ -n "$master" ] || master="$FIRST_MEMBER \${FIRST_MEMBER_PORT:-$REDIS_PORT}"
   cat > "$conf.new" <<CONF
 port $SENTINEL_PORT
-dir /data
+dir \${SENTINEL_DIR:-/data}
 sentinel resolve-hostnames yes
 sentinel announce-hostnames yes
 sentinel announce-ip $SELF
-sentinel monitor $MASTER_NAME $master $REDIS_PORT $SENTINEL_QUORUM
+sentinel monitor $MASTER_NAME $master $SENTINEL_QUORUM
 sentinel auth-pass $MASTER_NAME $REDIS_PASSWORD
 sentinel down-after-milliseconds $MASTER_NAME $DOWN_AFTER_MS
 sentinel failover-timeout $MASTER_NAME $FAILOVER_TIMEOUT_MS
