@@ -129,7 +129,7 @@ test("redis replicas: members start through member.sh, three Sentinels, quorum 2
   const scripts = find(objects, "ConfigMap", "shop-cache-scripts");
   assert.match(
     scripts.data["sentinel.sh"],
-    /sentinel monitor \$MASTER_NAME \$master \$REDIS_PORT \$SENTINEL_QUORUM/,
+    /sentinel monitor \$MASTER_NAME \$master \$SENTINEL_QUORUM/,
   );
   // Sentinels may reach the members through the NetworkPolicy.
   const policy = find(objects, "NetworkPolicy", "shop-cache");
