@@ -151,3 +151,80 @@ test("members on distinct nodes and zones; a drain that would take a second memb
   assert.equal(after.filter(isReady).length, 3);
   void op;
 });
+
+test("a lost node's members are rescheduled on the others; status reports the loss and the recovery", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "repl-loss" });
+  await startOperator(t, cluster, ns);
+  const client = clientFor(cluster);
+  await client.apply(
+    architecture("loss", ns, {
+      components: [
+        { name: "api", type: "service", image: "ghcr.io/example/api:1", uses: ["db"] },
+        { name: "db", type: "postgres", replicas: 3 },
+      ],
+    }) as unknown as KubeObject,
+    { fieldManager: "archctl-test", force: true },
+  );
+  await cluster.eventually(
+    "loss Ready",
+    async () => (await getArchitecture(client, ns, "loss"))?.status?.phase === "Ready",
+    120_000,
+  );
+  const podsOf = async (): Promise<PodLike[]> =>
+    JSON.parse(
+      (
+        await cluster.kubectl([
+          "get",
+          "pods",
+          "-n",
+          ns,
+          "-l",
+          "app.kubernetes.io/instance=loss-db,archctl.io/role=server",
+          "-o",
+          "json",
+        ])
+      ).stdout,
+    ).items;
+  const victim = (await podsOf()).find((p) => p.metadata.name === "loss-db-1")?.spec.nodeName;
+  assert.ok(victim);
+  // The node goes away (as a cloud provider's node controller deletes a lost VM's Node).
+  const nodeJson = (await cluster.kubectl(["get", "node", victim, "-o", "json"])).stdout;
+  t.after(async () => {
+    const node = JSON.parse(nodeJson);
+    delete node.metadata.resourceVersion;
+    delete node.metadata.uid;
+    await cluster.kubectl(["apply", "-f", "-"], { input: JSON.stringify(node), reject: false });
+  });
+  const lostAt = Date.now();
+  await cluster.kubectl(["delete", "node", victim, "--wait=false"]);
+  const lost = await cluster.eventually(
+    "the loss in status",
+    async () => {
+      const a = await getArchitecture(client, ns, "loss");
+      const c = a?.status?.components?.find((x) => x.name === "db");
+      return c && c.ready < 3 ? c : undefined;
+    },
+    180_000,
+  );
+  t.diagnostic(
+    `loss seen ${Date.now() - lostAt} ms after the node was deleted: db ${lost.ready}/${lost.desired}`,
+  );
+  const back = await cluster.eventually(
+    "members rescheduled and Ready again",
+    async () => {
+      const a = await getArchitecture(client, ns, "loss");
+      const c = a?.status?.components?.find((x) => x.name === "db");
+      const pods = await podsOf();
+      return a?.status?.phase === "Ready" &&
+        c?.ready === 3 &&
+        pods.length === 3 &&
+        pods.every((p) => p.spec.nodeName && p.spec.nodeName !== victim && isReady(p))
+        ? pods
+        : undefined;
+    },
+    240_000,
+  );
+  t.diagnostic(
+    `recovered ${Date.now() - lostAt} ms after the node was deleted; members on ${back.map((p) => p.spec.nodeName).join(", ")}`,
+  );
+});

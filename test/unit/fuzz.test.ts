@@ -533,6 +533,8 @@ function fuzz(): FuzzResult {
     } catch {
       return undefined;
     }
+    // stringify(undefined) is undefined, not a document: no file to give the CLI.
+    if (typeof text !== "string") return undefined;
     const r = timed(`loadBlueprint(${label} as YAML)`, () =>
       loadBlueprint(text, { file: "fuzz.yaml" }),
     );
