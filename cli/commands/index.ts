@@ -38,6 +38,7 @@ const ENTRIES: readonly Entry[] = [
   { names: ["secret"], load: () => import("./secret.ts") },
   { names: ["backup"], load: () => import("./backup.ts") },
   { names: ["restore"], load: () => import("./restore.ts") },
+  { names: ["failover"], load: () => import("./failover.ts") },
   // operator and installation
   { names: ["install"], load: () => import("./install.ts") },
   { names: ["uninstall"], load: () => import("./uninstall.ts") },

@@ -99,6 +99,8 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
   const { isNotFound } = await import("../../operator/kube/errors.ts");
   const { ARCHITECTURE_LABEL } = await import("../../operator/api/names.ts");
   const { checkOnServer } = await import("../plan/server-check.ts");
+  const { schedulableNodes } = await import("../plan/nodes.ts");
+  const { checkMembersFitNodes } = await import("../../operator/api/semantics/membership.ts");
   const { connectionError } = await import("../kube-errors.ts");
 
   const conn = await deps.connect(ctx.globals);
@@ -226,6 +228,13 @@ async function runPlan(opts: PlanFlags, cmd: Command, deps: CliDeps): Promise<nu
     notes.push(
       `the API server accepted ${check.accepted} of ${toCheck.length} objects to write (dry run)`,
     );
+  // Members beyond the schedulable nodes share one (nodes may not be listable: then unchecked).
+  const nodes = await conn.rest
+    .get<{ items: { spec?: { unschedulable?: boolean } }[] }>("/api/v1/nodes")
+    .catch(() => undefined);
+  if (nodes)
+    for (const w of checkMembersFitNodes(architecture, schedulableNodes(nodes.items)))
+      plan.risks.push(`${formatPath(w.path)}: ${w.message} (${w.hint})`);
   plan.notes.push(...notes);
   for (const n of next.result.notices)
     plan.notes.push(`${n.component ? `${n.component}: ` : ""}${n.message}`);

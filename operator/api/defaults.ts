@@ -1,6 +1,7 @@
 // Every default of the API, applied by one function. The stored resource keeps
 // what the user wrote; the renderer only ever sees the resolved shape below, so
 // a default changes in exactly one place.
+import { primaryOrdinals } from "./primary.ts";
 import type {
   AppSecret,
   Architecture,
@@ -18,6 +19,7 @@ import type {
   Timeouts,
 } from "./schema.ts";
 import { isDatastoreType } from "./schema.ts";
+import { shrinkAllowed } from "./semantics/membership.ts";
 
 /** Where Envoy Gateway runs its proxies by default, the peers of routed components. */
 export const GATEWAY_PROXY_NAMESPACE = "envoy-gateway-system";
@@ -173,6 +175,10 @@ export interface ResolvedArchitecture {
   autoscaling: NonNullable<Architecture["spec"]["autoscaling"]>;
   gpuPools: ResolvedGpuPool[];
   backups: ResolvedBackup[];
+  /** Component -> ordinal of its primary member (see primary.ts). */
+  primaries: Record<string, number>;
+  /** Components whose members may be removed although they may hold data (see membership.ts). */
+  shrinkAllowed: string[];
   monitoring: { serviceMonitors: boolean; release: string; interval: string; dashboard: boolean };
   networkPolicy: { enabled: boolean; egress: boolean; ingressNamespace: string };
   mesh?: Mesh;
@@ -276,6 +282,10 @@ export function applyDefaults(arch: Architecture): ResolvedArchitecture {
     },
     deletionPolicy: spec.deletionPolicy ?? "Retain",
     secrets: spec.secrets ?? [],
+    primaries: primaryOrdinals(metadata.annotations),
+    shrinkAllowed: spec.components
+      .filter((c) => shrinkAllowed(metadata.annotations, c.name))
+      .map((c) => c.name),
   };
   const meta = metadata as { uid?: string; generation?: number };
   if (meta.uid) resolved.uid = meta.uid;

@@ -121,6 +121,8 @@ export function derivedNames(
   if (datastore) suffixes.push("headless", "credentials");
   if (type === "rabbitmq") suffixes.push("config");
   if (type === "kafka") suffixes.push("topics");
+  if (type === "postgres") suffixes.push("ro", "replication", "scripts");
+  if (type === "redis") suffixes.push("sentinel", "sentinel-headless", "scripts");
   if (type === "milvus") suffixes.push("etcd", "etcd-headless", "minio", "minio-headless");
   if (opts.backedUp) suffixes.push("backup", "backups");
   if (opts.queueScaled) suffixes.push("queue");

@@ -10,6 +10,7 @@ import { checkEgress } from "./semantics/egress.ts";
 import { checkGpuPools } from "./semantics/gpu-pools.ts";
 import { checkIngress } from "./semantics/ingress.ts";
 import { error, type Issue, type SpecIndex, warning } from "./semantics/issue.ts";
+import { checkMembership } from "./semantics/membership.ts";
 import { checkObjectNames } from "./semantics/object-names.ts";
 import { checkRestores } from "./semantics/restore.ts";
 import { checkSecrets } from "./semantics/secrets.ts";
@@ -47,6 +48,7 @@ export function checkSemantics(arch: Architecture): Issue[] {
     ...checkRestores(arch, index),
     ...checkObjectNames(arch),
     ...checkSecrets(arch),
+    ...checkMembership(arch),
   );
 
   // Application components nothing can reach and that reach nothing are likely a mistake.

@@ -2,6 +2,8 @@
 // For a StatefulSet that would orphan or lose its data volumes, so the operator
 // refuses them and says what to do instead. Pure.
 import { COMPONENT_LABEL } from "../api/names.ts";
+import { ALLOW_SHRINK_ANNOTATION, memberChangeRefusal } from "../api/semantics/membership.ts";
+import { ENGINE_ANNOTATION } from "../render/datastores/statefulset.ts";
 import type { KubeObject } from "../render/types.ts";
 import type { BlockedChange } from "../status/rollup.ts";
 import { canonicalJson, containsDesired } from "./drift.ts";
@@ -9,7 +11,9 @@ import { canonicalJson, containsDesired } from "./drift.ts";
 export type { BlockedChange } from "../status/rollup.ts";
 
 interface StatefulSetLike {
+  metadata?: { annotations?: Record<string, string> };
   spec?: {
+    replicas?: number;
     selector?: unknown;
     serviceName?: string;
     podManagementPolicy?: string;
@@ -56,6 +60,21 @@ export function destructiveChange(
       ...where,
       message: `StatefulSet ${name}: the data volume template changed (${describeClaims(have)} -> ${describeClaims(want)}), which Kubernetes cannot do in place. Revert the storage change${of}, or resize the PVCs directly (if the storage class allows expansion) and then delete the StatefulSet with --cascade=orphan so archctl recreates it on the same volumes.`,
     };
+  }
+  const engine = want.metadata?.annotations?.[ENGINE_ANNOTATION];
+  const from = have.spec?.replicas;
+  const to = want.spec?.replicas;
+  if (engine && from !== undefined && to !== undefined) {
+    const forced = want.metadata?.annotations?.[ALLOW_SHRINK_ANNOTATION] === "true";
+    const refusal = memberChangeRefusal(engine, component ?? name, from, to, forced);
+    if (refusal)
+      return {
+        kind: "StatefulSet",
+        name,
+        field: "spec.replicas",
+        ...where,
+        message: `StatefulSet ${name}: ${refusal.message}. ${refusal.hint}.`,
+      };
   }
   for (const field of ["selector", "serviceName", "podManagementPolicy"] as const) {
     const w = want.spec?.[field];

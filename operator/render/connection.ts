@@ -6,6 +6,8 @@ import { childLabels, childName, credentialsSecretName } from "../api/names.ts";
 import type { GenerateSpec } from "../api/schema.ts";
 import { isDatastoreType } from "../api/schema.ts";
 import type { RenderContext } from "./context.ts";
+import { readOnlyServiceName } from "./datastores/postgres-replication.ts";
+import { sentinelHosts, sentinelMasterName } from "./datastores/redis-sentinel-names.ts";
 import type { SecretKeySource, SecretSpec } from "./types.ts";
 
 const PASSWORD_LENGTH = 32;
@@ -34,6 +36,12 @@ interface Connection {
   plain: Record<string, string>;
   /** Env var suffix -> key in the Secret. */
   secret: Record<string, string>;
+  /**
+   * Env var suffix -> value made of the other vars by the kubelet's `$(VAR)`
+   * expansion ({P} stands for the prefix): URLs that need the password but are
+   * not in the Secret, which is never rewritten once made.
+   */
+  composed?: Record<string, string>;
 }
 
 function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | undefined {
@@ -53,8 +61,8 @@ function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | un
         plain: { HOST: host, PORT: port, DATABASE: "app" },
         secret: { USERNAME: "username", PASSWORD: "password", URL: "url" },
       };
-    case "postgres":
-      return {
+    case "postgres": {
+      const conn: Connection = {
         keys: {
           username: { literal: "app" },
           password: random,
@@ -64,6 +72,15 @@ function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | un
         plain: { HOST: host, PORT: port, DATABASE: "app" },
         secret: { USERNAME: "username", PASSWORD: "password", URL: "url" },
       };
+      if (c.replicas > 1) {
+        const readHost = `${readOnlyServiceName(ctx, c.name)}.${ctx.arch.namespace}.svc`;
+        conn.plain.READ_HOST = readHost;
+        conn.composed = {
+          READ_URL: `postgresql://$({P}_USERNAME):$({P}_PASSWORD)@${readHost}:${port}/app`,
+        };
+      }
+      return conn;
+    }
     case "mongodb":
       return {
         keys: {
@@ -77,12 +94,24 @@ function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | un
         plain: { HOST: host, PORT: port, DATABASE: "app" },
         secret: { USERNAME: "username", PASSWORD: "password", URL: "url" },
       };
-    case "redis":
-      return {
+    case "redis": {
+      const conn: Connection = {
         keys: { password: random, url: { template: `redis://:\${password}@${host}:${port}/0` } },
         plain: { HOST: host, PORT: port },
         secret: { PASSWORD: "password", URL: "url" },
       };
+      if (c.replicas > 1) {
+        // Sentinel tells clients where the master is; the plain Service reaches any member.
+        const sentinels = sentinelHosts(ctx, c.name).join(",");
+        conn.plain.SENTINEL_HOSTS = sentinels;
+        conn.plain.SENTINEL_MASTER = sentinelMasterName(c.name);
+        conn.secret = { PASSWORD: "password" };
+        conn.composed = {
+          URL: `redis+sentinel://:$({P}_PASSWORD)@${sentinels}/${sentinelMasterName(c.name)}/0`,
+        };
+      }
+      return conn;
+    }
     case "rabbitmq":
       return {
         keys: {
@@ -160,8 +189,25 @@ export function connectionEnv(ctx: RenderContext, consumer: ResolvedComponent): 
         valueFrom: { secretKeyRef: { name: secretName, key } },
       });
     }
+    for (const [suffix, value] of Object.entries(conn.composed ?? {}))
+      out.push({ name: `${prefix}_${suffix}`, value: value.replaceAll("{P}", prefix) });
   }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out.sort(envOrder);
+}
+
+/** True when the kubelet expands `$(VAR)` references in the value. */
+function isComposed(e: EnvVar): boolean {
+  return "value" in e && e.value.includes("$(");
+}
+
+/**
+ * By name, but vars made of others last: the kubelet expands `$(VAR)` only
+ * from vars listed before it.
+ */
+export function envOrder(a: EnvVar, b: EnvVar): number {
+  const ca = isComposed(a) ? 1 : 0;
+  const cb = isComposed(b) ? 1 : 0;
+  return ca - cb || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 /**

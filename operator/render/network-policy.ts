@@ -20,9 +20,10 @@
 // The kubelet's probes come from the node and are not subject to these rules.
 import type { ResolvedComponent } from "../api/defaults.ts";
 import { DATASTORE_DEFAULTS, MILVUS_DEPENDENCIES } from "../api/defaults.ts";
-import { selectorLabels } from "../api/names.ts";
+import { ARCHITECTURE_LABEL, childName, selectorLabels } from "../api/names.ts";
 import { isDatastoreType } from "../api/schema.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
+import { SENTINEL_PART } from "./datastores/redis-sentinel-names.ts";
 import { childMeta } from "./meta.ts";
 import {
   appEgress,
@@ -91,6 +92,16 @@ function usersOf(ctx: RenderContext, target: string): string[] {
 function datastoreRules(ctx: RenderContext, c: ResolvedComponent): Rule[] {
   const port = c.port ?? 0;
   const rules: Rule[] = [{ from: [podsOf(ctx, c.name)] }];
+  // Redis' Sentinels watch and reconfigure its members.
+  if (c.type === "redis" && c.replicas > 1)
+    rules[0]?.from.push({
+      podSelector: {
+        matchLabels: {
+          "app.kubernetes.io/instance": childName(ctx.arch.name, c.name, SENTINEL_PART),
+          [ARCHITECTURE_LABEL]: ctx.arch.name,
+        },
+      },
+    });
   const users = usersOf(ctx, c.name);
   if (users.length > 0) rules.push({ from: users.map((u) => podsOf(ctx, u)), ports: tcp(port) });
   if (ctx.arch.backups.some((b) => b.component === c.name)) {

@@ -24,6 +24,12 @@ export function containerSecurityContext(readOnlyRootFilesystem = true): Record<
   };
 }
 
+/**
+ * Scratch space (logs, /tmp, writable layers) every container asks for, so the
+ * kubelet evicts under disk pressure by request, not at random.
+ */
+export const EPHEMERAL_STORAGE_REQUEST = "256Mi";
+
 export function resources(c: ResolvedComponent): Record<string, unknown> {
   const limits: Record<string, unknown> = { memory: String(c.resources.limits.memory) };
   if (c.resources.limits.cpu !== undefined) limits.cpu = String(c.resources.limits.cpu);
@@ -31,16 +37,34 @@ export function resources(c: ResolvedComponent): Record<string, unknown> {
     requests: {
       cpu: String(c.resources.requests.cpu),
       memory: String(c.resources.requests.memory),
+      "ephemeral-storage": EPHEMERAL_STORAGE_REQUEST,
     },
     limits,
   };
 }
 
+/** Small fixed resources of a helper container (sidecar, init, Sentinel). */
+export function smallResources(
+  cpu: string,
+  memory: string,
+  limit = memory,
+): Record<string, unknown> {
+  return {
+    requests: { cpu, memory, "ephemeral-storage": "64Mi" },
+    limits: { memory: limit },
+  };
+}
+
+/**
+ * Ready when the health path answers; alive while the port accepts connections.
+ * A loaded server that fails its health check leaves the Service's endpoints
+ * but is not restarted for it.
+ */
 export function httpProbes(path: string, port: number): Record<string, unknown> {
   return {
     readinessProbe: { httpGet: { path, port }, periodSeconds: 5, failureThreshold: 3 },
     livenessProbe: {
-      httpGet: { path, port },
+      tcpSocket: { port },
       initialDelaySeconds: 10,
       periodSeconds: 10,
       failureThreshold: 6,

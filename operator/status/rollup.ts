@@ -1,15 +1,18 @@
 // Rolls the state of an Architecture's children up into its status: one entry
 // per component, a phase, and conditions that say why (which component, which
 // replica count, which failure). Pure: the caller passes the clock reading.
+
 import type { ResolvedArchitecture, ResolvedComponent } from "../api/defaults.ts";
 import { durationSeconds, timestampAfter } from "../api/duration.ts";
 import { childName } from "../api/names.ts";
 import type { ArchitectureStatus, ComponentStatus } from "../api/schema.ts";
+import { SENTINEL_PART } from "../render/datastores/redis-sentinel-names.ts";
 import type { KubeObject, RenderNotice } from "../render/types.ts";
 import type { ClaimView, PodView } from "./causes.ts";
 import { firstCause, owners, poolHint, STALL_SECONDS, stalled, templateClaim } from "./causes.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { clip, MAX_COMPONENT_MESSAGE, setConditions } from "./conditions.ts";
+import { withMembers } from "./members.ts";
 import { restoreState } from "./restore-state.ts";
 
 /** A change the reconcile refused because Kubernetes could only make it destructively. */
@@ -169,11 +172,20 @@ function componentState(
           }
         : main;
     }
-    default:
-      return (
-        restoreState(c, arch.name, child) ??
-        replicated(c, child("StatefulSet", name) as Obj | undefined, "StatefulSet")
-      );
+    default: {
+      const restoring = restoreState(c, arch.name, child);
+      if (restoring) return restoring;
+      const state = replicated(c, child("StatefulSet", name) as Obj | undefined, "StatefulSet");
+      const sentinels =
+        c.type === "redis" && c.replicas > 1
+          ? replicated(
+              c,
+              child("StatefulSet", childName(arch.name, c.name, SENTINEL_PART)) as Obj | undefined,
+              "StatefulSet",
+            ).status
+          : undefined;
+      return { ...state, status: withMembers(state.status, c, arch, sentinels) };
+    }
   }
 }
 

@@ -88,6 +88,12 @@ function node(
   };
 }
 
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+/** Nodes are spread over three zones, zone-a.., in turn: datastore members spread over them. */
+export function zoneOf(i: number): string {
+  return `zone-${"abc"[i % 3]}`;
+}
+
 /** Worker names: kwok-worker-0.., GPU names: kwok-gpu-0.. */
 export function simulatedNodes(input: NodeSpecInput = {}): Manifest[] {
   const o = { ...DEFAULT_NODES, ...input };
@@ -98,10 +104,13 @@ export function simulatedNodes(input: NodeSpecInput = {}): Manifest[] {
     if (!Number.isSafeInteger(n) || n < 0)
       throw new Error(`simulated nodes: ${key} must be a whole number >= 0, got ${n}`);
   }
-  const base = { cpu: o.cpu, memory: o.memory, pods: o.pods };
+  // Real nodes report their ephemeral storage; pods request it (render/pod.ts).
+  const base = { cpu: o.cpu, memory: o.memory, pods: o.pods, "ephemeral-storage": "200Gi" };
   const out: Manifest[] = [];
   for (let i = 0; i < o.workers; i++) {
-    out.push(node(`kwok-worker-${i}`, { "archctl.io/pool": "general" }, base, []));
+    out.push(
+      node(`kwok-worker-${i}`, { "archctl.io/pool": "general", [ZONE_LABEL]: zoneOf(i) }, base, []),
+    );
   }
   for (let i = 0; i < o.gpuNodes; i++) {
     out.push(
@@ -109,6 +118,7 @@ export function simulatedNodes(input: NodeSpecInput = {}): Manifest[] {
         `kwok-gpu-${i}`,
         {
           "archctl.io/pool": "gpu",
+          [ZONE_LABEL]: zoneOf(i),
           [GPU_PRESENT_LABEL]: "true",
           [GPU_PRODUCT_LABEL]: o.gpuProduct,
           "nvidia.com/gpu.count": String(o.gpusPerNode),

@@ -28,10 +28,16 @@ export interface PodRun {
   hosts: string[];
   /** Extra env on top of the rendered one (e.g. ARCHCTL_BACKUP). */
   env?: Record<string, string>;
+  /** Values of fieldRef env (the downward API), by fieldPath, e.g. metadata.name. */
+  fields?: Record<string, string>;
 }
 
 /** The container's env, as the kubelet would set it. */
-export function containerEnv(container: Json, secrets: PodRun["secrets"]): Record<string, string> {
+export function containerEnv(
+  container: Json,
+  secrets: PodRun["secrets"],
+  fields: Record<string, string> = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {
     const values = secrets[from.secretRef?.name];
@@ -47,6 +53,8 @@ export function containerEnv(container: Json, secrets: PodRun["secrets"]): Recor
       if (v === undefined)
         throw new Error(`env ${e.name} names ${name}/${key}, which was not rendered`);
       env[e.name] = v;
+    } else if (e.valueFrom?.fieldRef && fields[e.valueFrom.fieldRef.fieldPath] !== undefined) {
+      env[e.name] = fields[e.valueFrom.fieldRef.fieldPath] as string;
     } else throw new Error(`env ${e.name}: only value and secretKeyRef are emulated`);
   }
   return env;
@@ -61,7 +69,7 @@ export function expand(s: string, env: Record<string, string>): string {
 
 /** Runs the container to the end; returns its exit code and output. */
 export async function runContainer(container: Json, run: PodRun): Promise<RunResult> {
-  const env = { ...containerEnv(container, run.secrets), ...run.env };
+  const env = { ...containerEnv(container, run.secrets, run.fields), ...run.env };
   const argv = [...(container.command ?? []), ...(container.args ?? [])].map((a: string) =>
     expand(a, env),
   );

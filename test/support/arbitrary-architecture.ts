@@ -20,7 +20,9 @@ type Spec = Architecture["spec"];
 const SCALABLE = new Set<ComponentType>(["service", "gateway", "worker"]);
 const QUEUES = new Set<ComponentType>(["redis", "rabbitmq", "kafka"]);
 const BACKED_UP = new Set<ComponentType>(["mysql", "postgres", "mongodb", "redis"]);
-const SINGLE_INSTANCE = new Set<ComponentType>(["mysql", "postgres", "mongodb", "redis", "milvus"]);
+const SINGLE_INSTANCE = new Set<ComponentType>(["mysql", "mongodb", "milvus"]);
+// Consensus engines take an odd member count (membership.ts).
+const CONSENSUS = new Set<ComponentType>(["rabbitmq", "kafka"]);
 const GPU_TYPES = new Set<ComponentType>(["service", "worker", "job", "cron"]);
 const MAX_NAME = 40;
 /** Few enough for the local cluster, enough to mix every kind of dependency. */
@@ -158,6 +160,8 @@ function datastoreComponent(g: Gen, name: string, type: ComponentType): Componen
   const c: Component = { name, type };
   if (SINGLE_INSTANCE.has(type)) {
     if (maybe(g)) c.replicas = type === "milvus" ? 1 : g(fc.integer, { min: 0, max: 1 });
+  } else if (CONSENSUS.has(type)) {
+    if (maybe(g)) c.replicas = pick(g, [1, 3, 5]);
   } else if (maybe(g)) c.replicas = g(fc.integer, { min: 1, max: 3 });
   if (maybe(g))
     c.storage = {

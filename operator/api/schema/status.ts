@@ -17,6 +17,11 @@ export const ComponentStatusSchema = z.strictObject({
   ready: z.number().int().min(0),
   desired: z.number().int().min(0),
   message: z.string().max(1024).optional(),
+  primary: z
+    .string()
+    .max(253)
+    .optional()
+    .describe("the primary member's pod, where archctl chooses it"),
 });
 
 export const EndpointSchema = z.strictObject({

@@ -7,8 +7,9 @@ import { error, type Issue, unknownComponentHint } from "./issue.ts";
 
 // Names the renderer uses for objects of the Architecture as a whole.
 const RESERVED_NAMES = new Set(["dashboard", "ingress"]);
-// Datastores whose replication archctl does not manage (kafka and rabbitmq cluster themselves).
-const SINGLE_INSTANCE = new Set(["mysql", "postgres", "mongodb", "redis"]);
+// Datastores whose replication archctl does not manage yet (postgres and redis
+// replicate, kafka and rabbitmq cluster themselves: see render/datastores).
+const SINGLE_INSTANCE = new Set(["mysql", "mongodb"]);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function checkComponent(
@@ -129,7 +130,7 @@ export function checkComponent(
     issues.push(
       error(
         [...at, "replicas"],
-        "milvus runs in standalone mode with one replica",
+        "milvus runs standalone (one server with its own etcd and MinIO): cluster mode would take separate query, data and index nodes, a message log (Pulsar or Kafka) and replicated etcd and MinIO, which archctl does not manage",
         "remove replicas",
       ),
     );

@@ -5,7 +5,7 @@
 import type { ResolvedComponent } from "../../api/defaults.ts";
 import { childLabels } from "../../api/names.ts";
 import { podAdditions, secretEnv } from "../app-secrets.ts";
-import { connectionEnv, type EnvVar } from "../connection.ts";
+import { connectionEnv, type EnvVar, envOrder } from "../connection.ts";
 import type { RenderContext } from "../context.ts";
 import { containerResources, gpuScheduling } from "../gpu.ts";
 import { containerSecurityContext, plainEnv, podSecurityContext } from "../pod.ts";
@@ -26,7 +26,7 @@ export function appEnv(ctx: RenderContext, c: ResolvedComponent): EnvVar[] {
   for (const e of secretEnv(ctx, c)) if (!connNames.has(e.name)) conn.push(e);
   const taken = new Set(conn.map((e) => e.name));
   const merged: EnvVar[] = [...plainEnv(c.env).filter((e) => !taken.has(e.name)), ...conn];
-  return merged.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return merged.sort(envOrder);
 }
 
 export function appPodTemplate(

@@ -6,7 +6,13 @@ import { childLabels } from "../../api/names.ts";
 import { serviceHost } from "../connection.ts";
 import type { ComponentRenderer, RenderContext } from "../context.ts";
 import { childMeta } from "../meta.ts";
-import { containerSecurityContext, plainEnv, podSecurityContext, resources } from "../pod.ts";
+import {
+  containerSecurityContext,
+  plainEnv,
+  podSecurityContext,
+  resources,
+  smallResources,
+} from "../pod.ts";
 import type { KubeObject } from "../types.ts";
 import {
   CONFIG_HASH_ANNOTATION,
@@ -136,10 +142,7 @@ export function topicsJob(
               name: "topics",
               image: c.image,
               command: ["sh", "-c", script],
-              resources: {
-                requests: { cpu: "100m", memory: "256Mi" },
-                limits: { memory: "512Mi" },
-              },
+              resources: smallResources("100m", "256Mi", "512Mi"),
               env: [{ name: "KAFKA_HEAP_OPTS", value: "-Xmx256m" }],
               // The CLI's JVM writes to /tmp.
               securityContext: containerSecurityContext(false),

@@ -4,7 +4,7 @@
 import { DATASTORE_DEFAULTS, MILVUS_DEPENDENCIES } from "../../api/defaults.ts";
 import { childName } from "../../api/names.ts";
 import type { ComponentRenderer } from "../context.ts";
-import { plainEnv, resources } from "../pod.ts";
+import { plainEnv, resources, smallResources } from "../pod.ts";
 import type { KubeObject } from "../types.ts";
 import {
   configMap,
@@ -23,7 +23,7 @@ const ETCD_PEER_PORT = 2380;
 const ETCD_METRICS_PORT = 2381;
 const MINIO_CONSOLE_PORT = 9001;
 
-const small = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { memory } });
+const small = (cpu: string, memory: string) => smallResources(cpu, memory);
 
 export const renderMilvus: ComponentRenderer = (c, ctx) => {
   const ns = ctx.arch.namespace;
@@ -75,7 +75,7 @@ export const renderMilvus: ComponentRenderer = (c, ctx) => {
           timeoutSeconds: 5,
         },
         livenessProbe: {
-          httpGet: { path: "/health", port: "health" },
+          tcpSocket: { port: "client" },
           initialDelaySeconds: 30,
           periodSeconds: 20,
           timeoutSeconds: 5,
@@ -176,7 +176,7 @@ export const renderMilvus: ComponentRenderer = (c, ctx) => {
       timeoutSeconds: 5,
     },
     livenessProbe: {
-      httpGet: { path: "/healthz", port: "metrics" },
+      tcpSocket: { port: "grpc" },
       periodSeconds: 20,
       timeoutSeconds: 5,
       failureThreshold: 6,

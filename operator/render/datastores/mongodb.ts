@@ -36,7 +36,7 @@ export const renderMongodb: ComponentRenderer = (c, ctx) => {
     // `ping` needs no authentication.
     ...execProbes(
       ["mongosh", "--quiet", "--norc", `--port=${port}`, "--eval", "db.adminCommand('ping').ok"],
-      { timeoutSeconds: 10 },
+      { timeoutSeconds: 10, port },
     ),
     resources: resources(c),
   };

@@ -43,6 +43,7 @@ export const renderMysql: ComponentRenderer = (c, ctx) => {
     // first-start initialisation the server listens on no TCP port at all.
     ...execProbes(["mysqladmin", "ping", "--host=127.0.0.1", `--port=${port}`, "--silent"], {
       startupSeconds: 600,
+      port,
     }),
     resources: resources(c),
   };

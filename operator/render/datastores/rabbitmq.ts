@@ -94,6 +94,7 @@ export const renderRabbitmq: ComponentRenderer = (c, ctx) => {
     ...execProbes(["rabbitmq-diagnostics", "-q", "check_port_connectivity"], {
       timeoutSeconds: 20,
       liveness: ["rabbitmq-diagnostics", "-q", "status"],
+      port,
     }),
     lifecycle: {
       postStart: {

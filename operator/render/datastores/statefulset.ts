@@ -11,11 +11,16 @@ import {
   selectorLabels,
 } from "../../api/names.ts";
 import type { DatastoreType } from "../../api/schema.ts";
+import { ALLOW_SHRINK_ANNOTATION } from "../../api/semantics/membership.ts";
 import type { RenderContext } from "../context.ts";
 import { childMeta } from "../meta.ts";
-import { containerSecurityContext, podSecurityContext } from "../pod.ts";
+import { containerSecurityContext, podSecurityContext, smallResources } from "../pod.ts";
 import type { KubeObject } from "../types.ts";
 import { toYaml } from "../yaml-output.ts";
+import { memberSpread, quorumBudget } from "./members.ts";
+
+/** On a datastore's StatefulSet: the engine its members run. */
+export const ENGINE_ANNOTATION = "archctl.io/engine";
 
 /** Label that tells a datastore's server pods from its backup and setup pods. */
 export const ROLE_LABEL = "archctl.io/role";
@@ -112,10 +117,7 @@ export function sortedEntries(map: Record<string, string> | undefined): [string,
     .map((k) => [k, (map as Record<string, string>)[k] as string]);
 }
 
-const EXPORTER_RESOURCES = {
-  requests: { cpu: "10m", memory: "32Mi" },
-  limits: { memory: "64Mi" },
-};
+const EXPORTER_RESOURCES = smallResources("10m", "32Mi", "64Mi");
 
 /** The Prometheus exporter sidecar of a datastore type (undefined when the server exports itself). */
 export function exporterContainer(
@@ -171,6 +173,8 @@ export interface DatastoreWorkload {
   terminationGracePeriodSeconds?: number;
   /** Configuration mounted into the pod: its hash becomes a pod annotation. */
   config?: unknown;
+  /** Extra labels the client Service selects by (a replicated engine's primary). */
+  clientSelector?: Record<string, string>;
 }
 
 /** Headless Service, client Service and StatefulSet of a datastore (or one of its parts). */
@@ -217,7 +221,11 @@ export function datastoreObjects(w: DatastoreWorkload): KubeObject[] {
     apiVersion: "v1",
     kind: "Service",
     metadata: clientMeta,
-    spec: { type: "ClusterIP", selector: services, ports: clientPorts },
+    spec: {
+      type: "ClusterIP",
+      selector: { ...services, ...w.clientSelector },
+      ports: clientPorts,
+    },
   };
 
   const server: Container = {
@@ -245,17 +253,7 @@ export function datastoreObjects(w: DatastoreWorkload): KubeObject[] {
   if (w.initContainers?.length) podSpec.initContainers = w.initContainers;
   podSpec.containers = [server, ...(w.sidecars ?? [])];
   if (w.volumes?.length) podSpec.volumes = w.volumes;
-  if (replicas > 1) {
-    podSpec.topologySpreadConstraints = [
-      "kubernetes.io/hostname",
-      "topology.kubernetes.io/zone",
-    ].map((topologyKey) => ({
-      maxSkew: 1,
-      topologyKey,
-      whenUnsatisfiable: "ScheduleAnyway",
-      labelSelector: { matchLabels: selector },
-    }));
-  }
+  if (replicas > 1) podSpec.topologySpreadConstraints = memberSpread(selector);
 
   const claim: Record<string, unknown> = {
     accessModes: ["ReadWriteOnce"],
@@ -263,10 +261,17 @@ export function datastoreObjects(w: DatastoreWorkload): KubeObject[] {
   };
   if (storage.storageClassName) claim.storageClassName = storage.storageClassName;
 
+  const stsMeta = childMeta(ctx, component.name, part, extra);
+  // What the operator and plan need to judge a change of member count (membership.ts).
+  stsMeta.annotations = {
+    [ENGINE_ANNOTATION]: part ? `${component.type}-${part}` : component.type,
+  };
+  if (ctx.arch.shrinkAllowed.includes(component.name))
+    stsMeta.annotations[ALLOW_SHRINK_ANNOTATION] = "true";
   const statefulSet: KubeObject = {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
-    metadata: childMeta(ctx, component.name, part, extra),
+    metadata: stsMeta,
     spec: {
       serviceName: headless,
       replicas,
@@ -289,13 +294,25 @@ export function datastoreObjects(w: DatastoreWorkload): KubeObject[] {
       ],
     },
   };
-  return [headlessService, clientService, statefulSet];
+  const objects = [headlessService, clientService, statefulSet];
+  if (replicas > 1) objects.push(quorumBudget(ctx, component.name, services, part, extra));
+  return objects;
 }
 
-/** The standard probes of a datastore: a generous startup probe, then readiness and liveness. */
+/**
+ * The standard probes of a datastore: a generous startup probe, then readiness
+ * (the command: the server answers, and a replica replicates) and liveness
+ * (the client port accepts connections, or `liveness`). They differ on purpose:
+ * a busy server or a lagging replica leaves the Service, it is not restarted.
+ */
 export function execProbes(
   command: string[],
-  opts: { startupSeconds?: number; timeoutSeconds?: number; liveness?: string[] } = {},
+  opts: {
+    startupSeconds?: number;
+    timeoutSeconds?: number;
+    liveness?: string[];
+    port: number | string;
+  },
 ): Record<string, unknown> {
   const timeoutSeconds = opts.timeoutSeconds ?? 5;
   const periodSeconds = 10;
@@ -308,7 +325,9 @@ export function execProbes(
     },
     readinessProbe: { exec: { command }, periodSeconds, timeoutSeconds, failureThreshold: 3 },
     livenessProbe: {
-      exec: { command: opts.liveness ?? command },
+      ...(opts.liveness
+        ? { exec: { command: opts.liveness } }
+        : { tcpSocket: { port: opts.port } }),
       periodSeconds: 20,
       timeoutSeconds,
       failureThreshold: 6,

@@ -80,7 +80,13 @@ describe("simulatedNodes", () => {
       assert.equal(n.status.capacity[GPU_RESOURCE], undefined);
       assert.equal(n.metadata.labels[GPU_PRODUCT_LABEL], undefined);
       assert.equal(n.metadata.labels["archctl.io/pool"], "general");
-      assert.deepEqual(n.status.capacity, { cpu: "8", memory: "16Gi", pods: "50" });
+      assert.deepEqual(n.status.capacity, {
+        cpu: "8",
+        memory: "16Gi",
+        pods: "50",
+        "ephemeral-storage": "200Gi",
+      });
+      assert.match(n.metadata.labels["topology.kubernetes.io/zone"] ?? "", /^zone-[abc]$/);
       assert.deepEqual(n.status.allocatable, n.status.capacity);
     }
   });

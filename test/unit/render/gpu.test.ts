@@ -47,7 +47,12 @@ test("a custom pool's labels (sorted), tolerations and resource name are used", 
 test("GPUs go in both requests and limits, next to CPU and memory", () => {
   const ctx = ctxOf(spec);
   assert.deepEqual(containerResources(ctx, comp(ctx, "embedder")), {
-    requests: { cpu: "100m", memory: "128Mi", "nvidia.com/gpu": "2" },
+    requests: {
+      cpu: "100m",
+      memory: "128Mi",
+      "ephemeral-storage": "256Mi",
+      "nvidia.com/gpu": "2",
+    },
     limits: { memory: "128Mi", "nvidia.com/gpu": "2" },
   });
 });
@@ -57,7 +62,7 @@ test("a component without gpu gets no placement and no extended resource", () =>
   const api = comp(ctx, "api");
   assert.deepEqual(gpuScheduling(ctx, api), { pod: {}, resources: {} });
   assert.deepEqual(containerResources(ctx, api), {
-    requests: { cpu: "100m", memory: "128Mi" },
+    requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "256Mi" },
     limits: { memory: "128Mi" },
   });
 });

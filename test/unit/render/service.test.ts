@@ -60,10 +60,12 @@ test("service: Deployment with replicas, rolling update, probes, resources and r
   assert.equal(c.image, "ex/api:1.2.0");
   assert.deepEqual(c.ports, [{ name: "http", containerPort: 3000, protocol: "TCP" }]);
   assert.deepEqual(c.readinessProbe.httpGet, { path: "/ready", port: 3000 });
-  assert.deepEqual(c.livenessProbe.httpGet, { path: "/ready", port: 3000 });
+  // Alive while the port accepts: a loaded server failing /ready is not restarted for it.
+  assert.deepEqual(c.livenessProbe.tcpSocket, { port: 3000 });
+  assert.equal(c.livenessProbe.httpGet, undefined);
   assert.deepEqual(c.lifecycle, { preStop: { sleep: { seconds: 5 } } });
   assert.deepEqual(c.resources, {
-    requests: { cpu: "250m", memory: "256Mi" },
+    requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "256Mi" },
     limits: { cpu: "1", memory: "256Mi" },
   });
   assert.equal(c.securityContext.readOnlyRootFilesystem, true);
