@@ -12,13 +12,14 @@ import { ARCHITECTURES, ownedKinds, resourcePath } from "../kube/resources.ts";
 import { render } from "../render/index.ts";
 import type { ClaimView } from "../status/causes.ts";
 import { invalidStatus } from "../status/fallback.ts";
+import { restoreHolds } from "../status/restore-state.ts";
 import { rollup } from "../status/rollup.ts";
 import { cachedChild, newest, reconcileChildren } from "./children.ts";
 import { ensureCredentials, randomAlphanumeric } from "./credentials.ts";
 import { addFinalizer, expire, expiryMs, finalize } from "./lifecycle.ts";
 import { Pass } from "./pass.ts";
 import type { Owner } from "./plan.ts";
-import { checkReferencedSecrets } from "./referenced-secrets.ts";
+import { checkReferencedSecrets, heldWorkloads } from "./referenced-secrets.ts";
 import { StatusWriter } from "./status-writer.ts";
 import type { ReconcileResult, ReconcilerDeps, StoredArchitecture } from "./types.ts";
 
@@ -119,17 +120,24 @@ export class Reconciler {
     const owner: Owner = { name, ...(stored.metadata.uid ? { uid: stored.metadata.uid } : {}) };
     const credentials = await ensureCredentials(pass, owner, rendered.secrets, this.random);
     const references = await checkReferencedSecrets(pass, architecture, rendered.objects);
+    const resolved = applyDefaults(architecture);
+    // Users of a datastore still restoring wait, as those of a missing Secret do.
+    const restores = restoreHolds(resolved.components, name, (k, n) => cachedChild(pass, k, n));
+    const held = new Set([
+      ...references.held,
+      ...heldWorkloads(rendered.objects, new Set(restores.held.keys())),
+    ]);
     const children = await reconcileChildren(
       pass,
       owner,
       rendered.objects,
       ownedKinds(capabilities),
-      references.held,
+      held,
     );
     const failures = [...credentials.failures, ...references.failures, ...children.failures];
 
     const { status, recheckAfterMs: stallCheck } = rollup({
-      arch: applyDefaults(architecture),
+      arch: resolved,
       generation: stored.metadata.generation ?? 0,
       previous: stored.status,
       child: (kind, childName) =>

@@ -49,6 +49,8 @@ interface WorkloadState {
   degraded?: string;
   /** The Degraded reason when `degraded` is set (default ComponentFailed). */
   reason?: string;
+  /** A datastore restoring from a backup (its restore Job not done yet). */
+  restoring?: true;
   /** When a named cause will have held this component back long enough to stall it (ms). */
   stallsAt?: number;
 }
@@ -260,6 +262,14 @@ export function rollup(input: RollupInput): {
   const states = arch.components.map((c) =>
     explain(componentState(c, arch, input.child), c, arch, input),
   );
+  const restoring = states.filter((s) => s.restoring).map((s) => s.status.name);
+  // Components that use a restoring datastore are held back (not applied) by the reconcile.
+  for (const [i, c] of arch.components.entries()) {
+    const waits = c.uses.filter((u) => restoring.includes(u));
+    const s = states[i] as WorkloadState;
+    if (waits.length && s.status.ready < s.status.desired)
+      s.status.message = `held back until ${waits.join(", ")} ${waits.length === 1 ? "is" : "are"} restored`;
+  }
   for (const s of states)
     if (s.status.message) s.status.message = clip(s.status.message, MAX_COMPONENT_MESSAGE);
   const components = states.map((s) => s.status);
@@ -289,6 +299,7 @@ export function rollup(input: RollupInput): {
   let phase: NonNullable<ArchitectureStatus["phase"]>;
   if (degraded.length) phase = "Degraded";
   else if (allReady) phase = "Ready";
+  else if (restoring.length) phase = "Restoring";
   // Pending: nothing is ready yet (children not created, pods not scheduled);
   // Progressing: some of it is. Derived from the children alone, not from history.
   else if (components.every((s) => s.ready === 0)) phase = "Pending";
@@ -337,6 +348,17 @@ export function rollup(input: RollupInput): {
         }
       : { type: "Degraded", status: "False", reason: "AsExpected", message: "no failures" },
   ];
+  // Present only while a datastore restores, like the notices below.
+  if (restoring.length)
+    conditions.push({
+      type: "Restoring",
+      status: "True",
+      reason: "RestoringFromBackup",
+      message: states
+        .filter((s) => s.restoring)
+        .map((s) => `${s.status.name}: ${s.status.message}`)
+        .join("; "),
+    });
   // One condition per type (conditions are a list-map keyed by type: the API
   // server refuses a status with two), naming every component concerned.
   for (const [reason, notices] of Map.groupBy(input.notices, (n) => n.reason)) {

@@ -29,7 +29,15 @@ export const EndpointSchema = z.strictObject({
   url: z.string().max(1024),
 });
 
-export const PHASES = ["Pending", "Progressing", "Ready", "Degraded", "Deleting"] as const;
+// Restoring: a datastore is restoring from a backup (its users held back until it is done).
+export const PHASES = [
+  "Pending",
+  "Restoring",
+  "Progressing",
+  "Ready",
+  "Degraded",
+  "Deleting",
+] as const;
 
 export const ArchitectureStatusSchema = z.strictObject({
   observedGeneration: z.number().int().min(0).optional(),

@@ -1,10 +1,12 @@
 // A restoring datastore in status: not ready while its restore Job runs, then
-// as usual; a failed (or refused) restore is Degraded with reason RestoreFailed.
+// as usual (phase Restoring and a Restoring condition meanwhile, its users held
+// back); a failed (or refused) restore is Degraded with reason RestoreFailed.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { applyDefaults } from "../../../operator/api/defaults.ts";
 import type { Architecture } from "../../../operator/api/schema.ts";
 import type { KubeObject } from "../../../operator/render/types.ts";
+import { restoreHolds } from "../../../operator/status/restore-state.ts";
 import { type RollupInput, rollupStatus } from "../../../operator/status/rollup.ts";
 
 const arch = {
@@ -15,6 +17,7 @@ const arch = {
     components: [
       { name: "old", type: "postgres" },
       { name: "db", type: "postgres", restore: { from: { component: "old" } } },
+      { name: "api", type: "service", image: "ex/api:1", uses: ["db"] },
     ],
     backups: [{ component: "old", schedule: "@daily" }],
   },
@@ -56,19 +59,67 @@ function status(children: KubeObject[]) {
   return rollupStatus(input);
 }
 const db = (s: ReturnType<typeof status>) => s.components?.find((c) => c.name === "db");
+const api = (s: ReturnType<typeof status>) => s.components?.find((c) => c.name === "api");
+const deployment = {
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "shop-api", generation: 1 },
+  spec: { replicas: 1 },
+  status: { observedGeneration: 1, readyReplicas: 1, updatedReplicas: 1 },
+} as unknown as KubeObject;
 
 test("restoring: the server may be up, the component is not ready until the Job completes", () => {
   const s = status([sts("shop-old"), sts("shop-db"), job([])]);
   assert.equal(db(s)?.ready, 0);
   assert.equal(db(s)?.message, "restoring from shop/old@latest");
-  assert.notEqual(s.phase, "Ready");
-  assert.notEqual(s.phase, "Degraded");
+  assert.equal(s.phase, "Restoring");
+  const restoring = s.conditions?.find((c) => c.type === "Restoring");
+  assert.equal(restoring?.status, "True");
+  assert.equal(restoring?.message, "db: restoring from shop/old@latest");
+  assert.equal(api(s)?.message, "held back until db is restored");
+});
+
+test("restoring before the Job exists: Restoring too, not Pending", () => {
+  const s = status([sts("shop-old"), sts("shop-db")]);
+  assert.equal(s.phase, "Restoring");
+  assert.match(db(s)?.message ?? "", /Job not created yet/);
+});
+
+test("who is held back: the users of a datastore whose restore has not completed", () => {
+  const components = applyDefaults(arch).components;
+  const lookup = (children: KubeObject[]) => (kind: string, name: string) =>
+    children.find((c) => c.kind === kind && c.metadata.name === name);
+  const running = restoreHolds(components, "shop", lookup([job([])]));
+  assert.deepEqual([...running.restoring], ["db"]);
+  assert.deepEqual([...running.held], [["api", ["db"]]]);
+  const failed = restoreHolds(
+    components,
+    "shop",
+    lookup([job([{ type: "Failed", status: "True" }])]),
+  );
+  assert.deepEqual([...failed.held.keys()], ["api"]);
+  const done = restoreHolds(
+    components,
+    "shop",
+    lookup([job([{ type: "Complete", status: "True" }])]),
+  );
+  assert.equal(done.held.size, 0);
+  assert.equal(done.restoring.size, 0);
 });
 
 test("restored: ready as any datastore", () => {
-  const s = status([sts("shop-old"), sts("shop-db"), job([{ type: "Complete", status: "True" }])]);
+  const s = status([
+    sts("shop-old"),
+    sts("shop-db"),
+    deployment,
+    job([{ type: "Complete", status: "True" }]),
+  ]);
   assert.equal(db(s)?.ready, 1);
   assert.equal(s.phase, "Ready");
+  assert.equal(
+    s.conditions?.find((c) => c.type === "Restoring"),
+    undefined,
+  );
 });
 
 test("refused or failed: Degraded, reason RestoreFailed, the Job's message and where to read why", () => {
