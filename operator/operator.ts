@@ -35,6 +35,7 @@ import { PodIndex } from "./runtime/pod-cache.ts";
 import type { ShardOf } from "./runtime/shard.ts";
 import { missingShardLabel, ownerShard, SHARD_LABEL, shardLeaseName } from "./runtime/shard.ts";
 import { STOPPED, StopSignal } from "./runtime/stop-signal.ts";
+import { latestDrill } from "./status/drill-results.ts";
 
 export { NotLeaderError } from "./controller.ts";
 export { capabilitiesFrom } from "./integrations.ts";
@@ -281,6 +282,21 @@ export class Operator {
       }
       return counts;
     };
+
+    this.metrics.drills = () =>
+      architectureView.list().flatMap((a) => {
+        const namespace = a.metadata.namespace ?? "";
+        const name = a.metadata.name;
+        return (a.spec?.backups ?? []).flatMap((b) => {
+          if (!b.verify) return [];
+          const result = latestDrill(
+            name,
+            b.component,
+            this.podIndex.pods(namespace, name, b.component),
+          );
+          return result ? [{ namespace, architecture: name, result }] : [];
+        });
+      });
 
     await integrations.start();
     caches.addPods(this.podIndex);

@@ -28,15 +28,27 @@ const SERVERS: Record<string, ComponentRenderer> = {
 };
 const RESOURCES = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } };
 
-/** Runs $RESTORE_SCRIPT (if any), then $CHECK_SCRIPT; the check's JSON becomes the termination message. */
-const DRILL_COMMAND = [
-  "set -eu",
-  'if [ -n "${RESTORE_SCRIPT:-}" ]; then sh -c "$RESTORE_SCRIPT"; fi',
-  'out=`sh -c "$CHECK_SCRIPT"`',
-  'echo "$out"',
-  "printf '%s\\n' \"${out#archctl-drill: }\" > /dev/termination-log 2>/dev/null || true",
-  "",
-].join("\n");
+/**
+ * Picks the latest backup once (so the restore and the result name the same
+ * file), runs $RESTORE_SCRIPT on it (if any: Redis restores in an init
+ * container, from the same listing), then $CHECK_SCRIPT; the check's JSON,
+ * with the backup's file name first, becomes the termination message:
+ * `{"backup":"db-20261203T031500Z.dump","tables":2,"rows":666}`.
+ */
+function drillCommand(source: string, ext: string): string {
+  return [
+    "set -eu",
+    `backup=\`ls -1 ${BACKUP_DIR}/${source}-*.${ext} 2>/dev/null | sort -r | head -n 1\``,
+    'backup="${backup##*/}"',
+    `if [ -n "\${RESTORE_SCRIPT:-}" ]; then ${BACKUP_NAME_ENV}="\${backup:-latest}" sh -c "$RESTORE_SCRIPT"; fi`,
+    'out=`sh -c "$CHECK_SCRIPT"`',
+    'echo "$out"',
+    'out="${out#archctl-drill: }"',
+    // ${out#?} drops the check's opening brace.
+    'printf \'{"backup":"%s",%s\\n\' "$backup" "${out#?}" > /dev/termination-log 2>/dev/null || true',
+    "",
+  ].join("\n");
+}
 
 function drillObjects(ctx: RenderContext, c: ResolvedComponent, b: ResolvedBackup): KubeObject[] {
   const dump = dumpOf(ctx, c);
@@ -71,7 +83,7 @@ function drillObjects(ctx: RenderContext, c: ResolvedComponent, b: ResolvedBacku
   const drill = {
     name: "drill",
     image: c.image,
-    command: ["sh", "-c", DRILL_COMMAND],
+    command: ["sh", "-c", drillCommand(c.name, dump.ext)],
     env: [
       ...dump.env,
       { name: BACKUP_NAME_ENV, value: "latest" },

@@ -1,6 +1,14 @@
 // The operator's Prometheus metrics. One registry per operator instance, so
 // tests can run several side by side.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { DrillResult } from "../status/drill-results.ts";
+
+/** A drill result with where it belongs, for the backup-verified metrics. */
+export interface DrillSample {
+  namespace: string;
+  architecture: string;
+  result: DrillResult;
+}
 
 export class OperatorMetrics {
   readonly registry = new Registry();
@@ -59,6 +67,10 @@ export class OperatorMetrics {
   /** Set by the operator: counts of cached Architectures by phase, read at scrape time. */
   phases?: () => Map<string, number>;
   readonly architectures: Gauge<"phase">;
+  /** Set by the operator: the newest finished restore drill of each drilled datastore, read at scrape time. */
+  drills?: () => DrillSample[];
+  readonly backupVerified: Gauge<"namespace" | "architecture" | "component">;
+  readonly backupVerifiedTime: Gauge<"namespace" | "architecture" | "component">;
 
   constructor(processMetrics = true) {
     const metrics = this;
@@ -70,6 +82,36 @@ export class OperatorMetrics {
       collect() {
         this.reset();
         for (const [phase, n] of metrics.phases?.() ?? []) this.set({ phase }, n);
+      },
+    });
+    const drillLabels = ["namespace", "architecture", "component"] as const;
+    const labelsOf = (d: DrillSample) => ({
+      namespace: d.namespace,
+      architecture: d.architecture,
+      component: d.result.component,
+    });
+    this.backupVerified = new Gauge({
+      name: "archctl_backup_verified",
+      help: "1 when the newest restore drill of a datastore's backups passed, 0 when it failed.",
+      labelNames: drillLabels,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const d of metrics.drills?.() ?? []) this.set(labelsOf(d), d.result.ok ? 1 : 0);
+      },
+    });
+    this.backupVerifiedTime = new Gauge({
+      name: "archctl_backup_verified_timestamp_seconds",
+      help: "When the backup the newest passing restore drill restored was taken (Unix time).",
+      labelNames: drillLabels,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const d of metrics.drills?.() ?? []) {
+          const at =
+            d.result.ok && d.result.backupTime ? Date.parse(d.result.backupTime) : Number.NaN;
+          if (Number.isFinite(at)) this.set(labelsOf(d), at / 1000);
+        }
       },
     });
     if (processMetrics) collectDefaultMetrics({ register: this.registry });

@@ -12,6 +12,7 @@ import type { ClaimView, PodView } from "./causes.ts";
 import { firstCause, owners, poolHint, STALL_SECONDS, stalled, templateClaim } from "./causes.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { clip, MAX_COMPONENT_MESSAGE, setConditions } from "./conditions.ts";
+import { drillCondition } from "./drill-results.ts";
 import { withMembers } from "./members.ts";
 import { restoreState } from "./restore-state.ts";
 
@@ -359,6 +360,12 @@ export function rollup(input: RollupInput): {
         .map((s) => `${s.status.name}: ${s.status.message}`)
         .join("; "),
     });
+  const verified = drillCondition(
+    arch,
+    input.pods,
+    previous?.conditions?.find((c) => c.type === "BackupVerified"),
+  );
+  if (verified) conditions.push(verified);
   // One condition per type (conditions are a list-map keyed by type: the API
   // server refuses a status with two), naming every component concerned.
   for (const [reason, notices] of Map.groupBy(input.notices, (n) => n.reason)) {
