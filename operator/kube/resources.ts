@@ -52,6 +52,7 @@ export const OWNED: ResourceType[] = [
   t("keda.sh/v1alpha1", "ScaledObject", "scaledobjects", true, true),
   t("keda.sh/v1alpha1", "TriggerAuthentication", "triggerauthentications", true, true),
   t("monitoring.coreos.com/v1", "ServiceMonitor", "servicemonitors", true, true),
+  t("monitoring.coreos.com/v1", "PrometheusRule", "prometheusrules", true, true),
   t("external-secrets.io/v1", "ExternalSecret", "externalsecrets", true, true),
   t("gateway.networking.k8s.io/v1", "HTTPRoute", "httproutes", true, true),
   t("gateway.networking.k8s.io/v1beta1", "ReferenceGrant", "referencegrants", true, true),

@@ -3,6 +3,7 @@
 // previews and the operator both call this, so a preview is what gets built.
 import { applyDefaults } from "../api/defaults.ts";
 import type { Architecture, ComponentType } from "../api/schema.ts";
+import { renderAlerts } from "./alerts.ts";
 import { renderAppSecrets } from "./app-secrets.ts";
 import { renderAutoscaling } from "./autoscaling.ts";
 import { renderBackups } from "./backup.ts";
@@ -59,6 +60,7 @@ const CONCERNS: ConcernRenderer[] = [
   renderRestores,
   renderDrills,
   renderMonitoring,
+  renderAlerts,
   renderNetworkPolicies,
   renderAppSecrets,
 ];
@@ -86,6 +88,7 @@ const KIND_ORDER = [
   "DestinationRule",
   "NetworkPolicy",
   "ServiceMonitor",
+  "PrometheusRule",
   "ExternalSecret",
 ];
 

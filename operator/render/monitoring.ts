@@ -193,6 +193,31 @@ function datastorePanel(
   };
 }
 
+/** How old each datastore's last successful backup is, and the last one a drill restored. */
+function backupAgePanel(ctx: RenderContext): PanelSpec {
+  const ns = `namespace="${ctx.arch.namespace}"`;
+  return {
+    title: "backups: age of the last successful backup",
+    description:
+      "From kube-state-metrics (the backup CronJob's last success) and, for drilled backups, the operator's archctl_backup_verified_timestamp_seconds.",
+    unit: "s",
+    targets: ctx.arch.backups.flatMap((b) => [
+      {
+        expr: `time() - kube_cronjob_status_last_successful_time{${ns}, cronjob="${childName(ctx.arch.name, b.component, "backup")}"}`,
+        legendFormat: `${b.component}: last backup`,
+      },
+      ...(b.verify
+        ? [
+            {
+              expr: `time() - archctl_backup_verified_timestamp_seconds{${ns}, architecture="${ctx.arch.name}", component="${b.component}"}`,
+              legendFormat: `${b.component}: last verified backup`,
+            },
+          ]
+        : []),
+    ]),
+  };
+}
+
 /** Every panel of the dashboard, in a stable order: ingress, then components as declared, then autoscaling. */
 export function dashboardPanels(ctx: RenderContext): PanelSpec[] {
   const panels: PanelSpec[] = [];
@@ -226,6 +251,7 @@ export function dashboardPanels(ctx: RenderContext): PanelSpec[] {
       panels.push(datastorePanel(ctx, c as ResolvedComponent & { type: DatastoreType }));
     else panels.push(...appPanels(ctx, c));
   }
+  if (ctx.arch.backups.length) panels.push(backupAgePanel(ctx));
   for (const a of ctx.arch.autoscaling) {
     const hpa = childName(ctx.arch.name, a.component);
     panels.push({

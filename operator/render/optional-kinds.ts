@@ -18,6 +18,12 @@ export const OPTIONAL_KINDS: readonly OptionalKind[] = [
     kind: "ServiceMonitor",
     from: "the Prometheus Operator",
   },
+  {
+    capability: "serviceMonitors",
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PrometheusRule",
+    from: "the Prometheus Operator",
+  },
   { capability: "keda", apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", from: "KEDA" },
   {
     capability: "externalSecrets",

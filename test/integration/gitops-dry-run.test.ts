@@ -32,6 +32,7 @@ const CRDS: IntegrationName[] = [
 /** Kinds that only exist where an integration's CRDs are installed. */
 const CUSTOM = new Set([
   "ServiceMonitor",
+  "PrometheusRule",
   "ScaledObject",
   "TriggerAuthentication",
   "HTTPRoute",

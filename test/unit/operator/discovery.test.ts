@@ -35,7 +35,7 @@ test("KEDA needs both kinds the renderer emits; a ScaledObject CRD alone is not 
     capabilitiesFrom(
       served({
         "keda.sh/v1alpha1": ["scaledobjects", "scaledobjects/status", "triggerauthentications"],
-        "monitoring.coreos.com/v1": ["servicemonitors", "podmonitors"],
+        "monitoring.coreos.com/v1": ["servicemonitors", "podmonitors", "prometheusrules"],
       }),
     ),
     { keda: true, serviceMonitors: true, ...OTHERS },
