@@ -24,6 +24,7 @@ import type { ResolvedComponent } from "../api/defaults.ts";
 import { DATASTORE_DEFAULTS, MILVUS_DEPENDENCIES } from "../api/defaults.ts";
 import { ARCHITECTURE_LABEL, childName, selectorLabels } from "../api/names.ts";
 import { isDatastoreType } from "../api/schema.ts";
+import type { KubeObject } from "../kube/types.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { SENTINEL_PART, SENTINEL_PORT } from "./datastores/redis-sentinel-names.ts";
 import { childMeta } from "./meta.ts";
@@ -36,7 +37,6 @@ import {
   milvusPartSelector,
   sentinelSelector,
 } from "./network-egress.ts";
-import type { KubeObject } from "./types.ts";
 
 export const BACKUP_ROLE_LABEL = "archctl.io/role";
 export const BACKUP_ROLE = "backup";

@@ -12,11 +12,12 @@ import { loadBlueprint } from "../../cli/blueprint/loader.ts";
 import { buildCrd } from "../../operator/api/crd.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { resourceFor, resourcePath } from "../../operator/kube/resources.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { withHash } from "../../operator/reconcile/drift.ts";
 import { randomAlphanumeric } from "../../operator/reconcile/reconciler.ts";
 import { materializeSecret } from "../../operator/render/connection.ts";
 import { render } from "../../operator/render/index.ts";
-import type { Capabilities, KubeObject } from "../../operator/render/types.ts";
+import type { Capabilities } from "../../operator/render/types.ts";
 import { REPO_ROOT } from "../cluster/binaries.ts";
 import { kubectl } from "../cluster/kwok-cluster.ts";
 
