@@ -1,6 +1,8 @@
 // Helpers of the benchmark (test/bench/run.ts): a lean API client with one
 // pooled connection set (the "practical API-server limit" baseline), the API
 // server's own request counters, fixtures from the five blueprints, statistics.
+// Over 400 lines on purpose: the benchmark's helpers, used only by run.ts and
+// memory.ts; each is a small independent function.
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";

@@ -9,6 +9,10 @@
 //   BENCH_OUT=/tmp/b.md                                   # write elsewhere
 //
 // See test/bench/README.md for what each figure means.
+//
+// Over 400 lines on purpose: one run, one API server, one table; each section
+// is one function below (convergence, latency, efficiency, ...), and the
+// helpers they share are in lib.ts.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";

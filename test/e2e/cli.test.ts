@@ -3,6 +3,8 @@
 // Its own cluster (archctl-test-cli-<checkout> unless set): the name is read
 // when test/support/cluster.ts is evaluated, so that module is imported
 // dynamically below, after this line (static imports would run first).
+// Over 400 lines on purpose: every cluster command against one cluster; a
+// file per command would start a cluster (10-20 s on 2 cores) for each.
 import { CHECKOUT_ID } from "../support/checkout-id.ts";
 
 process.env.ARCHCTL_TEST_CLUSTER_NAME ||= `archctl-test-cli-${CHECKOUT_ID}`;

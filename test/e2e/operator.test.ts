@@ -1,6 +1,8 @@
 // The operator on a whole local cluster (controllers, scheduler, kwok nodes):
 // workloads roll out and become ready, so status, printer columns, GPU
 // placement, volumes and garbage collection can be checked for real.
+// Over 400 lines on purpose: four checks that share one cluster and its
+// operator (set up once in before()); a file each would start both again.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -3,6 +3,8 @@
 // Architectures, random render capabilities and random states of their
 // children, pods and claims. A status the API server refuses is never
 // written, and the Architecture would show none at all.
+// Over 400 lines on purpose: most of it is the generators of children, pods
+// and claims in random states, which only this property test uses.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
