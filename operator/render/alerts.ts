@@ -9,10 +9,10 @@ import { cronPeriodSeconds } from "../api/cron-period.ts";
 import type { ResolvedArchitecture } from "../api/defaults.ts";
 import { childName } from "../api/names.ts";
 import { isDatastoreType } from "../api/schema.ts";
+import type { KubeObject } from "../kube/types.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { DATA_VOLUME } from "./datastores/statefulset.ts";
 import { childMeta } from "./meta.ts";
-import type { KubeObject } from "./types.ts";
 
 /** Share of ingress responses that are 5xx above which IngressErrors fires. */
 export const INGRESS_5XX_RATIO = 0.05;

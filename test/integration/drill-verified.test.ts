@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { before, test } from "node:test";
 import { ARCHITECTURE_LABEL, COMPONENT_LABEL } from "../../operator/api/names.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";
 import { clientFor, converged, installCrd, startOperator } from "../support/operator.ts";

@@ -1,9 +1,9 @@
 // MongoDB: the official image as its `mongodb` user (uid 999); the root user is
 // the generated `app` user (authSource admin), as the connection URL says.
 import { DATASTORE_DEFAULTS } from "../../api/defaults.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import type { ComponentRenderer } from "../context.ts";
 import { plainEnv, resources } from "../pod.ts";
-import type { KubeObject } from "../types.ts";
 import {
   configMap,
   datastoreObjects,

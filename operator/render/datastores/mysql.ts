@@ -2,9 +2,9 @@
 // app user and database created on first start from the generated Secret.
 
 import { DATASTORE_DEFAULTS } from "../../api/defaults.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import type { ComponentRenderer } from "../context.ts";
 import { plainEnv, resources } from "../pod.ts";
-import type { KubeObject } from "../types.ts";
 import {
   configMap,
   datastoreObjects,

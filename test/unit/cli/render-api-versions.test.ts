@@ -8,6 +8,8 @@ import { inProcess } from "./in-process.ts";
 
 const SM = "monitoring.coreos.com/v1/ServiceMonitor";
 const SO = "keda.sh/v1alpha1/ScaledObject";
+// With the ServiceMonitor: the same capability (the Prometheus Operator).
+const PR = "monitoring.coreos.com/v1/PrometheusRule";
 const ES = "external-secrets.io/v1/ExternalSecret";
 
 /** The kinds of a YAML stream read as YAML 1.1; fails on anything that is not one document per object. */
@@ -29,7 +31,7 @@ describe("render --objects and the optional kinds", { concurrency: 4 }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stderr,
-      new RegExp(`assumed present: ${SM}, ${SO}, [^\\n]*\\(choose with --api-versions\\)`),
+      new RegExp(`assumed present: ${SM}, ${PR}, ${SO}, [^\\n]*\\(choose with --api-versions\\)`),
     );
     assert.doesNotMatch(r.stdout, /note:|assumed/);
     const kinds = kindsOf(r.stdout);
@@ -44,8 +46,8 @@ describe("render --objects and the optional kinds", { concurrency: 4 }, () => {
       "apps/v1,monitoring.coreos.com/v1",
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`assumed present: ${SM}, ${SO}\\n`));
-    assert.match(r.stderr, new RegExp(`assumed absent \\(not rendered\\): ${ES}\\n`));
+    assert.match(r.stderr, new RegExp(`assumed present: ${SM}, ${PR}, ${SO}\\n`));
+    assert.match(r.stderr, new RegExp(`assumed absent \\(not rendered\\): ${ES}[,\\n]`));
     assert.doesNotMatch(r.stderr, new RegExp(`assumed absent[^\\n]*(${SM}|${SO})`));
     const only = await render("--api-versions", SO);
     assert.match(only.stderr, new RegExp(`assumed absent \\(not rendered\\): ${SM}`));
@@ -57,7 +59,7 @@ describe("render --objects and the optional kinds", { concurrency: 4 }, () => {
   test("--api-versions none renders neither (queue scaling falls back to an HPA)", async () => {
     const r = await render("--api-versions", "none");
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`assumed absent \\(not rendered\\): ${SM}, ${SO}`));
+    assert.match(r.stderr, new RegExp(`assumed absent \\(not rendered\\): ${SM}, ${PR}, ${SO}`));
     const kinds = kindsOf(r.stdout);
     assert.ok(!kinds.includes("ScaledObject") && !kinds.includes("ServiceMonitor"));
     assert.ok(kinds.includes("HorizontalPodAutoscaler"));
