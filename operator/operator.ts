@@ -2,22 +2,23 @@
 // health and metrics endpoints, campaigns for leadership, looks for optional
 // integrations, and shuts all of it down in order. The parts are the
 // controller (controller.ts), the caches of children (child-caches.ts), the
-// integrations (integrations.ts) and cache health (runtime/cache-health.ts);
+// integrations (integrations.ts), cache health (runtime/cache-health.ts), the
+// lease-fenced REST client (fenced-rest.ts), shard ownership (shard-ownership.ts)
+// and the options (operator-options.ts);
 // the reconcile itself is in reconcile/.
 import type { Server } from "node:http";
 import { hostname } from "node:os";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { ChildCaches } from "./child-caches.ts";
-import { Controller, NotLeaderError } from "./controller.ts";
+import { Controller } from "./controller.ts";
+import { FencedRest, resourceLabel } from "./fenced-rest.ts";
 import { Integrations } from "./integrations.ts";
-import type { ConnectionOptions } from "./kube/config.ts";
 import { loadKubeConfig } from "./kube/config.ts";
 import { describeKubeError } from "./kube/errors.ts";
 import { ObjectClient } from "./kube/objects.ts";
 import type { ResourceType } from "./kube/resources.ts";
 import { ARCHITECTURES, resourcePath } from "./kube/resources.ts";
-import type { RequestOptions, Verb } from "./kube/rest.ts";
-import { KubeRest, MERGE_PATCH } from "./kube/rest.ts";
+import { KubeRest } from "./kube/rest.ts";
+import type { OperatorOptions } from "./operator-options.ts";
 import type { Child, StoredArchitecture } from "./reconcile/reconciler.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
 import { type Capabilities, noCapabilities } from "./render/types.ts";
@@ -28,76 +29,18 @@ import type { Check } from "./runtime/http-server.ts";
 import { startHttpServer } from "./runtime/http-server.ts";
 import { Informer } from "./runtime/informer.ts";
 import { LeaderElector } from "./runtime/leader.ts";
-import type { Logger, LogLevel } from "./runtime/logger.ts";
+import type { Logger } from "./runtime/logger.ts";
 import { createLogger } from "./runtime/logger.ts";
 import { OperatorMetrics } from "./runtime/metrics.ts";
 import { PodIndex } from "./runtime/pod-cache.ts";
-import type { ShardOf } from "./runtime/shard.ts";
-import { missingShardLabel, ownerShard, SHARD_LABEL, shardLeaseName } from "./runtime/shard.ts";
+import { shardLeaseName } from "./runtime/shard.ts";
 import { STOPPED, StopSignal } from "./runtime/stop-signal.ts";
+import { shardOwnership } from "./shard-ownership.ts";
 import { latestDrill } from "./status/drill-results.ts";
 
 export { NotLeaderError } from "./controller.ts";
 export { capabilitiesFrom } from "./integrations.ts";
-
-export interface OperatorOptions extends ConnectionOptions {
-  /** Namespaces to watch; empty = all. */
-  namespaces?: string[];
-  workers?: number;
-  resyncSeconds?: number;
-  /** host:port for /metrics, /healthz, /readyz; empty string disables. */
-  metricsAddress?: string;
-  leaderElection?: boolean;
-  leaseNamespace?: string;
-  leaseName?: string;
-  /** Lease timing; client-go's 15 s / 10 s / 2 s unless a test shortens it. */
-  leaseDurationSeconds?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
-  identity?: string;
-  /**
-   * This instance's shard (runtime/shard.ts): it reconciles only the
-   * Architectures of that shard, and campaigns for that shard's Lease
-   * (`<leaseName>-shard-<index>`). Absent: one shard, every Architecture.
-   */
-  shard?: ShardOf;
-  logLevel?: LogLevel;
-  log?: Logger;
-  processMetrics?: boolean;
-  /** How often KEDA and the Prometheus Operator are looked up again (default 30 s). */
-  discoverySeconds?: number;
-  /** /healthz fails once a cache has been unable to list or watch for this long (default 120 s). */
-  unhealthyAfterSeconds?: number;
-  /**
-   * Called when this instance loses a lease it held (not when stop() releases
-   * it). Writes are fenced off either way; `archctl operator run` exits here,
-   * as client-go does; without it the instance campaigns again.
-   */
-  onLostLeadership?: (why: string) => void;
-}
-
-function resourceLabel(path: string): string {
-  const m = /\/(?:api|apis)\/(?:[^/]+\/)?v[0-9][^/]*\/(?:namespaces\/[^/]+\/)?([a-z]+)/.exec(path);
-  return m?.[1] ?? "other";
-}
-
-/**
- * Refuses every write while `mayWrite()` says no. The fence between a deposed
- * leader and the cluster: a reconcile in flight when the lease is lost stops at
- * its next write instead of finishing alongside the new leader.
- */
-class FencedRest extends KubeRest {
-  private readonly mayWrite: () => boolean;
-  constructor(kc: KubeConfig, mayWrite: () => boolean) {
-    super(kc);
-    this.mayWrite = mayWrite;
-  }
-  override request<T = unknown>(verb: Verb, path: string, opts?: RequestOptions): Promise<T> {
-    if (verb !== "GET" && !this.mayWrite())
-      return Promise.reject(new NotLeaderError(`not the leader: ${verb} ${path} was not sent`));
-    return super.request<T>(verb, path, opts);
-  }
-}
+export type { OperatorOptions } from "./operator-options.ts";
 
 /** What start() builds; absent before it and after a failed start. */
 interface Running {
@@ -271,7 +214,7 @@ export class Operator {
       metrics: this.metrics,
       log: this.log,
       isLeader: () => this.isLeader,
-      ...(this.opts.shard ? { shard: this.sharding(this.opts.shard, objects) } : {}),
+      ...(this.opts.shard ? { shard: shardOwnership(this.opts.shard, objects, this.log) } : {}),
     });
     this.running = { rest, objects, architectures, caches, integrations, controller };
     this.metrics.phases = () => {
@@ -344,27 +287,6 @@ export class Operator {
     this.resyncTimer = setInterval(() => controller.enqueueAll(), resync);
     this.resyncTimer.unref();
     integrations.schedule(this.opts.discoverySeconds ?? 30);
-  }
-
-  /** What the controller needs to reconcile only this shard's Architectures. */
-  private sharding(shard: ShardOf, objects: ObjectClient) {
-    return {
-      owns: (a: StoredArchitecture) => ownerShard(a, shard.count) === shard.index,
-      label: async (a: StoredArchitecture) => {
-        const value = missingShardLabel(a, shard.count);
-        if (value === undefined) return;
-        // A merge patch of one label: the user's own fields and labels stay theirs.
-        await objects.rest.request(
-          "PATCH",
-          resourcePath(ARCHITECTURES, a.metadata.namespace, a.metadata.name),
-          { body: { metadata: { labels: { [SHARD_LABEL]: value } } }, contentType: MERGE_PATCH },
-        );
-        this.log.info("shard label written", {
-          architecture: `${a.metadata.namespace}/${a.metadata.name}`,
-          shard: value,
-        });
-      },
-    };
   }
 
   /**

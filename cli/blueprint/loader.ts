@@ -18,18 +18,17 @@
 // problem, whatever its stage, comes back as a BlueprintProblem that names a
 // line and column of the file (or of the --set argument it came from).
 
-import type { Document } from "yaml";
 import { LineCounter, parseDocument } from "yaml";
 import { didYouMean } from "../../operator/api/suggest.ts";
 import type { IssuePath } from "../../operator/api/validate.ts";
-import { clip, formatPath, validateArchitecture } from "../../operator/api/validate.ts";
+import { formatPath, validateArchitecture } from "../../operator/api/validate.ts";
 import { readConfigFiles } from "./config-files.ts";
+import { readEnvironments } from "./environment-declarations.ts";
 import { describeNode, mergeOverlay } from "./environments.ts";
-import type { LEntry, LNode, Pos } from "./located.ts";
+import type { LNode, Pos } from "./located.ts";
 import { firstLine, locate, MAX_ALIAS_COUNT, toJS, toLNode, withOrigin } from "./located.ts";
 import type { BlueprintOptions, BlueprintProblem, LoadedBlueprint } from "./model.ts";
 import { BLUEPRINT_ONLY_FIELDS, Problems } from "./model.ts";
-import type { ParamState } from "./parameters.ts";
 import {
   readParameters,
   references,
@@ -37,62 +36,13 @@ import {
   substitute,
   unknownNameHint,
 } from "./parameters.ts";
-import type { SetSegment } from "./set.ts";
-import { applySet, parseSetPath, parseSetValue } from "./set.ts";
+import { sortProblems } from "./problem-report.ts";
+import { applySet } from "./set.ts";
+import { readSetArguments } from "./set-arguments.ts";
+import { parseProblems } from "./yaml-syntax.ts";
 
-// After the first few syntax errors the rest are mostly echoes of them (a
-// Markdown file passed by mistake gives dozens): report the first ones.
-const MAX_SYNTAX_ERRORS = 5;
-
-function parseProblems(doc: Document, problems: Problems): boolean {
-  for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) {
-    const lp = e.linePos?.[0] ?? { line: 1, col: 1 };
-    let hint = "fix the YAML syntax";
-    if (e.code === "DUPLICATE_KEY") hint = "remove or rename one of the two keys";
-    else if (e.code === "TAB_AS_INDENT") hint = "indent with spaces, not tabs";
-    else if (e.code === "MULTIPLE_DOCS")
-      hint = "a blueprint is one YAML document: remove the '---' separators";
-    else if (/indent/i.test(e.message))
-      hint = "check the indentation of this line and the one above";
-    problems.add(lp, "", firstLine(e.message), hint);
-  }
-  const more = doc.errors.length - MAX_SYNTAX_ERRORS;
-  if (more > 0) {
-    const last = doc.errors[MAX_SYNTAX_ERRORS - 1]?.linePos?.[0] ?? { line: 1, col: 1 };
-    problems.add(
-      last,
-      "",
-      `${more} more YAML syntax error${more === 1 ? "" : "s"} not shown`,
-      "fix the first ones, then validate again (is this a YAML file?)",
-    );
-  }
-  for (const w of doc.warnings) {
-    const lp = w.linePos?.[0] ?? { line: 1, col: 1 };
-    problems.add(lp, "", firstLine(w.message), "remove the tag", "warning");
-  }
-  return doc.errors.length === 0;
-}
-
-function sortProblems(list: BlueprintProblem[]): BlueprintProblem[] {
-  return list
-    .map((p, i) => ({ p, i }))
-    .sort((a, b) => {
-      const fa = a.p.file.startsWith("(") ? 1 : 0;
-      const fb = b.p.file.startsWith("(") ? 1 : 0;
-      return fa - fb || a.p.line - b.p.line || a.p.col - b.p.col || a.i - b.i;
-    })
-    .map((x) => x.p)
-    .filter((p, i, all) => {
-      const prev = all[i - 1];
-      return (
-        !prev ||
-        prev.line !== p.line ||
-        prev.col !== p.col ||
-        prev.message !== p.message ||
-        prev.file !== p.file
-      );
-    });
-}
+// Kept importable from here, where the CLI has always found it.
+export { formatProblem } from "./problem-report.ts";
 
 /** Parses and resolves a blueprint into an Architecture manifest, and validates it. Never throws on bad input. */
 export function loadBlueprint(text: string, options: BlueprintOptions): LoadedBlueprint {
@@ -148,71 +98,7 @@ export function loadBlueprint(text: string, options: BlueprintOptions): LoadedBl
   // 2. Parameters and environments
   const params = readParameters(root.entries.get("parameters")?.value, problems);
   const envEntry = root.entries.get("environments");
-  const envs = new Map<string, LEntry>();
-  if (envEntry) {
-    const envNode = envEntry.value;
-    if (envNode.t !== "map") {
-      problems.add(
-        envNode.pos,
-        "environments",
-        `environments must be a mapping of name to overlay, got ${describeNode(envNode)}`,
-        "write environments: {dev: {spec: ...}, prod: {spec: ...}}",
-      );
-    } else {
-      for (const [name, e] of envNode.entries) {
-        const at: IssuePath = ["environments", name];
-        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))
-          problems.add(
-            e.key,
-            at,
-            `'${name}' is not a valid environment name`,
-            "use lower-case letters, digits and '-'",
-          );
-        if (e.value.t === "scalar" && e.value.value === null) {
-          envs.set(name, e);
-          continue;
-        }
-        if (e.value.t !== "map") {
-          problems.add(
-            e.value.pos,
-            at,
-            `an environment is a mapping with metadata, spec and parameters, got ${describeNode(e.value)}`,
-            "write prod: {spec: {...}}",
-          );
-          continue;
-        }
-        for (const [k, f] of e.value.entries) {
-          if (!["metadata", "spec", "parameters"].includes(k))
-            problems.add(
-              f.key,
-              [...at, k],
-              `unknown field '${clip(k)}' in environment '${clip(name)}'`,
-              `${didYouMean(k, ["metadata", "spec", "parameters"]) ? `did you mean '${didYouMean(k, ["metadata", "spec", "parameters"])}'? ` : ""}allowed here: metadata, spec, parameters`,
-            );
-        }
-        const pv = e.value.entries.get("parameters")?.value;
-        if (pv && pv.t !== "map")
-          problems.add(
-            pv.pos,
-            [...at, "parameters"],
-            `environment parameters are a mapping of parameter name to value, got ${describeNode(pv)}`,
-            "write parameters: {replicas: 3}",
-          );
-        else if (pv?.t === "map") {
-          for (const [pname, pe] of pv.entries) {
-            if (!params.has(pname))
-              problems.add(
-                pe.key,
-                [...at, "parameters", pname],
-                `unknown parameter '${pname}'`,
-                unknownNameHint(pname, [...params.keys()], "parameters"),
-              );
-          }
-        }
-        envs.set(name, e);
-      }
-    }
-  }
+  const envs = readEnvironments(envEntry, params, problems);
   result.environments = [...envs.keys()];
 
   // Every ${name} anywhere in the file must be declared; every declared one should be used.
@@ -294,88 +180,7 @@ export function loadBlueprint(text: string, options: BlueprintOptions): LoadedBl
   }
 
   // 4. --set: parameters first (they feed substitution), fields after.
-  const fieldSets: { segs: SetSegment[]; value: unknown; pos: Pos; arg: string }[] = [];
-  for (const [n, arg] of (options.set ?? []).entries()) {
-    const pos: Pos = { file: "(--set)", line: n + 1, col: 1 };
-    const eq = arg.indexOf("=");
-    if (eq <= 0) {
-      problems.add(
-        pos,
-        "",
-        `--set '${arg}' is not path=value`,
-        "write --set spec.components.api.replicas=3 or --set PARAMETER=value",
-        "error",
-        `--set ${arg}`,
-      );
-      continue;
-    }
-    const pathText = arg.slice(0, eq);
-    const rawValue = arg.slice(eq + 1);
-    const segs = parseSetPath(pathText);
-    if (typeof segs === "string") {
-      problems.add(
-        pos,
-        pathText,
-        `--set '${arg}': ${segs}`,
-        'write a path like spec.components.api.replicas or metadata.labels["team.io/owner"]',
-        "error",
-        `--set ${arg}`,
-      );
-      continue;
-    }
-    const value = parseSetValue(rawValue);
-    const valuePos: Pos = { ...pos, col: eq + 2 };
-    const first = segs[0];
-    if (typeof first === "string" && params.has(first)) {
-      if (segs.length > 1) {
-        problems.add(
-          pos,
-          pathText,
-          `'${first}' is a parameter; it has no fields`,
-          `write --set ${first}=value`,
-          "error",
-          `--set ${arg}`,
-        );
-        continue;
-      }
-      setParameter(
-        params.get(first) as ParamState,
-        value,
-        rawValue,
-        valuePos,
-        pathText,
-        `--set ${arg}`,
-        problems,
-      );
-      continue;
-    }
-    if (segs.length === 1 && !["apiVersion", "kind", "metadata", "spec"].includes(String(first))) {
-      problems.add(
-        pos,
-        pathText,
-        `'${String(first)}' is neither a parameter nor a manifest field`,
-        `${unknownNameHint(String(first), [...params.keys()], "parameters")}; to set a field give its path, e.g. spec.ttl=2h`,
-        "error",
-        `--set ${arg}`,
-      );
-      continue;
-    }
-    if (
-      ["apiVersion", "kind"].includes(String(first)) ||
-      !["metadata", "spec"].includes(String(first))
-    ) {
-      problems.add(
-        pos,
-        pathText,
-        `--set can change metadata.* and spec.* fields or parameters, not '${String(first)}'`,
-        unknownNameHint(String(first), [...params.keys()], "parameters"),
-        "error",
-        `--set ${arg}`,
-      );
-      continue;
-    }
-    fieldSets.push({ segs, value, pos: valuePos, arg });
-  }
+  const fieldSets = readSetArguments(options.set, params, problems);
   result.parameters = [...params.values()].map((p) => p.decl);
 
   // 5. Substitution, then field overrides (their values are taken literally).
@@ -456,12 +261,4 @@ export function validateBlueprint(
     }
   }
   return sortProblems(out);
-}
-
-/** Formats one problem as `file:line:col  path  message  (hint)`. */
-export function formatProblem(p: BlueprintProblem): string {
-  const where = `${p.file}:${p.line}:${p.col}`;
-  const sev = p.severity === "warning" ? "warning: " : "";
-  const origin = p.origin ? ` [${p.origin}]` : "";
-  return `${where}  ${p.path || "(root)"}  ${sev}${p.message}${origin}${p.hint ? `  (${p.hint})` : ""}`;
 }

@@ -82,7 +82,7 @@ Examples:
       const timeoutMs = parseTimeout(flags.timeout);
       const { KubeApiError } = await import("../../operator/kube/errors.ts");
       const { explainKubeError: describeKubeError } = await import("../kube-errors.ts");
-      const inst = await import("../../operator/install/installer.ts");
+      const inst = await import("../../operator/install/uninstaller.ts");
       const dry = flags.dryRun === true;
       const suffix = dry ? " (dry run)" : "";
       try {

@@ -50,7 +50,7 @@ test("install --dry-run=server into a namespace that does not exist says what it
   assert.match(
     r.stderr,
     new RegExp(
-      `The API server accepted 4 of 11 objects; the other 7 were not checked: they go into namespace ${ns}, which does not exist yet`,
+      `The API server accepted 6 of 13 objects; the other 7 were not checked: they go into namespace ${ns}, which does not exist yet`,
     ),
   );
   assert.doesNotMatch(r.stderr, /accepted all/);
@@ -133,7 +133,7 @@ test("a team with admin rights in one namespace installs with --scope namespace 
   assert.equal(refused.code, 6, refused.stderr);
   assert.match(
     errorLine(refused.stderr),
-    /may not get ClusterRoleBinding archctl-operator \(cluster-scoped, 403\)\. If archctl was installed with --scope namespace, uninstall with --scope namespace --keep-crd.*Nothing was deleted\.$/,
+    /may not get ValidatingAdmissionPolicyBinding archctl-operator-limits \(cluster-scoped, 403\)\. If archctl was installed with --scope namespace, uninstall with --scope namespace --keep-crd.*Nothing was deleted\.$/,
   );
   await cluster.kubectl(["get", "deployment/archctl", "-n", team]);
   const removed = await as(["uninstall", "--scope", "namespace", "--keep-crd"]);

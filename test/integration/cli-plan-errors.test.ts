@@ -172,7 +172,7 @@ test("plan shows a name held by an object made by hand, before apply, as the ope
     /Service post-api: already exists and is not part of Architecture 'post' \(field manager kubectl-create\)/,
   );
   assert.match(r.stdout, /~ Service post-api\s+\(refused by the operator: the name is taken/);
-  assert.match(r.stdout, /Plan: 17 to create, 0 to change, 0 to prune, 0 unchanged, 1 refused\./);
+  assert.match(r.stdout, /Plan: 19 to create, 0 to change, 0 to prune, 0 unchanged, 1 refused\./);
   const json = JSON.parse(
     (await run(["plan", "-f", BP, "--env", "dev", "-o", "json"], { ns })).stdout,
   );

@@ -24,3 +24,20 @@ export function shop(
     ...extra,
   });
 }
+
+/** The shop under another name, with the default replicas (the runtime tests run several). */
+export function namedShop(
+  name: string,
+  ns: string,
+  extra: Partial<Architecture["spec"]> = {},
+): Architecture {
+  return architecture(name, ns, {
+    components: [
+      { name: "api", type: "service", image: "ghcr.io/example/shop-api:1.0", uses: ["cache"] },
+      { name: "cache", type: "redis" },
+      { name: "worker", type: "worker", image: "ghcr.io/example/shop-worker:1.0", uses: ["cache"] },
+    ],
+    monitoring: { serviceMonitors: false, dashboard: false },
+    ...extra,
+  });
+}
