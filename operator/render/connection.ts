@@ -44,6 +44,20 @@ interface Connection {
   composed?: Record<string, string>;
 }
 
+/** READ_HOST and READ_URL of a primary/replica datastore: its `-ro` Service. */
+function readEndpoint(
+  ctx: RenderContext,
+  c: ResolvedComponent,
+  scheme: string,
+  port: string,
+): Pick<Connection, "composed"> & { plain: Record<string, string> } {
+  const readHost = `${readOnlyServiceName(ctx, c.name)}.${ctx.arch.namespace}.svc`;
+  return {
+    plain: { HOST: serviceHost(ctx, c.name), PORT: port, DATABASE: "app", READ_HOST: readHost },
+    composed: { READ_URL: `${scheme}://$({P}_USERNAME):$({P}_PASSWORD)@${readHost}:${port}/app` },
+  };
+}
+
 function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | undefined {
   const host = serviceHost(ctx, c.name);
   const port = String(c.port ?? "");
@@ -60,6 +74,7 @@ function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | un
         },
         plain: { HOST: host, PORT: port, DATABASE: "app" },
         secret: { USERNAME: "username", PASSWORD: "password", URL: "url" },
+        ...(c.replicas > 1 ? readEndpoint(ctx, c, "mysql", port) : {}),
       };
     case "postgres": {
       const conn: Connection = {
@@ -72,14 +87,7 @@ function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | un
         plain: { HOST: host, PORT: port, DATABASE: "app" },
         secret: { USERNAME: "username", PASSWORD: "password", URL: "url" },
       };
-      if (c.replicas > 1) {
-        const readHost = `${readOnlyServiceName(ctx, c.name)}.${ctx.arch.namespace}.svc`;
-        conn.plain.READ_HOST = readHost;
-        conn.composed = {
-          READ_URL: `postgresql://$({P}_USERNAME):$({P}_PASSWORD)@${readHost}:${port}/app`,
-        };
-      }
-      return conn;
+      return c.replicas > 1 ? { ...conn, ...readEndpoint(ctx, c, "postgresql", port) } : conn;
     }
     case "mongodb":
       return {

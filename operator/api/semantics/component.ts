@@ -9,7 +9,7 @@ import { error, type Issue, unknownComponentHint } from "./issue.ts";
 const RESERVED_NAMES = new Set(["dashboard", "ingress"]);
 // Datastores whose replication archctl does not manage yet (postgres and redis
 // replicate, kafka and rabbitmq cluster themselves: see render/datastores).
-const SINGLE_INSTANCE = new Set(["mysql", "mongodb"]);
+const SINGLE_INSTANCE = new Set(["mongodb"]);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function checkComponent(

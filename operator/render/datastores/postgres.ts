@@ -8,17 +8,16 @@ import { childLabels, childName } from "../../api/names.ts";
 import { primaryOrdinal } from "../../api/primary.ts";
 import { serviceHost } from "../connection.ts";
 import type { ComponentRenderer, RenderContext } from "../context.ts";
-import { childMeta } from "../meta.ts";
 import { plainEnv, resources } from "../pod.ts";
 import type { KubeObject, SecretSpec } from "../types.ts";
 import {
   INITDB_DIR,
   REPLICATION_SETTINGS,
-  readOnlyServiceName,
   replicationSecretName,
   SCRIPTS,
   SCRIPTS_DIR,
 } from "./postgres-replication.ts";
+import { readOnlyService } from "./read-only-service.ts";
 import {
   configMap,
   datastoreObjects,
@@ -27,7 +26,6 @@ import {
   exporterContainer,
   fieldEnv,
   secretEnv,
-  serverSelector,
   sortedEntries,
 } from "./statefulset.ts";
 
@@ -141,24 +139,9 @@ export const renderPostgres: ComponentRenderer = (c, ctx) => {
         : {}),
     }),
   );
-  if (replicated) objects.push(readOnlyService(ctx, c, port));
+  if (replicated) objects.push(readOnlyService(ctx, c, "postgres", port));
   return { objects, secrets };
 };
-
-/** Every ready member: hot-standby replicas, and the primary so reads outlive them. */
-function readOnlyService(ctx: RenderContext, c: ResolvedComponent, port: number): KubeObject {
-  const meta = childMeta(ctx, c.name, "ro");
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { ...meta, name: readOnlyServiceName(ctx, c.name) },
-    spec: {
-      type: "ClusterIP",
-      selector: serverSelector(ctx, c.name),
-      ports: [{ name: "postgres", port, targetPort: "postgres", protocol: "TCP" }],
-    },
-  };
-}
 
 function replicationSecret(ctx: RenderContext, c: ResolvedComponent): SecretSpec {
   return {
