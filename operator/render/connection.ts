@@ -6,6 +6,7 @@ import { childLabels, childName, credentialsSecretName } from "../api/names.ts";
 import type { GenerateSpec } from "../api/schema.ts";
 import { isDatastoreType } from "../api/schema.ts";
 import type { RenderContext } from "./context.ts";
+import { replicaSetHosts } from "./datastores/mongodb-replication.ts";
 import { readOnlyServiceName } from "./datastores/postgres-replication.ts";
 import { sentinelHosts, sentinelMasterName } from "./datastores/redis-sentinel-names.ts";
 import type { SecretKeySource, SecretSpec } from "./types.ts";
@@ -89,8 +90,8 @@ function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | un
       };
       return c.replicas > 1 ? { ...conn, ...readEndpoint(ctx, c, "postgresql", port) } : conn;
     }
-    case "mongodb":
-      return {
+    case "mongodb": {
+      const conn: Connection = {
         keys: {
           username: { literal: "app" },
           password: random,
@@ -102,6 +103,17 @@ function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | un
         plain: { HOST: host, PORT: port, DATABASE: "app" },
         secret: { USERNAME: "username", PASSWORD: "password", URL: "url" },
       };
+      if (c.replicas > 1) {
+        // Every member and the set's name: the driver finds the primary and follows elections.
+        const members = replicaSetHosts(ctx, c.name, c.replicas, Number(port)).join(",");
+        conn.plain.REPLICA_SET = c.name;
+        conn.secret = { USERNAME: "username", PASSWORD: "password" };
+        conn.composed = {
+          URL: `mongodb://$({P}_USERNAME):$({P}_PASSWORD)@${members}/app?authSource=admin&replicaSet=${c.name}`,
+        };
+      }
+      return conn;
+    }
     case "redis": {
       const conn: Connection = {
         keys: { password: random, url: { template: `redis://:\${password}@${host}:${port}/0` } },
