@@ -103,3 +103,12 @@ test("a single mongodb renders as before: no replica set, no keyfile, the URL fr
   const url = connectionEnv(ctx, api).find((e) => e.name === "HISTORY_URL") as Json;
   assert.deepEqual(url.valueFrom.secretKeyRef, { name: "chat-history-credentials", key: "url" });
 });
+
+test("a replica set's backup reads from a secondary when one is up", () => {
+  const a = arch(3);
+  a.spec.backups = [{ component: "history", schedule: "0 3 * * *", retention: 5 }];
+  const job = JSON.stringify(
+    find(render(a).objects, "CronJob", "chat-history-backup").spec.jobTemplate,
+  );
+  assert.ok(job.includes(`--host=history/${MEMBERS} --readPreference=secondaryPreferred`));
+});

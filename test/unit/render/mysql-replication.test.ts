@@ -143,3 +143,33 @@ test("a single mysql renders as before: no scripts, no -ro, no replication secre
     undefined,
   );
 });
+
+test("backups of replicated mysql and postgres dump from the member after the primary", () => {
+  const withBackup = (type: string, annotations?: Record<string, string>): Architecture => ({
+    apiVersion: "archctl.io/v1alpha1",
+    kind: "Architecture",
+    metadata: { name: "shop", namespace: "prod", ...(annotations ? { annotations } : {}) },
+    spec: {
+      components: [{ name: "db", type: type as "mysql", replicas: 3 }],
+      backups: [{ component: "db", schedule: "0 3 * * *", retention: 5 }],
+    },
+  });
+  const script = (a: Architecture): string =>
+    JSON.stringify(find(render(a).objects, "CronJob", "shop-db-backup").spec.jobTemplate);
+  const mysql = script(withBackup("mysql"));
+  assert.match(mysql, /mysqldump --host=shop-db-1\.shop-db-headless\.prod\.svc /);
+  assert.match(mysql, /--set-gtid-purged=OFF/);
+  assert.match(
+    script(withBackup("mysql", { "primary.archctl.io/db": "2" })),
+    /--host=shop-db-0\.shop-db-headless\.prod\.svc /,
+  );
+  assert.match(
+    script(withBackup("postgres")),
+    /pg_dump --host=shop-db-1\.shop-db-headless\.prod\.svc /,
+  );
+  // A single member dumps through its Service, without the GTID flag.
+  const single = withBackup("mysql");
+  (single.spec.components[0] as { replicas?: number }).replicas = 1;
+  assert.match(script(single), /mysqldump --host=shop-db\.prod\.svc /);
+  assert.doesNotMatch(script(single), /gtid/);
+});
