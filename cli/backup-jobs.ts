@@ -6,8 +6,9 @@
 // target read-only (the PVC, or the S3 credentials) and writes the list into
 // its termination message, which Kubernetes keeps in the pod's status: no log
 // access, no extra RBAC, nothing stored besides the backups themselves.
+
+import type { KubeObject } from "../operator/kube/types.ts";
 import { ROLE_LABEL } from "../operator/render/datastores/statefulset.ts";
-import type { KubeObject } from "../operator/render/types.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered objects are plain JSON
 type Json = any;

@@ -8,7 +8,7 @@ import { ClusterUnreachableError, isNotFound, KubeApiError } from "../operator/k
 import { ObjectClient } from "../operator/kube/objects.ts";
 import { ARCHITECTURES, LEASES } from "../operator/kube/resources.ts";
 import { KubeRest } from "../operator/kube/rest.ts";
-import type { KubeObject } from "../operator/render/types.ts";
+import type { KubeObject } from "../operator/kube/types.ts";
 import type { Lease } from "../operator/runtime/leader.ts";
 import type { GlobalOptions } from "./context.ts";
 import { UserError } from "./context.ts";

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { DURATION, isBoundedDuration, MAX_DURATION_TEXT } from "../../operator/api/duration.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { toYaml } from "../../operator/render/yaml-output.ts";
 import type { CliContext } from "../context.ts";
 import { contextOf, exitsWith, outputFormat, UserError } from "../context.ts";

@@ -14,7 +14,7 @@ import {
   INSTALL_NAME,
   installManifests,
 } from "../../operator/install/manifests.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { toYamlStream } from "../../operator/render/yaml-output.ts";
 import { contextOf, outputFormat, UserError } from "../context.ts";
 import type { CliDeps } from "../deps.ts";

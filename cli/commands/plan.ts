@@ -4,7 +4,7 @@
 // ones through the operator's own drift rules, and those to write dry-run on
 // the server) — with data risks and refusals on top.
 import type { Command } from "commander";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { contextOf, debugEnabled, exitsWith, outputFormat, UserError } from "../context.ts";
 import type { CliDeps } from "../deps.ts";
 import { ExitCode } from "../exit-codes.ts";

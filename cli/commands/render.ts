@@ -2,7 +2,8 @@
 // --objects every child object the operator would build, like `helm template`.
 import type { Command } from "commander";
 import type { Architecture } from "../../operator/api/schema.ts";
-import type { KubeObject, RenderResult } from "../../operator/render/index.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
+import type { RenderResult } from "../../operator/render/index.ts";
 import {
   assumedKindsLines,
   capabilitiesFromApiVersions,

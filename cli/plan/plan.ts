@@ -7,6 +7,7 @@
 import { durationSeconds, timestampAfter } from "../../operator/api/duration.ts";
 import { ARCHITECTURE_LABEL, COMPONENT_LABEL } from "../../operator/api/names.ts";
 import { isDatastoreType } from "../../operator/api/schema.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { containsDesired, HASH_ANNOTATION, withHash } from "../../operator/reconcile/drift.ts";
 import type { Owner } from "../../operator/reconcile/plan.ts";
 import {
@@ -16,7 +17,7 @@ import {
   prunable,
 } from "../../operator/reconcile/plan.ts";
 import { GENERATED_ENGINE } from "../../operator/render/app-secrets.ts";
-import type { KubeObject, SecretSpec } from "../../operator/render/types.ts";
+import type { SecretSpec } from "../../operator/render/types.ts";
 import { toYaml as writeYaml } from "../../operator/render/yaml-output.ts";
 import type { Style } from "../context.ts";
 import { unifiedDiff } from "./diff.ts";

@@ -5,7 +5,7 @@
 
 import { deniedBy, isNotFound, KubeApiError } from "../../operator/kube/errors.ts";
 import type { ObjectClient } from "../../operator/kube/objects.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 
 export interface ServerCheck {
   /** How many objects the API server accepted. */

@@ -7,7 +7,7 @@
 //   - creating or updating (patching) a Secret needs archctl's managed-by label.
 // Cluster scope only: a policy and its binding are cluster-wide objects. Pure.
 import { EPHEMERAL_NAMESPACE_LABEL, MANAGED_BY } from "../api/names.ts";
-import type { KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
 
 export const ADMISSION_POLICY_NAME = "archctl-operator-limits";
 const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";

@@ -10,7 +10,7 @@ import type { ResourceType } from "../kube/resources.ts";
 import { ARCHITECTURES, CRDS, resourcePath } from "../kube/resources.ts";
 import type { KubeRest } from "../kube/rest.ts";
 import { APPLY_PATCH } from "../kube/rest.ts";
-import type { KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { ADMISSION_POLICY_NAME } from "./admission-policy.ts";
 import {
   DASHBOARD_CONFIGMAP,

@@ -3,7 +3,7 @@
 // with `helm template` and compares the two object by object). Pure: no I/O,
 // no clock; the CLI passes the version in.
 import { buildCrd } from "../api/crd.ts";
-import type { KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { admissionPolicy } from "./admission-policy.ts";
 import { operatorDashboardJson } from "./dashboard.ts";
 import type { PolicyRule } from "./rbac.ts";

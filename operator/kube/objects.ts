@@ -1,10 +1,11 @@
 // Verbs on whole objects: server-side apply, create, delete, status patches.
-import type { KubeObject } from "../render/types.ts";
+
 import { isNotFound } from "./errors.ts";
 import type { ResourceType } from "./resources.ts";
 import { resourceFor, resourcePath } from "./resources.ts";
 import type { KubeRest } from "./rest.ts";
 import { APPLY_PATCH, JSON_PATCH, MERGE_PATCH } from "./rest.ts";
+import type { KubeObject } from "./types.ts";
 
 export interface ApplyOptions {
   fieldManager: string;

@@ -4,7 +4,7 @@
 import { ARCHITECTURE_LABEL } from "../api/names.ts";
 import { describeKubeError, isInvalid, KubeApiError } from "../kube/errors.ts";
 import { OWNED, resourceFor } from "../kube/resources.ts";
-import type { KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
 import type { BlockedChange } from "../status/rollup.ts";
 import { withHash } from "./drift.ts";
 import type { Pass } from "./pass.ts";

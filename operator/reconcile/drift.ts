@@ -4,7 +4,7 @@
 // the operator wants). Pure.
 import { createHash } from "node:crypto";
 import { quantityValue } from "../api/quantity.ts";
-import type { KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
 
 export { quantityValue } from "../api/quantity.ts";
 

@@ -3,8 +3,8 @@
 // refuses them and says what to do instead. Pure.
 import { COMPONENT_LABEL } from "../api/names.ts";
 import { ALLOW_SHRINK_ANNOTATION, memberChangeRefusal } from "../api/semantics/membership.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { ENGINE_ANNOTATION } from "../render/datastores/statefulset.ts";
-import type { KubeObject } from "../render/types.ts";
 import type { BlockedChange } from "../status/rollup.ts";
 import { canonicalJson, containsDesired } from "./drift.ts";
 

@@ -6,7 +6,7 @@ import type { ArchitectureStatus } from "../api/schema.ts";
 import { KIND } from "../api/schema.ts";
 import { isNotFound } from "../kube/errors.ts";
 import { ARCHITECTURES, NAMESPACES, resourceFor } from "../kube/resources.ts";
-import type { KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { deletingStatus } from "../status/rollup.ts";
 import type { Pass } from "./pass.ts";
 import type { Child, StoredArchitecture } from "./types.ts";

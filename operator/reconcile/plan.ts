@@ -3,7 +3,8 @@
 // refuse, prune) and why. Pure: the operator carries the plan out and
 // `archctl plan` prints it, so a plan never promises what the operator refuses.
 import { ARCHITECTURE_LABEL, MANAGED_BY } from "../api/names.ts";
-import type { KubeObject, SecretSpec } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { SecretSpec } from "../render/types.ts";
 import { decideApply } from "./drift.ts";
 import type { BlockedChange } from "./immutable.ts";
 import { destructiveChange, needsRecreate } from "./immutable.ts";

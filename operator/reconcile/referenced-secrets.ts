@@ -8,7 +8,7 @@ import { COMPONENT_LABEL } from "../api/names.ts";
 import type { Architecture } from "../api/schema.ts";
 import { secretsUsedBy } from "../api/secret-refs.ts";
 import { resourceFor } from "../kube/resources.ts";
-import type { KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
 import type { Pass } from "./pass.ts";
 import type { ChildFailure } from "./types.ts";
 

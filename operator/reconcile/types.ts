@@ -2,7 +2,8 @@
 // the caches hold them, what a pass reports, and what the Reconciler is given.
 import type { Architecture } from "../api/schema.ts";
 import type { ObjectClient } from "../kube/objects.ts";
-import type { Capabilities, KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { Capabilities } from "../render/types.ts";
 import type { CacheView } from "../runtime/cache-view.ts";
 import type { EventRecorder } from "../runtime/events.ts";
 import type { Logger } from "../runtime/logger.ts";

@@ -9,10 +9,11 @@ import { childLabels, childName } from "../api/names.ts";
 import type { AppSecret } from "../api/schema.ts";
 import { isAppType, SINGLE_KEY } from "../api/schema.ts";
 import { resolveRef } from "../api/secret-refs.ts";
+import type { KubeObject } from "../kube/types.ts";
 import type { EnvVar } from "./connection.ts";
 import type { RenderContext, Rendered } from "./context.ts";
 import { childMeta } from "./meta.ts";
-import type { KubeObject, SecretSpec } from "./types.ts";
+import type { SecretSpec } from "./types.ts";
 
 /** On a pod template: the hash of its config files, so new content rolls the pods. */
 export const CONFIG_HASH_ANNOTATION = "archctl.io/config-hash";

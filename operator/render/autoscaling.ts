@@ -4,10 +4,11 @@
 import type { ResolvedComponent } from "../api/defaults.ts";
 import { childName, credentialsSecretName } from "../api/names.ts";
 import type { Autoscaling } from "../api/schema.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { serviceHost } from "./connection.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { childMeta } from "./meta.ts";
-import type { KubeObject, RenderNotice } from "./types.ts";
+import type { RenderNotice } from "./types.ts";
 
 export const DEFAULT_CPU_TARGET = 70;
 

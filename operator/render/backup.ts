@@ -5,6 +5,7 @@
 import type { ResolvedBackup, ResolvedComponent } from "../api/defaults.ts";
 import { childLabels, childName } from "../api/names.ts";
 import { primaryOrdinal } from "../api/primary.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { serviceHost } from "./connection.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { MONGODB_UID } from "./datastores/mongodb.ts";
@@ -15,7 +16,7 @@ import { REDIS_UID } from "./datastores/redis.ts";
 import { ROLE_LABEL, replicaHost, secretEnv } from "./datastores/statefulset.ts";
 import { childMeta } from "./meta.ts";
 import { containerSecurityContext, podSecurityContext } from "./pod.ts";
-import type { KubeObject, RenderNotice } from "./types.ts";
+import type { RenderNotice } from "./types.ts";
 
 export const BACKUP_ROLE = "backup";
 /** The AWS CLI that uploads to S3-compatible storage. */

@@ -1,7 +1,8 @@
 // What every renderer module receives: the resolved Architecture and the
 // cluster's capabilities. Nothing here reads the clock, the network or a file.
 import type { ResolvedArchitecture, ResolvedComponent } from "../api/defaults.ts";
-import type { Capabilities, KubeObject, RenderNotice, SecretSpec } from "./types.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { Capabilities, RenderNotice, SecretSpec } from "./types.ts";
 
 export interface RenderContext {
   arch: ResolvedArchitecture;

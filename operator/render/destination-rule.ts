@@ -10,9 +10,9 @@
 import type { ResolvedComponent } from "../api/defaults.ts";
 import { childName } from "../api/names.ts";
 import { isDatastoreType } from "../api/schema.ts";
+import type { KubeObject } from "../kube/types.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { childMeta } from "./meta.ts";
-import type { KubeObject } from "./types.ts";
 
 export const DEFAULT_OUTLIER_DETECTION = {
   consecutive5xx: 5,

@@ -7,6 +7,7 @@
 // its log; a failed restore or check fails the Job.
 import type { ResolvedBackup, ResolvedComponent } from "../api/defaults.ts";
 import { childLabels } from "../api/names.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { BACKUP_DIR, dumpOf } from "./backup.ts";
 import type { ComponentRenderer, ConcernRenderer, RenderContext } from "./context.ts";
 import { renderMongodb } from "./datastores/mongodb.ts";
@@ -17,7 +18,6 @@ import { ROLE_LABEL } from "./datastores/statefulset.ts";
 import { childMeta } from "./meta.ts";
 import { containerSecurityContext, podSecurityContext } from "./pod.ts";
 import { BACKUP_NAME_ENV, drillCheckScript, restoreScript } from "./restore-scripts.ts";
-import type { KubeObject } from "./types.ts";
 
 export const DRILL_ROLE = "drill";
 const SERVERS: Record<string, ComponentRenderer> = {

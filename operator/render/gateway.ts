@@ -10,10 +10,11 @@
 // traffic-policy.ts), which attach to whole routes. Naming by host, not by
 // position, keeps a route's name when hosts are added or reordered.
 import { childName } from "../api/names.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { APP_SERVICE_PORT } from "./connection.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { childMeta } from "./meta.ts";
-import type { KubeObject, RenderNotice } from "./types.ts";
+import type { RenderNotice } from "./types.ts";
 
 export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 

@@ -3,6 +3,7 @@
 // previews and the operator both call this, so a preview is what gets built.
 import { applyDefaults } from "../api/defaults.ts";
 import type { Architecture, ComponentType } from "../api/schema.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { renderAppSecrets } from "./app-secrets.ts";
 import { renderAutoscaling } from "./autoscaling.ts";
 import { renderBackups } from "./backup.ts";
@@ -28,10 +29,10 @@ import { renderMonitoring } from "./monitoring.ts";
 import { renderNetworkPolicies } from "./network-policy.ts";
 import { renderRestores } from "./restore.ts";
 import { renderTrafficPolicies } from "./traffic-policy.ts";
-import type { Capabilities, KubeObject, RenderResult } from "./types.ts";
+import type { Capabilities, RenderResult } from "./types.ts";
 import { ALL_CAPABILITIES } from "./types.ts";
 
-export type { Capabilities, KubeObject, RenderNotice, RenderResult, SecretSpec } from "./types.ts";
+export type { Capabilities, RenderNotice, RenderResult, SecretSpec } from "./types.ts";
 export { ALL_CAPABILITIES } from "./types.ts";
 
 const COMPONENTS: Record<ComponentType, ComponentRenderer> = {

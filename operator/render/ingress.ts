@@ -11,10 +11,10 @@
 // service route never moves them to another object. Labels are those of a child
 // named "ingress" (app.kubernetes.io/component: ingress); no selector reads them.
 import { childName } from "../api/names.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { APP_SERVICE_PORT } from "./connection.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { childMeta } from "./meta.ts";
-import type { KubeObject } from "./types.ts";
 
 const NGINX = "nginx.ingress.kubernetes.io";
 /** Websocket connections stay open for up to an hour without traffic from either side. */

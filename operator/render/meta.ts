@@ -1,7 +1,7 @@
 // Object metadata shared by every child: names, labels, owner reference.
 import { childLabels, childName, ownerReference } from "../api/names.ts";
+import type { ObjectMeta } from "../kube/types.ts";
 import type { RenderContext } from "./context.ts";
-import type { ObjectMeta } from "./types.ts";
 
 /** Metadata of a child of `component`, named `<architecture>-<component>[-suffix]`. */
 export function childMeta(

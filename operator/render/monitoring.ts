@@ -6,12 +6,13 @@ import type { ResolvedComponent } from "../api/defaults.ts";
 import { DATASTORE_DEFAULTS } from "../api/defaults.ts";
 import { childName, selectorLabels } from "../api/names.ts";
 import { type DatastoreType, isDatastoreType } from "../api/schema.ts";
+import type { KubeObject } from "../kube/types.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { METRICS_LABEL, METRICS_PORT_NAME } from "./datastores/statefulset.ts";
 import type { PanelSpec } from "./grafana.ts";
 import { grafanaDashboard } from "./grafana.ts";
 import { childMeta } from "./meta.ts";
-import type { KubeObject, RenderNotice } from "./types.ts";
+import type { RenderNotice } from "./types.ts";
 
 /** The label Grafana's dashboard sidecar looks for. */
 export const DASHBOARD_LABEL = "grafana_dashboard";

@@ -3,10 +3,11 @@
 // the components it `uses`, on their ports, and the CIDRs it declares under
 // `egress:`; a datastore its own pods (clustering, and its backup Job reaching
 // it), Milvus also its etcd and MinIO, and a backup to S3 its endpoint's port.
-// Nothing else: a pod that opens any other connection is refused by the CNI.
+// A replicated Redis' users also its Sentinels. Nothing else: a pod that opens any other connection is refused by the CNI.
 import { MILVUS_DEPENDENCIES, type ResolvedComponent } from "../api/defaults.ts";
 import { ARCHITECTURE_LABEL, childName, selectorLabels } from "../api/names.ts";
 import type { RenderContext } from "./context.ts";
+import { SENTINEL_PART, SENTINEL_PORT } from "./datastores/redis-sentinel-names.ts";
 
 export type Port = { protocol: string; port: number };
 export type EgressRule = { to: Record<string, unknown>[]; ports?: Port[] };
@@ -39,6 +40,14 @@ export function milvusPartSelector(ctx: RenderContext, milvus: string, part: str
   };
 }
 
+/** A replicated Redis' Sentinel pods, as the Redis renderer labels them. */
+export function sentinelSelector(ctx: RenderContext, redis: string) {
+  return {
+    "app.kubernetes.io/instance": childName(ctx.arch.name, redis, SENTINEL_PART),
+    [ARCHITECTURE_LABEL]: ctx.arch.name,
+  };
+}
+
 /** An IP block: a single address becomes /32 (or /128), as the API requires a CIDR. */
 function ipBlock(cidr: string): Record<string, unknown> {
   const full = cidr.includes("/") ? cidr : `${cidr}/${cidr.includes(":") ? 128 : 32}`;
@@ -64,6 +73,12 @@ export function appEgress(ctx: RenderContext, c: ResolvedComponent): EgressRule[
     if (!target) continue;
     const port = target.port ?? 0;
     rules.push({ to: [pods(ctx, used)], ports: [{ protocol: "TCP", port }] });
+    // A replicated Redis is found through its Sentinels.
+    if (target.type === "redis" && target.replicas > 1)
+      rules.push({
+        to: [{ podSelector: { matchLabels: sentinelSelector(ctx, used) } }],
+        ports: [{ protocol: "TCP", port: SENTINEL_PORT }],
+      });
   }
   for (const e of c.egress ?? []) {
     const rule: EgressRule = { to: [ipBlock(e.cidr)] };

@@ -13,6 +13,8 @@
 // - Milvus' etcd and MinIO are workloads of their own (instance label
 //   `<arch>-<milvus>-etcd|minio`, as the datastore renderer labels them): each
 //   accepts its own pods and the milvus component's pods, on all ports.
+// - A replicated Redis' Sentinels accept each other and, on the Sentinel port,
+//   the Redis component's users.
 // - A service or gateway accepts the components that `use` it on its container
 //   port, and, when the ingress routes to it, the namespace of the ingress
 //   controller or Gateway proxies.
@@ -22,17 +24,19 @@ import type { ResolvedComponent } from "../api/defaults.ts";
 import { DATASTORE_DEFAULTS, MILVUS_DEPENDENCIES } from "../api/defaults.ts";
 import { ARCHITECTURE_LABEL, childName, selectorLabels } from "../api/names.ts";
 import { isDatastoreType } from "../api/schema.ts";
+import type { KubeObject } from "../kube/types.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
-import { SENTINEL_PART } from "./datastores/redis-sentinel-names.ts";
+import { SENTINEL_PART, SENTINEL_PORT } from "./datastores/redis-sentinel-names.ts";
 import { childMeta } from "./meta.ts";
 import {
   appEgress,
   datastoreEgress,
+  dnsRule,
   type EgressRule,
   milvusPartEgress,
   milvusPartSelector,
+  sentinelSelector,
 } from "./network-egress.ts";
-import type { KubeObject } from "./types.ts";
 
 export const BACKUP_ROLE_LABEL = "archctl.io/role";
 export const BACKUP_ROLE = "backup";
@@ -55,6 +59,7 @@ export const renderNetworkPolicies: ConcernRenderer = (ctx) => {
         policy(ctx, c, datastoreRules(ctx, c), egress ? datastoreEgress(ctx, c) : undefined),
       );
       if (c.type === "milvus") objects.push(...milvusParts(ctx, c, egress));
+      if (c.type === "redis" && c.replicas > 1) objects.push(sentinelPolicy(ctx, c, egress));
     } else {
       const ingress = c.type === "service" || c.type === "gateway" ? servedRules(ctx, c) : [];
       objects.push(policy(ctx, c, ingress, egress ? appEgress(ctx, c) : undefined));
@@ -144,6 +149,25 @@ function milvusParts(ctx: RenderContext, c: ResolvedComponent, egress: boolean):
       ];
       return policy(ctx, c, rules, egress ? milvusPartEgress(selector) : undefined, part, selector);
     });
+}
+
+/**
+ * A replicated Redis' Sentinels: they talk to each other and to the members,
+ * and the Redis component's users ask them for the master on the Sentinel port.
+ */
+function sentinelPolicy(ctx: RenderContext, c: ResolvedComponent, egress: boolean): KubeObject {
+  const selector = sentinelSelector(ctx, c.name);
+  const self = { podSelector: { matchLabels: selector } };
+  const rules: Rule[] = [{ from: [self] }];
+  const users = usersOf(ctx, c.name);
+  if (users.length > 0)
+    rules.push({ from: users.map((u) => podsOf(ctx, u)), ports: tcp(SENTINEL_PORT) });
+  const out: EgressRule[] = [
+    dnsRule(),
+    { to: [self] },
+    { to: [podsOf(ctx, c.name)], ports: tcp(c.port ?? 0) },
+  ];
+  return policy(ctx, c, rules, egress ? out : undefined, SENTINEL_PART, selector);
 }
 
 function policy(

@@ -7,13 +7,13 @@
 // (podFailurePolicy) while other failures (server not up yet) are retried.
 import type { ResolvedComponent } from "../api/defaults.ts";
 import { childLabels, childName } from "../api/names.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { AWS_CLI_IMAGE, BACKUP_DIR, dumpOf, s3Target } from "./backup.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { ROLE_LABEL } from "./datastores/statefulset.ts";
 import { childMeta } from "./meta.ts";
 import { containerSecurityContext, podSecurityContext } from "./pod.ts";
 import { BACKUP_NAME_ENV, RESTORE_REFUSED_EXIT, restoreScript } from "./restore-scripts.ts";
-import type { KubeObject } from "./types.ts";
 
 export const RESTORE_ROLE = "restore";
 const RESOURCES = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } };

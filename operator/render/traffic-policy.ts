@@ -12,11 +12,13 @@
 // ClientTrafficPolicy is not rendered: it attaches to a Gateway (its listeners),
 // which is shared and not archctl's. Per-route settings that Envoy also has on
 // the listener (the stream idle timeout) are set here, per route, instead.
+
+import type { KubeObject } from "../kube/types.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { GATEWAY_API_GROUP, type PlannedRoute, plannedRoutes } from "./gateway.ts";
 import { AFFINITY_COOKIE, WEBSOCKET_TIMEOUT_SECONDS } from "./ingress.ts";
 import { childMeta } from "./meta.ts";
-import type { KubeObject, RenderNotice } from "./types.ts";
+import type { RenderNotice } from "./types.ts";
 
 /** Retries may be at most this share of active requests unless the spec says otherwise. */
 export const DEFAULT_RETRY_BUDGET_PERCENT = 20;

@@ -3,30 +3,7 @@
 // golden files rather than by a copy of the Kubernetes types.
 import type { GenerateSpec } from "../api/schema.ts";
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller: boolean;
-  blockOwnerDeletion: boolean;
-}
-
-/** Any Kubernetes object. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  [field: string]: unknown;
-}
+import type { KubeObject } from "../kube/types.ts";
 
 /** What the cluster offers that some objects depend on (discovered by the operator). */
 export interface Capabilities {

@@ -1,6 +1,6 @@
 // What a reader of a cache needs: get one object, list them. One view may
 // stand for the caches of several namespaces.
-import type { KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
 
 export interface CacheView<T> {
   get(name: string, namespace?: string): T | undefined;

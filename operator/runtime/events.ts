@@ -2,7 +2,7 @@
 // tells what the operator did. A failed event write is logged and dropped.
 import { randomBytes } from "node:crypto";
 import type { ObjectClient } from "../kube/objects.ts";
-import type { KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
 import type { Logger } from "./logger.ts";
 
 export interface EventRecorder {

@@ -23,7 +23,7 @@ import type { ListResult } from "../kube/objects.ts";
 import type { ResourceType } from "../kube/resources.ts";
 import { resourcePath } from "../kube/resources.ts";
 import type { KubeRest } from "../kube/rest.ts";
-import type { KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { leanPod } from "./pod-cache.ts";
 
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";

@@ -14,7 +14,7 @@ import { isConflict, isNotFound } from "../kube/errors.ts";
 import type { ObjectClient } from "../kube/objects.ts";
 import { LEASES, resourcePath } from "../kube/resources.ts";
 import type { Verb } from "../kube/rest.ts";
-import type { KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
 import type { Logger } from "./logger.ts";
 
 export interface LeaderOptions {

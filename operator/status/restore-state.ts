@@ -6,7 +6,7 @@
 import type { ResolvedComponent } from "../api/defaults.ts";
 import { childName } from "../api/names.ts";
 import type { ComponentStatus } from "../api/schema.ts";
-import type { KubeObject } from "../render/types.ts";
+import type { KubeObject } from "../kube/types.ts";
 
 type Obj = KubeObject & {
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };

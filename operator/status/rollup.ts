@@ -6,8 +6,9 @@ import type { ResolvedArchitecture, ResolvedComponent } from "../api/defaults.ts
 import { durationSeconds, timestampAfter } from "../api/duration.ts";
 import { childName } from "../api/names.ts";
 import type { ArchitectureStatus, ComponentStatus } from "../api/schema.ts";
+import type { KubeObject } from "../kube/types.ts";
 import { SENTINEL_PART } from "../render/datastores/redis-sentinel-names.ts";
-import type { KubeObject, RenderNotice } from "../render/types.ts";
+import type { RenderNotice } from "../render/types.ts";
 import type { ClaimView, PodView } from "./causes.ts";
 import { firstCause, owners, poolHint, STALL_SECONDS, stalled, templateClaim } from "./causes.ts";
 import type { ConditionInput } from "./conditions.ts";

@@ -3,7 +3,7 @@
 // controllers and a kubelet would make them (the template's labels and spec,
 // an owner reference, a Running status with the fields a kubelet reports), so
 // the operator's pod cache is measured on pods of realistic size.
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { type BenchApi, pool } from "./lib.ts";
 
 type Workload = KubeObject & {

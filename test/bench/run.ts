@@ -9,6 +9,10 @@
 //   BENCH_OUT=/tmp/b.md                                   # write elsewhere
 //
 // See test/bench/README.md for what each figure means.
+//
+// Over 400 lines on purpose: one run, one API server, one table; each section
+// is one function below (convergence, latency, efficiency, ...), and the
+// helpers they share are in lib.ts.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -20,9 +24,10 @@ import { loadKubeConfig } from "../../operator/kube/config.ts";
 import { ObjectClient } from "../../operator/kube/objects.ts";
 import { ARCHITECTURES, OWNED } from "../../operator/kube/resources.ts";
 import { KubeRest } from "../../operator/kube/rest.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { Operator } from "../../operator/operator.ts";
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
-import type { Capabilities, KubeObject } from "../../operator/render/types.ts";
+import type { Capabilities } from "../../operator/render/types.ts";
 import { Informer } from "../../operator/runtime/informer.ts";
 import { createLogger } from "../../operator/runtime/logger.ts";
 import { K8S_VERSION, KWOK_VERSION, kubectlBinary, REPO_ROOT } from "../cluster/binaries.ts";

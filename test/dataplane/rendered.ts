@@ -5,10 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { applyDefaults, type ResolvedComponent } from "../../operator/api/defaults.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { materializeSecret } from "../../operator/render/connection.ts";
 import { createContext, type RenderContext } from "../../operator/render/context.ts";
 import { render } from "../../operator/render/index.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
 import type { Json } from "./pod.ts";
 
 export const ARCH = "shop";

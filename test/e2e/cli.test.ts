@@ -3,6 +3,8 @@
 // Its own cluster (archctl-test-cli-<checkout> unless set): the name is read
 // when test/support/cluster.ts is evaluated, so that module is imported
 // dynamically below, after this line (static imports would run first).
+// Over 400 lines on purpose: every cluster command against one cluster; a
+// file per command would start a cluster (10-20 s on 2 cores) for each.
 import { CHECKOUT_ID } from "../support/checkout-id.ts";
 
 process.env.ARCHCTL_TEST_CLUSTER_NAME ||= `archctl-test-cli-${CHECKOUT_ID}`;
@@ -14,9 +16,9 @@ import { after, before, describe, test } from "node:test";
 import { execa } from "execa";
 import { loadBlueprint } from "../../cli/blueprint/loader.ts";
 import { ARCHITECTURE_LABEL } from "../../operator/api/names.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { containsDesired } from "../../operator/reconcile/drift.ts";
 import { render } from "../../operator/render/index.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
 import { REPO_ROOT } from "../cluster/binaries.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { teamSecretsOf } from "../support/team-secrets.ts";

@@ -1,6 +1,8 @@
 // The operator on a whole local cluster (controllers, scheduler, kwok nodes):
 // workloads roll out and become ready, so status, printer columns, GPU
 // placement, volumes and garbage collection can be checked for real.
+// Over 400 lines on purpose: four checks that share one cluster and its
+// operator (set up once in before()); a file each would start both again.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,9 +12,9 @@ import { loadBlueprint } from "../../cli/blueprint/loader.ts";
 import { ARCHITECTURE_LABEL } from "../../operator/api/names.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { ARCHITECTURES, PODS, resourceFor } from "../../operator/kube/resources.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
 import { render } from "../../operator/render/index.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
 import { REPO_ROOT } from "../cluster/binaries.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";

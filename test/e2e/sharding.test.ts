@@ -11,7 +11,7 @@ import { hostname } from "node:os";
 import { after, before, test } from "node:test";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { LEASES } from "../../operator/kube/resources.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { ownerShard, SHARD_LABEL } from "../../operator/runtime/shard.ts";
 import { auditLogPath } from "../cluster/kwok-cluster.ts";
 import type { AuditEvent } from "../support/audit-log.ts";

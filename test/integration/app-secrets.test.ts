@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { installIntegrationCrds } from "../cluster/integration-crds.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";

@@ -32,7 +32,7 @@ import { KubeApiError } from "../../operator/kube/errors.ts";
 import { ObjectClient } from "../../operator/kube/objects.ts";
 import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
 import { KubeRest } from "../../operator/kube/rest.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { ensureHelm, REPO_ROOT } from "../cluster/binaries.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import {

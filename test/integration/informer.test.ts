@@ -15,7 +15,7 @@ import {
   resourcePath,
 } from "../../operator/kube/resources.ts";
 import { APPLY_PATCH, KubeRest } from "../../operator/kube/rest.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { type EventType, Informer } from "../../operator/runtime/informer.ts";
 import { getCluster, type TestCluster } from "../support/cluster.ts";
 

@@ -10,10 +10,10 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { resourceFor } from "../../operator/kube/resources.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { decideApply, withHash } from "../../operator/reconcile/drift.ts";
 import { FIELD_MANAGER } from "../../operator/reconcile/types.ts";
 import { render } from "../../operator/render/index.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
 import { lean } from "../../operator/runtime/informer.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";

@@ -5,7 +5,7 @@ import { before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FINALIZER } from "../../operator/api/names.ts";
 import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";
 import type { LiveObject } from "../support/live-object.ts";

@@ -20,7 +20,7 @@ import { Watch } from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
 import type { Architecture } from "../../operator/api/schema.ts";
 import { EVENTS, LEASES, resourceFor } from "../../operator/kube/resources.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import type { Lease } from "../../operator/runtime/leader.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";

@@ -8,7 +8,7 @@ import { before, test } from "node:test";
 import type { Architecture } from "../../operator/api/schema.ts";
 import type { ResourceType } from "../../operator/kube/resources.ts";
 import { resourceFor } from "../../operator/kube/resources.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import { type IntegrationName, installIntegrationCrds } from "../cluster/integration-crds.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";

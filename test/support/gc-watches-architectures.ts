@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import type { TestCluster } from "./cluster.ts";
 import type { LiveObject } from "./live-object.ts";
 import { architecture, clientFor } from "./operator.ts";

@@ -1,6 +1,6 @@
 // A live object as the integration and e2e tests read it back: the metadata
 // fields they check (uid, owners, finalizers, managed fields) typed.
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 
 export type LiveObject = KubeObject & {
   metadata: KubeObject["metadata"] & {

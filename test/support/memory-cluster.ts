@@ -10,8 +10,8 @@ import { KubeApiError } from "../../operator/kube/errors.ts";
 import type { ObjectClient } from "../../operator/kube/objects.ts";
 import type { ResourceType } from "../../operator/kube/resources.ts";
 import { OWNED, resourcePath } from "../../operator/kube/resources.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
 import type { Informer } from "../../operator/runtime/informer.ts";
 
 type Obj = KubeObject & {

@@ -7,10 +7,10 @@ import { loadKubeConfig } from "../../operator/kube/config.ts";
 import { ObjectClient } from "../../operator/kube/objects.ts";
 import { ARCHITECTURES } from "../../operator/kube/resources.ts";
 import { KubeRest } from "../../operator/kube/rest.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 import type { OperatorOptions } from "../../operator/operator.ts";
 import { Operator } from "../../operator/operator.ts";
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
 import { createLogger } from "../../operator/runtime/logger.ts";
 import type { TestCluster } from "./cluster.ts";
 

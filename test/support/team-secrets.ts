@@ -2,7 +2,7 @@
 // existing Secrets (spec.secrets[].fromSecret), with placeholder values, so
 // tests of the reference blueprints can reach Ready.
 import type { Architecture } from "../../operator/api/schema.ts";
-import type { KubeObject } from "../../operator/render/types.ts";
+import type { KubeObject } from "../../operator/kube/types.ts";
 
 export function teamSecretsOf(arch: Architecture, namespace: string): KubeObject[] {
   return (arch.spec.secrets ?? []).flatMap((s) =>

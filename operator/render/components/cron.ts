@@ -1,9 +1,10 @@
 // `cron` components: timed work as a batch/v1 CronJob. Runs never overlap
 // (concurrencyPolicy Forbid): a slow run delays the next instead of doubling up,
 // which timed triggers of stateful work (trading, reports) rely on.
+
+import type { KubeObject } from "../../kube/types.ts";
 import type { ComponentRenderer } from "../context.ts";
 import { childMeta } from "../meta.ts";
-import type { KubeObject } from "../types.ts";
 import { jobSpec } from "./job.ts";
 
 // A run missed by more than this (controller down, cluster upgrade) is skipped

@@ -1,9 +1,9 @@
 // `job` components: one-off batch work (an ingestion run, a migration), as a
 // batch/v1 Job that runs to completion once per Architecture.
 import type { ResolvedComponent } from "../../api/defaults.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import type { ComponentRenderer, RenderContext } from "../context.ts";
 import { childMeta } from "../meta.ts";
-import type { KubeObject } from "../types.ts";
 import { appPodTemplate } from "./app-pod.ts";
 
 /**

@@ -4,11 +4,11 @@
 // sticky Service routing and a long, draining shutdown.
 import type { ResolvedComponent } from "../../api/defaults.ts";
 import { selectorLabels } from "../../api/names.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import { APP_SERVICE_PORT } from "../connection.ts";
 import type { ComponentRenderer, RenderContext } from "../context.ts";
 import { childMeta } from "../meta.ts";
 import { httpProbes, topologySpread } from "../pod.ts";
-import type { KubeObject } from "../types.ts";
 import { appPodTemplate, isAutoscaled } from "./app-pod.ts";
 
 // How long a pod keeps serving after it is told to stop. The preStop sleep comes

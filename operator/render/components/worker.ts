@@ -3,10 +3,10 @@
 // exactly one pod and is replaced, never rolled, so two never run at once.
 import type { ResolvedComponent } from "../../api/defaults.ts";
 import { selectorLabels } from "../../api/names.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import type { ComponentRenderer, RenderContext } from "../context.ts";
 import { childMeta } from "../meta.ts";
 import { topologySpread } from "../pod.ts";
-import type { KubeObject } from "../types.ts";
 import { appPodTemplate, isAutoscaled } from "./app-pod.ts";
 import { podDisruptionBudget } from "./service.ts";
 

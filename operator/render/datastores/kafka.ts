@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { DATASTORE_DEFAULTS, type ResolvedComponent } from "../../api/defaults.ts";
 import { childLabels } from "../../api/names.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import { serviceHost } from "../connection.ts";
 import type { ComponentRenderer, RenderContext } from "../context.ts";
 import { childMeta } from "../meta.ts";
@@ -13,7 +14,6 @@ import {
   resources,
   smallResources,
 } from "../pod.ts";
-import type { KubeObject } from "../types.ts";
 import {
   CONFIG_HASH_ANNOTATION,
   configHash,

@@ -2,9 +2,10 @@
 // once: spread over nodes (required) and zones (preferred), and a disruption
 // budget that lets a drain take one member at a time, so a quorum or a primary
 // with a replica always stays.
+
+import type { KubeObject } from "../../kube/types.ts";
 import type { RenderContext } from "../context.ts";
 import { childMeta } from "../meta.ts";
-import type { KubeObject } from "../types.ts";
 
 export const HOSTNAME_KEY = "kubernetes.io/hostname";
 export const ZONE_KEY = "topology.kubernetes.io/zone";

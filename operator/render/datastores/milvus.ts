@@ -3,9 +3,9 @@
 // the Milvus component's generated Secret.
 import { DATASTORE_DEFAULTS, MILVUS_DEPENDENCIES } from "../../api/defaults.ts";
 import { childName } from "../../api/names.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import type { ComponentRenderer } from "../context.ts";
 import { plainEnv, resources, smallResources } from "../pod.ts";
-import type { KubeObject } from "../types.ts";
 import {
   configMap,
   datastoreObjects,

@@ -4,9 +4,10 @@
 // authentication between members and automatic elections.
 import { DATASTORE_DEFAULTS, type ResolvedComponent } from "../../api/defaults.ts";
 import { childLabels, childName } from "../../api/names.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import type { ComponentRenderer, RenderContext } from "../context.ts";
 import { plainEnv, resources } from "../pod.ts";
-import type { KubeObject, SecretSpec } from "../types.ts";
+import type { SecretSpec } from "../types.ts";
 import {
   KEYFILE_DIR,
   KEYFILE_KEY,

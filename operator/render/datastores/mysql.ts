@@ -5,10 +5,11 @@
 
 import { DATASTORE_DEFAULTS, type ResolvedComponent } from "../../api/defaults.ts";
 import { childLabels, childName } from "../../api/names.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import { serviceHost } from "../connection.ts";
 import type { ComponentRenderer, RenderContext } from "../context.ts";
 import { plainEnv, resources } from "../pod.ts";
-import type { KubeObject, SecretSpec } from "../types.ts";
+import type { SecretSpec } from "../types.ts";
 import { MYSQL_REPLICATION_SETTINGS, MYSQL_SCRIPTS } from "./mysql-replication.ts";
 import { POD_NAME_LABEL, primaryPod } from "./postgres.ts";
 import { replicationSecretName, SCRIPTS_DIR } from "./postgres-replication.ts";

@@ -6,10 +6,11 @@
 import { DATASTORE_DEFAULTS, type ResolvedComponent } from "../../api/defaults.ts";
 import { childLabels, childName } from "../../api/names.ts";
 import { primaryOrdinal } from "../../api/primary.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import { serviceHost } from "../connection.ts";
 import type { ComponentRenderer, RenderContext } from "../context.ts";
 import { plainEnv, resources } from "../pod.ts";
-import type { KubeObject, SecretSpec } from "../types.ts";
+import type { SecretSpec } from "../types.ts";
 import {
   INITDB_DIR,
   REPLICATION_SETTINGS,

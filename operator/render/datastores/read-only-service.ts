@@ -4,9 +4,9 @@
 // replicas only would need a role label the pods do not carry (a failover
 // would have to relabel them).
 import type { ResolvedComponent } from "../../api/defaults.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import type { RenderContext } from "../context.ts";
 import { childMeta } from "../meta.ts";
-import type { KubeObject } from "../types.ts";
 import { readOnlyServiceName } from "./postgres-replication.ts";
 import { serverSelector } from "./statefulset.ts";
 

@@ -6,9 +6,9 @@
 // real-server tests run.
 import type { ResolvedComponent } from "../../api/defaults.ts";
 import { childName } from "../../api/names.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import type { RenderContext } from "../context.ts";
 import { smallResources } from "../pod.ts";
-import type { KubeObject } from "../types.ts";
 import {
   SENTINEL_PART,
   SENTINEL_PORT,

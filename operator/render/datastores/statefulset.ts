@@ -12,10 +12,10 @@ import {
 } from "../../api/names.ts";
 import type { DatastoreType } from "../../api/schema.ts";
 import { ALLOW_SHRINK_ANNOTATION } from "../../api/semantics/membership.ts";
+import type { KubeObject } from "../../kube/types.ts";
 import type { RenderContext } from "../context.ts";
 import { childMeta } from "../meta.ts";
 import { containerSecurityContext, podSecurityContext, smallResources } from "../pod.ts";
-import type { KubeObject } from "../types.ts";
 import { toYaml } from "../yaml-output.ts";
 import { memberSpread, quorumBudget } from "./members.ts";
 

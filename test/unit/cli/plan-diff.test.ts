@@ -6,8 +6,8 @@ import { makeStyle } from "../../../cli/context.ts";
 import { diffLines, unifiedDiff } from "../../../cli/plan/diff.ts";
 import { box, computePlan, formatPlan, hasChanges, project } from "../../../cli/plan/plan.ts";
 import type { Architecture } from "../../../operator/api/schema.ts";
+import type { KubeObject } from "../../../operator/kube/types.ts";
 import { render } from "../../../operator/render/index.ts";
-import type { KubeObject } from "../../../operator/render/types.ts";
 import { NOW } from "./arch-view-fixtures.ts";
 
 describe("diff", () => {

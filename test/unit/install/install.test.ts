@@ -12,7 +12,7 @@ import { installManifests } from "../../../operator/install/manifests.ts";
 import type { PolicyRule } from "../../../operator/install/rbac.ts";
 import { LEASE_NAME, operatorRules } from "../../../operator/install/rbac.ts";
 import { OWNED } from "../../../operator/kube/resources.ts";
-import type { KubeObject } from "../../../operator/render/types.ts";
+import type { KubeObject } from "../../../operator/kube/types.ts";
 import { OperatorMetrics } from "../../../operator/runtime/metrics.ts";
 import { archctl } from "../cli/helpers.ts";
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { KubeObject } from "../../../operator/kube/types.ts";
 import {
   canonicalJson,
   containsDesired,
@@ -9,7 +10,6 @@ import {
   withHash,
 } from "../../../operator/reconcile/drift.ts";
 import { destructiveChange } from "../../../operator/reconcile/immutable.ts";
-import type { KubeObject } from "../../../operator/render/types.ts";
 
 const deployment = (replicas: number, cpu = "500m"): KubeObject => ({
   apiVersion: "apps/v1",

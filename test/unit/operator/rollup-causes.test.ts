@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { applyDefaults } from "../../../operator/api/defaults.ts";
 import type { Architecture, ArchitectureStatus } from "../../../operator/api/schema.ts";
-import type { KubeObject } from "../../../operator/render/types.ts";
+import type { KubeObject } from "../../../operator/kube/types.ts";
 import type { ClaimView, PodView } from "../../../operator/status/causes.ts";
 import { STALL_SECONDS } from "../../../operator/status/causes.ts";
 import type { RollupInput } from "../../../operator/status/rollup.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { applyDefaults } from "../../../operator/api/defaults.ts";
 import type { Architecture } from "../../../operator/api/schema.ts";
-import type { KubeObject } from "../../../operator/render/types.ts";
+import type { KubeObject } from "../../../operator/kube/types.ts";
 import type { RollupInput } from "../../../operator/status/rollup.ts";
 import { deletingStatus, expiresAt, rollupStatus } from "../../../operator/status/rollup.ts";
 

@@ -3,6 +3,8 @@
 // Architectures, random render capabilities and random states of their
 // children, pods and claims. A status the API server refuses is never
 // written, and the Architecture would show none at all.
+// Over 400 lines on purpose: most of it is the generators of children, pods
+// and claims in random states, which only this property test uses.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
@@ -11,8 +13,8 @@ import { COMPONENT_LABEL } from "../../../operator/api/names.ts";
 import type { ArchitectureStatus } from "../../../operator/api/schema.ts";
 import { listMapDuplicates, statusProblems } from "../../../operator/api/status-check.ts";
 import { validateArchitecture } from "../../../operator/api/validate.ts";
+import type { KubeObject } from "../../../operator/kube/types.ts";
 import { render } from "../../../operator/render/index.ts";
-import type { KubeObject } from "../../../operator/render/types.ts";
 import type { ClaimView, PodView } from "../../../operator/status/causes.ts";
 import { rollupStatus } from "../../../operator/status/rollup.ts";
 import { architectureArb } from "../../support/arbitrary-architecture.ts";

@@ -6,9 +6,10 @@ import type { ResolvedComponent } from "../../../operator/api/defaults.ts";
 import { applyDefaults } from "../../../operator/api/defaults.ts";
 import type { ArchitectureSpec } from "../../../operator/api/schema.ts";
 import { validateArchitecture } from "../../../operator/api/validate.ts";
+import type { KubeObject } from "../../../operator/kube/types.ts";
 import type { RenderContext } from "../../../operator/render/context.ts";
 import { createContext } from "../../../operator/render/context.ts";
-import type { Capabilities, KubeObject } from "../../../operator/render/types.ts";
+import type { Capabilities } from "../../../operator/render/types.ts";
 import { ALL_CAPABILITIES } from "../../../operator/render/types.ts";
 
 export function ctxOf(

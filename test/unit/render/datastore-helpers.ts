@@ -2,9 +2,10 @@
 import assert from "node:assert/strict";
 import { applyDefaults } from "../../../operator/api/defaults.ts";
 import type { Architecture } from "../../../operator/api/schema.ts";
+import type { KubeObject } from "../../../operator/kube/types.ts";
 import type { RenderContext } from "../../../operator/render/context.ts";
 import { createContext } from "../../../operator/render/context.ts";
-import type { Capabilities, KubeObject } from "../../../operator/render/types.ts";
+import type { Capabilities } from "../../../operator/render/types.ts";
 
 export type Spec = Architecture["spec"];
 

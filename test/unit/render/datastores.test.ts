@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DATASTORE_DEFAULTS } from "../../../operator/api/defaults.ts";
 import type { DatastoreType } from "../../../operator/api/schema.ts";
+import type { KubeObject } from "../../../operator/kube/types.ts";
 import { connectionSecret, materializeSecret } from "../../../operator/render/connection.ts";
 import type { ComponentRenderer } from "../../../operator/render/context.ts";
 import { renderKafka } from "../../../operator/render/datastores/kafka.ts";
@@ -12,7 +13,6 @@ import { renderPostgres } from "../../../operator/render/datastores/postgres.ts"
 import { renderRabbitmq } from "../../../operator/render/datastores/rabbitmq.ts";
 import { renderRedis } from "../../../operator/render/datastores/redis.ts";
 import { dottedYaml } from "../../../operator/render/datastores/statefulset.ts";
-import type { KubeObject } from "../../../operator/render/types.ts";
 import {
   assertRestricted,
   container,

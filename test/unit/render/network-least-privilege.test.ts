@@ -99,11 +99,18 @@ test("an application pod reaches exactly what it uses, on its port, and nothing 
           // Probe 8080 too: workers, jobs and crons listen on nothing declared.
           for (const port of new Set([...dst.ports, 8080])) {
             pairs++;
-            const expected: boolean =
-              app.uses.includes(dst.component) &&
+            const instance = dst.labels["app.kubernetes.io/instance"];
+            const server =
               port === target?.port &&
               dst.labels["archctl.io/role"] !== "backup" &&
-              dst.labels["app.kubernetes.io/instance"] === `${arch.metadata.name}-${dst.component}`;
+              instance === `${arch.metadata.name}-${dst.component}`;
+            // A replicated Redis' users ask its Sentinels for the master.
+            const sentinel =
+              target?.type === "redis" &&
+              target.replicas > 1 &&
+              port === 26379 &&
+              instance === `${arch.metadata.name}-${dst.component}-sentinel`;
+            const expected: boolean = app.uses.includes(dst.component) && (server || sentinel);
             const got = connects(policies, src, dst, port);
             if (got) open++;
             assert.equal(got, expected, `${where}: ${src.workload} -> ${dst.workload}:${port}`);

@@ -6,7 +6,7 @@
 // port (no ports = all). A connection between pods needs both the source's
 // egress and the destination's ingress.
 import { COMPONENT_LABEL } from "../../../operator/api/names.ts";
-import type { KubeObject } from "../../../operator/render/index.ts";
+import type { KubeObject } from "../../../operator/kube/types.ts";
 
 export const NS = "team-a";
 export type Labels = Record<string, string>;

@@ -4,10 +4,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { applyDefaults } from "../../../operator/api/defaults.ts";
 import type { Architecture } from "../../../operator/api/schema.ts";
+import type { KubeObject } from "../../../operator/kube/types.ts";
 import { connectionEnv } from "../../../operator/render/connection.ts";
 import { createContext } from "../../../operator/render/context.ts";
 import { render } from "../../../operator/render/index.ts";
-import type { KubeObject } from "../../../operator/render/types.ts";
 import { container, find, type Json, podSpecs } from "./datastore-helpers.ts";
 
 function arch(components: Json[], annotations?: Record<string, string>): Architecture {

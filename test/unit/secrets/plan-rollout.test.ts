@@ -5,9 +5,9 @@ import { test } from "node:test";
 import { makeStyle } from "../../../cli/context.ts";
 import { computePlan, formatPlan } from "../../../cli/plan/plan.ts";
 import type { Architecture } from "../../../operator/api/schema.ts";
+import type { KubeObject } from "../../../operator/kube/types.ts";
 import { withHash } from "../../../operator/reconcile/drift.ts";
 import { render } from "../../../operator/render/index.ts";
-import type { KubeObject } from "../../../operator/render/types.ts";
 
 const UID = "u-1";
 const META = { name: "notes", namespace: "team", uid: UID } as Architecture["metadata"];
