@@ -51,7 +51,8 @@ if [ "$ordinal" = 0 ]; then
   # Initiates the set once, in the background, while the entrypoint runs the server.
   (
     until mongosh --quiet --norc --port "$MONGODB_PORT" -u "$MONGO_INITDB_ROOT_USERNAME" \\
-      -p "$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin --eval '
+      -p "$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin \
+      --eval "const set = '$REPLICA_SET', hosts = '$MEMBERS';"'
         let code = 0;
         try {
           if (db.adminCommand({ replSetGetStatus: 1 }).ok) quit(0);
@@ -59,8 +60,8 @@ if [ "$ordinal" = 0 ]; then
           code = e.code;
         }
         if (code !== 94) quit(1);
-        const members = process.env.MEMBERS.split(",").map((host, _id) => ({ _id, host }));
-        rs.initiate({ _id: process.env.REPLICA_SET, members });' >/dev/null 2>&1; do
+        const members = hosts.split(",").map((host, _id) => ({ _id, host }));
+        rs.initiate({ _id: set, members });' >/dev/null 2>&1; do
       sleep 5
     done
     echo "archctl: replica set $REPLICA_SET is initiated"

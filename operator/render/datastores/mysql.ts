@@ -132,7 +132,16 @@ export const renderMysql: ComponentRenderer = (c, ctx) => {
           : {}),
     }),
   );
-  if (replicated) objects.push(readOnlyService(ctx, c, "mysql", port));
+  if (replicated)
+    objects.push(
+      readOnlyService(
+        ctx,
+        c,
+        "mysql",
+        port,
+        exporter ? DATASTORE_DEFAULTS.mysql.metricsPort : undefined,
+      ),
+    );
   return { objects, secrets };
 };
 

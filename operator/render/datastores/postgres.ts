@@ -140,7 +140,16 @@ export const renderPostgres: ComponentRenderer = (c, ctx) => {
         : {}),
     }),
   );
-  if (replicated) objects.push(readOnlyService(ctx, c, "postgres", port));
+  if (replicated)
+    objects.push(
+      readOnlyService(
+        ctx,
+        c,
+        "postgres",
+        port,
+        exporter ? DATASTORE_DEFAULTS.postgres.metricsPort : undefined,
+      ),
+    );
   return { objects, secrets };
 };
 

@@ -38,6 +38,7 @@ test("mysql replicas: read-write Service on the primary pod, -ro over every memb
   assert.equal(ro.spec.selector["archctl.io/role"], "server");
   assert.deepEqual(ro.spec.ports, [
     { name: "mysql", port: 3306, targetPort: "mysql", protocol: "TCP" },
+    { name: "metrics", port: 9104, targetPort: "metrics", protocol: "TCP" },
   ]);
   const moved = render(arch(3, { "primary.archctl.io/posts": "1" })).objects;
   assert.equal(
