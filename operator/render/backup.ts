@@ -4,14 +4,16 @@
 // only as Secret references.
 import type { ResolvedBackup, ResolvedComponent } from "../api/defaults.ts";
 import { childLabels, childName } from "../api/names.ts";
+import { primaryOrdinal } from "../api/primary.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { serviceHost } from "./connection.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
 import { MONGODB_UID } from "./datastores/mongodb.ts";
+import { replicaSetHosts } from "./datastores/mongodb-replication.ts";
 import { MYSQL_UID } from "./datastores/mysql.ts";
 import { POSTGRES_UID } from "./datastores/postgres.ts";
 import { REDIS_UID } from "./datastores/redis.ts";
-import { ROLE_LABEL, secretEnv } from "./datastores/statefulset.ts";
+import { ROLE_LABEL, replicaHost, secretEnv } from "./datastores/statefulset.ts";
 import { childMeta } from "./meta.ts";
 import { containerSecurityContext, podSecurityContext } from "./pod.ts";
 import type { RenderNotice } from "./types.ts";
@@ -40,9 +42,23 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'"'"'`)}'`;
 }
 
+/**
+ * Where a backup dumps from: with replicas, the member after the primary (a
+ * replica: the dump's load and long transaction stay off the primary; a
+ * failover's annotation moves it with the primary); otherwise the Service.
+ */
+export function backupHost(ctx: RenderContext, c: ResolvedComponent): string {
+  if ((c.type === "postgres" || c.type === "mysql") && c.replicas > 1) {
+    const primary = primaryOrdinal(ctx.arch.primaries, c.name, c.replicas);
+    return replicaHost(ctx, c.name, (primary + 1) % c.replicas);
+  }
+  return serviceHost(ctx, c.name);
+}
+
 export function dumpOf(ctx: RenderContext, c: ResolvedComponent): Dump | undefined {
-  const host = serviceHost(ctx, c.name);
+  const host = backupHost(ctx, c);
   const port = c.port;
+  const replicated = c.replicas > 1;
   switch (c.type) {
     case "mysql":
       return {
@@ -53,7 +69,9 @@ export function dumpOf(ctx: RenderContext, c: ResolvedComponent): Dump | undefin
         // Architecture keeps that one's own users and passwords.
         lines: [
           `dbs=\`mysql --host=${host} --port=${port} --user=root --batch --skip-column-names --execute=${shellQuote(MYSQL_USER_DATABASES)}\``,
-          `mysqldump --host=${host} --port=${port} --user=root --single-transaction --routines --databases $dbs --result-file="$out"`,
+          // With replicas GTIDs are on: the dump must not carry GTID_PURGED, which
+          // a restore into a server with its own transactions would refuse.
+          `mysqldump --host=${host} --port=${port} --user=root --single-transaction --routines${replicated ? " --set-gtid-purged=OFF" : ""} --databases $dbs --result-file="$out"`,
         ],
       };
     case "postgres":
@@ -79,7 +97,10 @@ export function dumpOf(ctx: RenderContext, c: ResolvedComponent): Dump | undefin
         lines: [
           `pw=\`printf '%s' "$MONGO_PASSWORD" | sed "s/'/''/g"\``,
           `printf "password: '%s'\\n" "$pw" > /tmp/mongodump.yaml`,
-          `mongodump --config=/tmp/mongodump.yaml --host=${host} --port=${port} --username="$MONGO_USERNAME" --authenticationDatabase=admin --archive="$out" --gzip`,
+          // A replica set: every member, read from a secondary when one is up.
+          replicated
+            ? `mongodump --config=/tmp/mongodump.yaml --host=${c.name}/${replicaSetHosts(ctx, c.name, c.replicas, port ?? 27017).join(",")} --readPreference=secondaryPreferred --username="$MONGO_USERNAME" --authenticationDatabase=admin --archive="$out" --gzip`
+            : `mongodump --config=/tmp/mongodump.yaml --host=${host} --port=${port} --username="$MONGO_USERNAME" --authenticationDatabase=admin --archive="$out" --gzip`,
           "rm -f /tmp/mongodump.yaml",
         ],
         tmp: true,

@@ -6,6 +6,7 @@ import { childLabels, childName, credentialsSecretName } from "../api/names.ts";
 import type { GenerateSpec } from "../api/schema.ts";
 import { isDatastoreType } from "../api/schema.ts";
 import type { RenderContext } from "./context.ts";
+import { replicaSetHosts } from "./datastores/mongodb-replication.ts";
 import { readOnlyServiceName } from "./datastores/postgres-replication.ts";
 import { sentinelHosts, sentinelMasterName } from "./datastores/redis-sentinel-names.ts";
 import type { SecretKeySource, SecretSpec } from "./types.ts";
@@ -44,6 +45,20 @@ interface Connection {
   composed?: Record<string, string>;
 }
 
+/** READ_HOST and READ_URL of a primary/replica datastore: its `-ro` Service. */
+function readEndpoint(
+  ctx: RenderContext,
+  c: ResolvedComponent,
+  scheme: string,
+  port: string,
+): Pick<Connection, "composed"> & { plain: Record<string, string> } {
+  const readHost = `${readOnlyServiceName(ctx, c.name)}.${ctx.arch.namespace}.svc`;
+  return {
+    plain: { HOST: serviceHost(ctx, c.name), PORT: port, DATABASE: "app", READ_HOST: readHost },
+    composed: { READ_URL: `${scheme}://$({P}_USERNAME):$({P}_PASSWORD)@${readHost}:${port}/app` },
+  };
+}
+
 function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | undefined {
   const host = serviceHost(ctx, c.name);
   const port = String(c.port ?? "");
@@ -60,6 +75,7 @@ function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | un
         },
         plain: { HOST: host, PORT: port, DATABASE: "app" },
         secret: { USERNAME: "username", PASSWORD: "password", URL: "url" },
+        ...(c.replicas > 1 ? readEndpoint(ctx, c, "mysql", port) : {}),
       };
     case "postgres": {
       const conn: Connection = {
@@ -72,17 +88,10 @@ function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | un
         plain: { HOST: host, PORT: port, DATABASE: "app" },
         secret: { USERNAME: "username", PASSWORD: "password", URL: "url" },
       };
-      if (c.replicas > 1) {
-        const readHost = `${readOnlyServiceName(ctx, c.name)}.${ctx.arch.namespace}.svc`;
-        conn.plain.READ_HOST = readHost;
-        conn.composed = {
-          READ_URL: `postgresql://$({P}_USERNAME):$({P}_PASSWORD)@${readHost}:${port}/app`,
-        };
-      }
-      return conn;
+      return c.replicas > 1 ? { ...conn, ...readEndpoint(ctx, c, "postgresql", port) } : conn;
     }
-    case "mongodb":
-      return {
+    case "mongodb": {
+      const conn: Connection = {
         keys: {
           username: { literal: "app" },
           password: random,
@@ -94,6 +103,17 @@ function connectionOf(ctx: RenderContext, c: ResolvedComponent): Connection | un
         plain: { HOST: host, PORT: port, DATABASE: "app" },
         secret: { USERNAME: "username", PASSWORD: "password", URL: "url" },
       };
+      if (c.replicas > 1) {
+        // Every member and the set's name: the driver finds the primary and follows elections.
+        const members = replicaSetHosts(ctx, c.name, c.replicas, Number(port)).join(",");
+        conn.plain.REPLICA_SET = c.name;
+        conn.secret = { USERNAME: "username", PASSWORD: "password" };
+        conn.composed = {
+          URL: `mongodb://$({P}_USERNAME):$({P}_PASSWORD)@${members}/app?authSource=admin&replicaSet=${c.name}`,
+        };
+      }
+      return conn;
+    }
     case "redis": {
       const conn: Connection = {
         keys: { password: random, url: { template: `redis://:\${password}@${host}:${port}/0` } },

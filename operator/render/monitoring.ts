@@ -8,10 +8,12 @@ import { childName, selectorLabels } from "../api/names.ts";
 import { type DatastoreType, isDatastoreType } from "../api/schema.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { ConcernRenderer, RenderContext } from "./context.ts";
+import { metricsServiceName } from "./datastores/read-only-service.ts";
 import { METRICS_LABEL, METRICS_PORT_NAME } from "./datastores/statefulset.ts";
 import type { PanelSpec } from "./grafana.ts";
 import { grafanaDashboard } from "./grafana.ts";
 import { childMeta } from "./meta.ts";
+import { replicationPanels } from "./replication-panels.ts";
 import type { RenderNotice } from "./types.ts";
 
 /** The label Grafana's dashboard sidecar looks for. */
@@ -186,7 +188,7 @@ function datastorePanel(
   c: ResolvedComponent & { type: DatastoreType },
 ): PanelSpec {
   const p = DATASTORE_PANELS[c.type];
-  const sel = `namespace="${ctx.arch.namespace}", service="${childName(ctx.arch.name, c.name)}"`;
+  const sel = `namespace="${ctx.arch.namespace}", service="${metricsServiceName(ctx, c)}"`;
   return {
     title: `${c.name}: ${p.title}`,
     unit: p.unit,
@@ -249,7 +251,10 @@ export function dashboardPanels(ctx: RenderContext): PanelSpec[] {
   }
   for (const c of ctx.arch.components) {
     if (isDatastoreType(c.type))
-      panels.push(datastorePanel(ctx, c as ResolvedComponent & { type: DatastoreType }));
+      panels.push(
+        datastorePanel(ctx, c as ResolvedComponent & { type: DatastoreType }),
+        ...replicationPanels(ctx, c),
+      );
     else panels.push(...appPanels(ctx, c));
   }
   if (ctx.arch.backups.length) panels.push(backupAgePanel(ctx));

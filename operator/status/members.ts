@@ -1,17 +1,17 @@
 // Status of a replicated datastore beyond ready/desired: which member is the
-// primary (PostgreSQL: the one the read-write Service selects), and whether the
+// primary (PostgreSQL, MySQL: the one the read-write Service selects), and whether the
 // Redis Sentinels that fail it over are up. Pure.
 import type { ResolvedArchitecture, ResolvedComponent } from "../api/defaults.ts";
 import { childName } from "../api/names.ts";
 import { primaryOrdinal } from "../api/primary.ts";
 import type { ComponentStatus } from "../api/schema.ts";
 
-/** The primary member's pod, for engines where archctl chooses it (PostgreSQL with replicas). */
+/** The primary member's pod, for engines where archctl chooses it (PostgreSQL, MySQL with replicas). */
 export function primaryMember(
   c: ResolvedComponent,
   arch: ResolvedArchitecture,
 ): string | undefined {
-  if (c.type !== "postgres" || c.replicas < 2) return undefined;
+  if ((c.type !== "postgres" && c.type !== "mysql") || c.replicas < 2) return undefined;
   return `${childName(arch.name, c.name)}-${primaryOrdinal(arch.primaries, c.name, c.replicas)}`;
 }
 

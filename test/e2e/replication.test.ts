@@ -151,3 +151,61 @@ test("members on distinct nodes and zones; a drain that would take a second memb
   assert.equal(after.filter(isReady).length, 3);
   void op;
 });
+
+test("mysql replicas and a mongodb replica set reach Ready, one member per node and zone, the mysql primary in status", async (t) => {
+  const ns = await cluster.namespace(t, { prefix: "repl-db" });
+  await startOperator(t, cluster, ns);
+  const client = clientFor(cluster);
+  await client.apply(
+    architecture("hb", ns, {
+      components: [
+        {
+          name: "api",
+          type: "service",
+          image: "ghcr.io/example/api:1",
+          uses: ["posts", "history"],
+        },
+        { name: "posts", type: "mysql", replicas: 3 },
+        { name: "history", type: "mongodb", replicas: 3 },
+      ],
+    }) as unknown as KubeObject,
+    { fieldManager: "archctl-test", force: true },
+  );
+  const ready = await cluster.eventually(
+    "hb Ready",
+    async () => {
+      const a = await getArchitecture(client, ns, "hb");
+      return a?.status?.phase === "Ready" ? a : undefined;
+    },
+    180_000,
+  );
+  const posts = ready.status?.components?.find((c) => c.name === "posts");
+  assert.equal(posts?.primary, "hb-posts-0");
+  assert.equal(posts?.ready, 3);
+  assert.equal(ready.status?.components?.find((c) => c.name === "history")?.ready, 3);
+  const nodes = JSON.parse((await cluster.kubectl(["get", "nodes", "-o", "json"])).stdout)
+    .items as { metadata: { name: string; labels: Record<string, string> } }[];
+  const zoneOf = new Map(nodes.map((n) => [n.metadata.name, n.metadata.labels[ZONE_LABEL]]));
+  for (const instance of ["hb-posts", "hb-history"]) {
+    const members = JSON.parse(
+      (
+        await cluster.kubectl([
+          "get",
+          "pods",
+          "-n",
+          ns,
+          "-l",
+          `app.kubernetes.io/instance=${instance},archctl.io/role=server`,
+          "-o",
+          "json",
+        ])
+      ).stdout,
+    ).items as PodLike[];
+    const on = members.map((p) => p.spec.nodeName);
+    assert.equal(new Set(on).size, 3, `${instance} members on distinct nodes: ${on.join(", ")}`);
+    assert.equal(new Set(on.map((n) => zoneOf.get(n ?? ""))).size, 3, `${instance} zones`);
+  }
+  // The generated Secrets the members mount exist: replication user, keyfile.
+  for (const secret of ["hb-posts-replication", "hb-history-keyfile"])
+    assert.equal((await cluster.kubectl(["get", "secret", "-n", ns, secret])).exitCode, 0);
+});

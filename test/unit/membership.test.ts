@@ -46,9 +46,11 @@ test("even member counts of consensus engines are refused with the reason and a 
   assert.deepEqual(problems([{ name: "c", type: "redis", replicas: 2 }]), []);
 });
 
-test("mysql and mongodb stay single-instance; milvus says why it stays standalone", () => {
-  assert.match(problems([{ name: "m", type: "mysql", replicas: 3 }])[0] ?? "", /single instance/);
-  assert.match(problems([{ name: "m", type: "mongodb", replicas: 3 }])[0] ?? "", /single instance/);
+test("mysql and mongodb replicate (mongodb: odd counts); milvus says why it stays standalone", () => {
+  assert.deepEqual(problems([{ name: "m", type: "mysql", replicas: 2 }]), []);
+  assert.deepEqual(problems([{ name: "m", type: "mysql", replicas: 3 }]), []);
+  assert.deepEqual(problems([{ name: "m", type: "mongodb", replicas: 3 }]), []);
+  assert.match(problems([{ name: "m", type: "mongodb", replicas: 2 }])[0] ?? "", /even|odd/);
   assert.match(
     problems([{ name: "v", type: "milvus", replicas: 3 }])[0] ?? "",
     /standalone.*cluster mode would take/,

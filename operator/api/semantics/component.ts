@@ -7,9 +7,6 @@ import { error, type Issue, unknownComponentHint } from "./issue.ts";
 
 // Names the renderer uses for objects of the Architecture as a whole.
 const RESERVED_NAMES = new Set(["dashboard", "ingress"]);
-// Datastores whose replication archctl does not manage yet (postgres and redis
-// replicate, kafka and rabbitmq cluster themselves: see render/datastores).
-const SINGLE_INSTANCE = new Set(["mysql", "mongodb"]);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function checkComponent(
@@ -117,15 +114,6 @@ export function checkComponent(
         "choose another component name",
       ),
     );
-  if (SINGLE_INSTANCE.has(c.type) && c.replicas !== undefined && c.replicas > 1) {
-    issues.push(
-      error(
-        [...at, "replicas"],
-        `${c.type} runs as a single instance: ${c.replicas} replicas would be independent servers behind one Service, not a replicated cluster`,
-        "set replicas: 1 (archctl does not manage replication for this datastore yet)",
-      ),
-    );
-  }
   if (c.type === "milvus" && c.replicas !== undefined && c.replicas !== 1)
     issues.push(
       error(

@@ -9,17 +9,16 @@ import { primaryOrdinal } from "../../api/primary.ts";
 import type { KubeObject } from "../../kube/types.ts";
 import { serviceHost } from "../connection.ts";
 import type { ComponentRenderer, RenderContext } from "../context.ts";
-import { childMeta } from "../meta.ts";
 import { plainEnv, resources } from "../pod.ts";
 import type { SecretSpec } from "../types.ts";
 import {
   INITDB_DIR,
   REPLICATION_SETTINGS,
-  readOnlyServiceName,
   replicationSecretName,
   SCRIPTS,
   SCRIPTS_DIR,
 } from "./postgres-replication.ts";
+import { readOnlyService } from "./read-only-service.ts";
 import {
   configMap,
   datastoreObjects,
@@ -28,7 +27,6 @@ import {
   exporterContainer,
   fieldEnv,
   secretEnv,
-  serverSelector,
   sortedEntries,
 } from "./statefulset.ts";
 
@@ -142,24 +140,18 @@ export const renderPostgres: ComponentRenderer = (c, ctx) => {
         : {}),
     }),
   );
-  if (replicated) objects.push(readOnlyService(ctx, c, port));
+  if (replicated)
+    objects.push(
+      readOnlyService(
+        ctx,
+        c,
+        "postgres",
+        port,
+        exporter ? DATASTORE_DEFAULTS.postgres.metricsPort : undefined,
+      ),
+    );
   return { objects, secrets };
 };
-
-/** Every ready member: hot-standby replicas, and the primary so reads outlive them. */
-function readOnlyService(ctx: RenderContext, c: ResolvedComponent, port: number): KubeObject {
-  const meta = childMeta(ctx, c.name, "ro");
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { ...meta, name: readOnlyServiceName(ctx, c.name) },
-    spec: {
-      type: "ClusterIP",
-      selector: serverSelector(ctx, c.name),
-      ports: [{ name: "postgres", port, targetPort: "postgres", protocol: "TCP" }],
-    },
-  };
-}
 
 function replicationSecret(ctx: RenderContext, c: ResolvedComponent): SecretSpec {
   return {

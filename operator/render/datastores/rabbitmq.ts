@@ -40,7 +40,7 @@ export function rabbitmqDefinitions(c: ResolvedComponent): string {
   return `${JSON.stringify({ vhosts: [{ name: "/" }], exchanges }, null, 2)}\n`;
 }
 
-/** rabbitmq.conf: clustering when replicated, then `settings` sorted. */
+/** rabbitmq.conf: clustering and quorum queues when replicated, then `settings` sorted. */
 export function rabbitmqConf(ctx: RenderContext, c: ResolvedComponent): string {
   const lines = ["# managed by archctl"];
   if (c.replicas > 1) {
@@ -50,6 +50,10 @@ export function rabbitmqConf(ctx: RenderContext, c: ResolvedComponent): string {
         `cluster_formation.classic_config.nodes.${i + 1} = rabbit@${replicaHost(ctx, c.name, i)}`,
       );
     }
+    // A durable queue declared without a type is a quorum queue (replicated,
+    // Raft): it survives a broker restart. Exclusive and auto-delete queues
+    // stay classic; `settings.default_queue_type` overrides it.
+    if (c.settings?.default_queue_type === undefined) lines.push("default_queue_type = quorum");
   }
   for (const [k, v] of sortedEntries(c.settings)) lines.push(`${k} = ${v}`);
   return `${lines.join("\n")}\n`;

@@ -197,7 +197,10 @@ export function datastoreObjects(w: DatastoreWorkload): KubeObject[] {
     protocol: "TCP",
   });
   const clientPorts = w.clientPorts.map(servicePort);
-  if (w.metricsPort !== undefined)
+  // A client Service that selects only the primary would hide the replicas from
+  // Prometheus: there the -ro Service (every member) carries the metrics.
+  const metricsHere = w.metricsPort !== undefined && w.clientSelector === undefined;
+  if (metricsHere && w.metricsPort !== undefined)
     clientPorts.push(servicePort({ name: METRICS_PORT_NAME, port: w.metricsPort }));
 
   const headlessService: KubeObject = {
@@ -215,7 +218,7 @@ export function datastoreObjects(w: DatastoreWorkload): KubeObject[] {
     ctx,
     component.name,
     part,
-    w.metricsPort !== undefined ? { ...extra, [METRICS_LABEL]: "true" } : extra,
+    metricsHere ? { ...extra, [METRICS_LABEL]: "true" } : extra,
   );
   const clientService: KubeObject = {
     apiVersion: "v1",

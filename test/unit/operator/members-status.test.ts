@@ -54,3 +54,14 @@ test("redis with replicas is not ready while its Sentinels are below quorum", ()
   assert.equal(ok.ready, 3);
   assert.match(ok.message ?? "", /2\/3 Sentinels ready$/);
 });
+
+test("mysql with replicas reports its primary too; a single mysql or a mongodb has none", () => {
+  const a = resolved([{ name: "posts", type: "mysql", replicas: 2 }], {
+    "primary.archctl.io/posts": "1",
+  });
+  assert.equal(primaryMember(a.components[0] as never, a), "shop-posts-1");
+  const single = resolved([{ name: "posts", type: "mysql" }]);
+  assert.equal(primaryMember(single.components[0] as never, single), undefined);
+  const mongo = resolved([{ name: "m", type: "mongodb" }]);
+  assert.equal(primaryMember(mongo.components[0] as never, mongo), undefined);
+});

@@ -329,6 +329,16 @@ test("rabbitmq with replicas: classic peer discovery over long names", () => {
     "rabbitmq",
   );
   assert.equal(envOf(rmq, "RABBITMQ_USE_LONGNAME").value, "true");
+  // Quorum queues by default when clustered; a single broker and the user's own choice keep theirs.
+  assert.match(conf, /^default_queue_type = quorum$/m);
+  const confOf = (objs: unknown[]): string =>
+    (find(objs as never, "ConfigMap", "shop-store-config") as Json).data["rabbitmq.conf"];
+  assert.doesNotMatch(confOf(renderOne("rabbitmq", {})), /default_queue_type/);
+  const own = confOf(
+    renderOne("rabbitmq", { replicas: 3, settings: { default_queue_type: "classic" } }),
+  );
+  assert.equal(own.match(/default_queue_type/g)?.length, 1);
+  assert.match(own, /^default_queue_type = classic$/m);
 });
 
 test("dottedYaml nests, sorts and types scalars", () => {

@@ -47,6 +47,8 @@ test("postgres replicas: the read-write Service selects the primary pod, -ro eve
   assert.equal(ro.spec.selector["archctl.io/role"], "server");
   assert.deepEqual(ro.spec.ports, [
     { name: "postgres", port: 5432, targetPort: "postgres", protocol: "TCP" },
+    // Prometheus scrapes every member through it (the read-write Service reaches one).
+    { name: "metrics", port: 9187, targetPort: "metrics", protocol: "TCP" },
   ]);
 });
 
