@@ -1,6 +1,10 @@
 // Rolls the state of an Architecture's children up into its status: one entry
 // per component, a phase, and conditions that say why (which component, which
 // replica count, which failure). Pure: the caller passes the clock reading.
+// Over 400 lines on purpose: the phase's precedence and the conditions are
+// decided together in rollup(); each component's state, members, restores and
+// drills already come from their own files (members.ts, restore-state.ts,
+// drill-results.ts, causes.ts, conditions.ts).
 
 import type { ResolvedArchitecture, ResolvedComponent } from "../api/defaults.ts";
 import { durationSeconds, timestampAfter } from "../api/duration.ts";
