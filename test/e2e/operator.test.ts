@@ -246,7 +246,12 @@ test("data volumes: a refused storage change leaves the claim bound; Retain keep
   const STATEFULSETS = resourceFor("apps/v1", "StatefulSet");
   await apply(arch);
   await waitReady(ns, "notes");
-  const claims = (await client.list<Claim>(PVCS, ns)).items;
+  // The PV controller writes the claim's phase on its own schedule, after the
+  // scheduler has bound the pod: on a loaded machine Ready can come first.
+  const claims = await cluster.eventually("the data claim Bound", async () => {
+    const items = (await client.list<Claim>(PVCS, ns)).items;
+    return items.length === 1 && items[0]?.status.phase === "Bound" ? items : undefined;
+  });
   assert.equal(claims.length, 1);
   const claim = claims[0] as Claim;
   assert.equal(claim.status.phase, "Bound");
