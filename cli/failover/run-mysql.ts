@@ -58,7 +58,14 @@ export async function runMysqlFailover(
   for (const step of decision.steps) {
     switch (step.kind) {
       case "fence": {
-        fenced = gtidOut(await io.exec(step.pod, step.script));
+        try {
+          fenced = gtidOut(await io.exec(step.pod, step.script));
+        } catch (err) {
+          return stopped(
+            `${step.pod} could not be fenced (${(err as Error).message}); nothing was promoted`,
+            "commits in flight held it past lock_wait_timeout, or the server went away: run archctl failover again, or with --force if it is gone for good",
+          );
+        }
         if (!fenced)
           return stopped(
             `${step.pod} is read-only now, but its executed GTID set could not be read; nothing was promoted`,

@@ -41,17 +41,18 @@ q "select ${EXECUTED}"
 `;
 
 /**
- * Promotes this replica: stops receiving, waits (60 s at most) until the applier
- * has applied everything received, drops the replication channel and makes the
- * server writable, persisted. Prints the GTID set executed.
+ * Promotes this replica: waits (60 s at most) until the applier has applied
+ * everything received, drops the replication channel and makes the server
+ * writable, persisted. Prints the GTID set executed. The receiver keeps running
+ * during the wait, so a transaction it was halfway through arrives whole (the
+ * fenced primary sends nothing new).
  */
 export const MYSQL_PROMOTE_SCRIPT = `#!/bin/sh
 set -eu
 ${QUERY}
-q "stop replica io_thread"
 waited=$(q "select wait_for_executed_gtid_set(coalesce(${RECEIVED}, ''), 60)")
 if [ "$waited" != 0 ]; then
-  echo "archctl: the applier did not apply what it received within 60 s: not promoted (replication left stopped at the receiver)" >&2
+  echo "archctl: the applier did not apply what it received within 60 s: not promoted, still a replica" >&2
   exit 1
 fi
 q "stop replica; reset replica all; set persist super_read_only = off; set persist read_only = off"

@@ -115,6 +115,21 @@ test("a fence whose output is not a GTID set stops before anything is promoted",
   assert.equal(calls[calls.length - 1], "fence.sh db-0");
 });
 
+test("a fence that fails (commits in flight past lock_wait_timeout) stops with a Warning, nothing promoted", async () => {
+  const { fake, calls, events } = io({
+    states: { "db-0": primaryLine(100), "db-1": replicaLine(100), "db-2": replicaLine(100) },
+    fail: { "fence.sh db-0": new Error("ERROR 1205: Lock wait timeout exceeded") },
+  });
+  const out = await runMysqlFailover(fake, target);
+  assert.ok(!out.done);
+  assert.match(
+    out.reason,
+    /db-0 could not be fenced \(ERROR 1205: Lock wait timeout exceeded\); nothing was promoted/,
+  );
+  assert.equal(calls[calls.length - 1], "fence.sh db-0");
+  assert.match(events[0] ?? "", /^Warning FailoverStopped/);
+});
+
 test("a failed promotion leaves the Service where it was; a failed repoint is a Warning, not an undo", async () => {
   const states = { "db-0": primaryLine(100), "db-1": replicaLine(100), "db-2": replicaLine(99) };
   const bad = io({ states, fail: { "promote.sh db-1": new Error("applier did not apply") } });
