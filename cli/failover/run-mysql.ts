@@ -4,11 +4,17 @@
 // against a recording client.
 import {
   decideMysqlFailover,
+  holds,
   holdsAllOf,
   type MysqlMemberState,
   parseMysqlMemberState,
 } from "../../operator/failover/decide-mysql.ts";
-import { formatGtidSet, type GtidSet, parseGtidSet } from "../../operator/failover/gtid.ts";
+import {
+  formatGtidSet,
+  type GtidSet,
+  gtidSubtract,
+  parseGtidSet,
+} from "../../operator/failover/gtid.ts";
 import {
   type FailoverIo,
   type FailoverOutcome,
@@ -55,6 +61,7 @@ export async function runMysqlFailover(
     return { done: false, reason: note, hint, changed: true };
   };
   let fenced: GtidSet | undefined;
+  const forcedNotes = decision.forced ? [decision.forced] : [];
   for (const step of decision.steps) {
     switch (step.kind) {
       case "fence": {
@@ -82,6 +89,13 @@ export async function runMysqlFailover(
         for (;;) {
           const s = await stateOf(io, step.pod, decision.candidate.ordinal);
           if (fenced && holdsAllOf(s, fenced)) break;
+          if (io.now() >= deadline && decision.forced) {
+            // --force accepted the loss: what the candidate lacks stays on the fenced primary only.
+            const lacking = fenced ? formatGtidSet(gtidSubtract(fenced, holds(s))) : "unknown";
+            forcedNotes.push(`${step.pod} lacked ${lacking || "nothing"} of the fenced primary`);
+            io.log(`${step.pod} still lacks ${lacking}: promoting anyway (--force)`);
+            break;
+          }
           if (io.now() >= deadline)
             return stopped(
               `${step.pod} did not receive ${primary}'s last transactions within ${limit / 1000}s; ${primary} is fenced (super_read_only) and nothing was promoted`,
@@ -123,16 +137,17 @@ export async function runMysqlFailover(
     }
   }
   const ms = io.now() - start;
+  const forced = forcedNotes.join("; ");
   await io.event(
-    decision.forced ? "Warning" : "Normal",
+    forced ? "Warning" : "Normal",
     "FailedOver",
-    `promoted ${candidate} in place of ${primary} in ${ms} ms${decision.forced ? ` (forced: ${decision.forced})` : ""}`,
+    `promoted ${candidate} in place of ${primary} in ${ms} ms${forced ? ` (forced: ${forced})` : ""}`,
   );
   return {
     done: true,
     promoted: candidate,
     previous: primary,
     ms,
-    ...(decision.forced ? { forced: decision.forced } : {}),
+    ...(forced ? { forced } : {}),
   };
 }

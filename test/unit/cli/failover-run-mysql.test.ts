@@ -104,6 +104,23 @@ test("a candidate that never receives the fenced set: stopped after the fence, n
   assert.match(events[0] ?? "", /^Warning FailoverStopped/);
 });
 
+test("with --force, a candidate that never catches up is promoted after the wait, the loss named", async () => {
+  const { fake, calls, events } = io({
+    states: { "db-0": primaryLine(5000), "db-1": replicaLine(10), "db-2": replicaLine(9) },
+    fenceOut: `${P}:1-5000\n`,
+    after: [replicaLine(10)],
+  });
+  const out = await runMysqlFailover(fake, { ...target, force: true, catchUpMs: 2000 });
+  assert.ok(out.done);
+  assert.equal(out.promoted, "db-1");
+  assert.ok(calls.includes("promote.sh db-1"));
+  assert.match(
+    out.forced ?? "",
+    /db-1 missed 4990 transactions; db-1 lacked 3e11fa47-71ca-11e1-9e33-c80aa9429562:11-5000 of the fenced primary/,
+  );
+  assert.match(events[0] ?? "", /^Warning FailedOver: .*forced: db-1 missed 4990/);
+});
+
 test("a fence whose output is not a GTID set stops before anything is promoted", async () => {
   const { fake, calls } = io({
     states: { "db-0": primaryLine(100), "db-1": replicaLine(100), "db-2": replicaLine(100) },
