@@ -6,6 +6,7 @@
 import type { ResolvedArchitecture } from "../api/defaults.ts";
 import { childName } from "../api/names.ts";
 import type { PodView } from "./causes.ts";
+import { clauseMap, oneClause } from "./clauses.ts";
 import type { ConditionInput } from "./conditions.ts";
 
 export interface DrillResult {
@@ -40,13 +41,6 @@ function parseResult(message: string | undefined): Record<string, unknown> | und
     return undefined;
   }
 }
-
-/** The condition message is a list joined by "; ": keep free text from splitting it. */
-const oneClause = (text: string) =>
-  text
-    .replace(/\s*;\s*/g, ", ")
-    .replace(/\s+/g, " ")
-    .trim();
 
 const jobOf = (p: PodView) => p.metadata.ownerReferences?.find((o) => o.kind === "Job")?.name ?? "";
 
@@ -129,11 +123,7 @@ export function backupVerifiedCondition(
   previous: { message: string } | undefined,
 ): ConditionInput | undefined {
   if (!drilled.length) return undefined;
-  const before = new Map<string, string>();
-  for (const clause of previous?.message.split("; ") ?? []) {
-    const at = clause.indexOf(": ");
-    if (at > 0) before.set(clause.slice(0, at), clause.slice(at + 2));
-  }
+  const before = clauseMap(previous?.message);
   const clauses = drilled.map((d) => {
     const r = results.get(d.component);
     const text =

@@ -13,6 +13,7 @@ import type { ArchitectureStatus, ComponentStatus } from "../api/schema.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { SENTINEL_PART } from "../render/datastores/redis-sentinel-names.ts";
 import type { RenderNotice } from "../render/types.ts";
+import { backupCondition } from "./backup-results.ts";
 import type { ClaimView, PodView } from "./causes.ts";
 import { firstCause, owners, poolHint, STALL_SECONDS, stalled, templateClaim } from "./causes.ts";
 import type { ConditionInput } from "./conditions.ts";
@@ -371,6 +372,12 @@ export function rollup(input: RollupInput): {
     previous?.conditions?.find((c) => c.type === "BackupVerified"),
   );
   if (verified) conditions.push(verified);
+  const backedUp = backupCondition(
+    arch,
+    input.pods,
+    previous?.conditions?.find((c) => c.type === "BackupSucceeded"),
+  );
+  if (backedUp) conditions.push(backedUp);
   // One condition per type (conditions are a list-map keyed by type: the API
   // server refuses a status with two), naming every component concerned.
   for (const [reason, notices] of Map.groupBy(input.notices, (n) => n.reason)) {
