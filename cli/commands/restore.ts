@@ -68,9 +68,11 @@ Examples:
             `app.kubernetes.io/instance=${childName(arch, component)}`,
           ),
         );
-        if (pvcs.items.some((p) => p.metadata.name.startsWith("data-")))
+        // Its data volumes only: the backup PVC carries the same instance label.
+        const data = pvcs.items.filter((p) => p.metadata.name.startsWith("data-"));
+        if (data.length)
           throw new UserError(
-            `${component} already has a data volume (${pvcs.items.map((p) => p.metadata.name).join(", ")}): a restore goes only into a new, empty component; add a new component and restore into it`,
+            `${component} already has a data volume (${data.map((p) => p.metadata.name).join(", ")}): a restore goes only into a new, empty component; add a new component and restore into it`,
             ExitCode.REFUSED,
           );
         try {
