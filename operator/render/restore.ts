@@ -83,7 +83,7 @@ function backupsAt(
   );
   const lastError = "$(tail -n 1 /tmp/s3-error)";
   const refuse = (why: string) =>
-    `{ echo "restore refused: ${why}" | tee /dev/termination-log >&2; exit ${RESTORE_REFUSED_EXIT}; }`;
+    `{ why="restore refused: ${why}"; echo "$why" >&2; echo "$why" > /dev/termination-log 2>/dev/null || true; exit ${RESTORE_REFUSED_EXIT}; }`;
   const cannotRead = `cannot read ${from} with the credentials in Secret '${s3.credentialsSecret}': ${lastError}`;
   const script = [
     "set -eu",
