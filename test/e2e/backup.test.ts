@@ -8,7 +8,8 @@
 // the CronJob controller starting the drill on its schedule, the CLI following
 // each Job to its end, the operator's Restoring phase with the datastore's
 // users held back until the restore Job completes, BackupVerified from the
-// drill pod, and garbage collection of it all when the Architecture goes.
+// drill pod, and garbage collection of it all when the Architecture goes; and
+// a restore from another namespace's S3 backups (download + restore pod).
 // What is a stand-in: kwok runs no containers, so the termination message a
 // backup, listing or drill script writes is written by a kwok Stage
 // (test/cluster/stages.ts, STAND_IN_*) when it finishes the pod. The scripts
@@ -270,5 +271,69 @@ test("backup run, backup list, a drill and a restore, with the cluster's own con
       return jobs.length === 0 && jobPods.length === 0;
     },
     120_000,
+  );
+});
+
+test("restore from another namespace's S3 backups: the CLI fills in the bucket, the Job controller runs the download and restore pod", async (t) => {
+  const src = await cluster.namespace(t, { prefix: "backup-e2e-src" });
+  const ns = await cluster.namespace(t, { prefix: "backup-e2e-dst" });
+  const s3 = { bucket: "ledger-backups", prefix: "prod", credentialsSecret: "aws" };
+  await cluster.apply(src, [
+    {
+      apiVersion: "archctl.io/v1alpha1",
+      kind: "Architecture",
+      metadata: { name: "books", namespace: src },
+      spec: {
+        components: [{ name: "db", type: "postgres" }],
+        backups: [{ component: "db", schedule: "0 3 * * *", s3 }],
+      },
+    },
+  ]);
+  await cluster.apply(ns, [
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "backup-reader", namespace: ns },
+      stringData: { AWS_ACCESS_KEY_ID: "reader", AWS_SECRET_ACCESS_KEY: "not-a-real-key" },
+    },
+  ]);
+  // Stored before any operator runs here, so db-copy has no volume yet (see above).
+  const applied = await archctl(ns, ["apply", "-f", blueprintFile(ns, true)]);
+  assert.equal(applied.code, 0, applied.stderr);
+  const restore = await archctl(ns, [
+    ...["restore", ARCH, "db-copy", "--from", `${src}/books/db`],
+    ...["--credentials-secret", "backup-reader"],
+  ]);
+  assert.equal(restore.code, 0, restore.stderr);
+  assert.equal(
+    restore.stdout,
+    `${ARCH}/db-copy will be restored from ${src}/books/db@latest (s3://ledger-backups, read with Secret backup-reader)`,
+  );
+  await startOperator(t, cluster, ns);
+  const restoring = await cluster.eventually("phase Restoring", async () => {
+    const a = await get("architecture", ns, ARCH);
+    return a.status?.phase === "Restoring" ? a : undefined;
+  });
+  assert.match(
+    condition(restoring, "Restoring").message,
+    new RegExp(`^db-copy: restoring from ${src}/books/db@latest`),
+  );
+  const job = await cluster.eventually("the restore Job completes", async () => {
+    const j = await get("job", ns, `${ARCH}-db-copy-restore`);
+    return condition(j, "Complete")?.status === "True" ? j : undefined;
+  });
+  const pod = job.spec.template.spec;
+  assert.deepEqual(
+    pod.initContainers.map((c: Json) => [c.name, c.envFrom]),
+    [["download", [{ secretRef: { name: "backup-reader" } }]]],
+  );
+  const pods = (await get("pods", ns)).items.filter(
+    (p: Json) => p.metadata.labels?.["job-name"] === job.metadata.name,
+  );
+  assert.equal(pods[0]?.status.phase, "Succeeded");
+  await cluster.eventually(
+    "phase Ready after the restore",
+    async () => (await get("architecture", ns, ARCH)).status?.phase === "Ready",
+    180_000,
   );
 });
