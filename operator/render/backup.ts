@@ -166,7 +166,11 @@ export function dumpScript(
 }
 
 /** The shell pieces every script on an S3 target uses: options, bucket, key prefix. */
-export function s3Target(c: ResolvedComponent, b: ResolvedBackup, ext: string) {
+export function s3Target(
+  c: Pick<ResolvedComponent, "name">,
+  b: Pick<ResolvedBackup, "s3">,
+  ext: string,
+) {
   const s3 = b.s3 as NonNullable<ResolvedBackup["s3"]>;
   const prefix = (s3.prefix ?? "").replace(/^\/+|\/+$/g, "");
   const keyPrefix = `${prefix ? `${prefix}/` : ""}${c.name}-`;

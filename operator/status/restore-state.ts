@@ -22,7 +22,7 @@ export function restoreState(
 ): { status: ComponentStatus; degraded?: string; reason?: string; restoring?: true } | undefined {
   const from = c.restore?.from;
   if (!from || !JOB_RESTORED.has(c.type)) return undefined;
-  const source = `${from.architecture ?? arch}/${from.component}@${from.backup ?? "latest"}`;
+  const source = `${from.namespace ? `${from.namespace}/` : ""}${from.architecture ?? arch}/${from.component}@${from.backup ?? "latest"}`;
   const base = { name: c.name, type: c.type, ready: 0, desired: c.replicas };
   const job = child("Job", childName(arch, c.name, "restore")) as Obj | undefined;
   if (!job)

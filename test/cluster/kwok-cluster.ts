@@ -32,7 +32,7 @@ import { kubectl } from "./kubectl.ts";
 import { AUDIT_POLICY_ENV, kwokctlConfig, kwokEnv, withAuditPolicy } from "./kwokctl-config.ts";
 import type { NodeSpecInput } from "./nodes.ts";
 import { apiReady, waitReady, waitReadyQuiet } from "./readiness.ts";
-import { TEST_STAGES } from "./stages.ts";
+import { BACKUP_STAGES, TEST_STAGES } from "./stages.ts";
 
 // Importers of this file keep their imports (the parts were split out of it).
 export { AUDIT_POLICY_ENV, auditLogPath, kwokctlConfig } from "./kwokctl-config.ts";
@@ -150,7 +150,7 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterInfo>
       mkdirSync(cfgDir, { recursive: true });
       const cfg = join(cfgDir, `${name}.yaml`);
       const stages = join(cfgDir, `${name}.stages.yaml`);
-      writeFileSync(stages, TEST_STAGES);
+      writeFileSync(stages, [TEST_STAGES, BACKUP_STAGES].join("---\n"));
       writeFileSync(
         cfg,
         withAuditPolicy(

@@ -1,6 +1,7 @@
 // A datastore that starts from a backup instead of empty.
 import { z } from "zod";
 import { dnsLabel } from "./primitives.ts";
+import { RestoreSourceS3Schema } from "./restore-source-s3.ts";
 
 /** A backup's file name: <component>-<yyyymmddThhmmssZ>.<ext>, or `latest`. */
 export const BACKUP_NAME = /^(latest|[a-z0-9]([-a-z0-9]*[a-z0-9])?-[0-9]{8}T[0-9]{6}Z\.[a-z.]+)$/;
@@ -21,6 +22,7 @@ export const RestoreSchema = z
         .regex(BACKUP_NAME)
         .optional()
         .describe("'latest' (default) or a backup's file name, as `archctl backup list` shows"),
+      s3: RestoreSourceS3Schema.optional(),
     }),
   })
   .describe(

@@ -1,6 +1,7 @@
 // Restores: a datastore may start from a backup of a component of the same
 // engine. What can be checked without the cluster is checked here: the engine,
-// the source (in this Architecture), the backup's file name.
+// the source (in this Architecture), the backup's file name, and that a source
+// in another namespace is read from S3.
 import type { Architecture } from "../schema.ts";
 import { error, type Issue, type SpecIndex } from "./issue.ts";
 
@@ -59,12 +60,13 @@ export function checkRestores(arch: Architecture, index: SpecIndex): Issue[] {
     const sameArch =
       (from.architecture ?? own) === own &&
       (from.namespace === undefined || from.namespace === arch.metadata.namespace);
-    if (from.namespace !== undefined && from.namespace !== arch.metadata.namespace)
+    // A PVC is mounted only in its own namespace; S3 is read with a Secret of this one.
+    if (from.namespace !== undefined && from.namespace !== arch.metadata.namespace && !from.s3)
       issues.push(
         error(
           [...at, "from", "namespace"],
-          "backups on a PVC cannot be read from another namespace",
-          "restore from an Architecture in this namespace",
+          `backups on a PVC cannot be read from another namespace (a pod mounts only claims of its own), so '${from.namespace}' is read only from S3`,
+          "add restore.from.s3 (the source's bucket, prefix, endpoint and a credentialsSecret in this namespace; `archctl restore --from NAMESPACE/ARCHITECTURE/COMPONENT` fills it in), or restore from an Architecture in this namespace",
         ),
       );
     if (!sameArch) continue;

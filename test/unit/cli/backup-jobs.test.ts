@@ -134,7 +134,7 @@ test("a Job's state from its conditions; the termination message from its pod", 
   );
 });
 
-test("restore --from parses [ARCH/]COMPONENT[@BACKUP]; anything else is a user error", async () => {
+test("restore --from parses [[NS/]ARCH/]COMPONENT[@BACKUP]; anything else is a user error", async () => {
   const { parseFrom } = await import("../../../cli/commands/restore.ts");
   assert.deepEqual(parseFrom("orders-db"), { component: "orders-db" });
   assert.deepEqual(parseFrom("shop/orders-db@orders-db-20261203T031500Z.dump"), {
@@ -142,6 +142,15 @@ test("restore --from parses [ARCH/]COMPONENT[@BACKUP]; anything else is a user e
     component: "orders-db",
     backup: "orders-db-20261203T031500Z.dump",
   });
-  assert.throws(() => parseFrom("Shop/x"), /must be \[ARCHITECTURE\/\]COMPONENT\[@BACKUP\]/);
-  assert.throws(() => parseFrom("a/b/c"), /must be/);
+  assert.deepEqual(parseFrom("prod/shop/orders-db"), {
+    namespace: "prod",
+    architecture: "shop",
+    component: "orders-db",
+  });
+  assert.throws(
+    () => parseFrom("Shop/x"),
+    /must be \[\[NAMESPACE\/\]ARCHITECTURE\/\]COMPONENT\[@BACKUP\]/,
+  );
+  assert.throws(() => parseFrom("a/b/c/d"), /must be/);
+  assert.throws(() => parseFrom("a/b@x@y"), /must be/);
 });

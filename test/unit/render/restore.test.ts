@@ -94,6 +94,69 @@ test("from an S3 source: a download init container picks the backup, the restore
   assert.deepEqual(pod.volumes[0], { name: "backups", emptyDir: {} });
 });
 
+test("from another namespace's S3 backups: the restore's own bucket and this namespace's Secret, refusals that say why", () => {
+  const a = arch({
+    components: [
+      {
+        name: "db",
+        type: "postgres",
+        restore: {
+          from: {
+            namespace: "elsewhere",
+            architecture: "shop",
+            component: "orders",
+            backup: "orders-20261203T031500Z.dump",
+            s3: {
+              bucket: "bkt",
+              prefix: "/shop/",
+              endpoint: "http://s3:9000",
+              credentialsSecret: "reader",
+            },
+          },
+        },
+      },
+    ],
+  });
+  assert.deepEqual(messages(a), []);
+  const job: Json = render(a).objects.find(
+    (o) => o.kind === "Job" && o.metadata.name === "shop-db-restore",
+  );
+  assert.equal(
+    job.metadata.annotations["archctl.io/restore-from"],
+    "elsewhere/shop/orders/orders-20261203T031500Z.dump",
+  );
+  const download = job.spec.template.spec.initContainers[0];
+  assert.deepEqual(download.envFrom, [{ secretRef: { name: "reader" } }]);
+  const script: string = download.command[2];
+  assert.match(script, /--bucket 'bkt' --prefix 'shop\/orders-'/);
+  assert.match(script, /--endpoint-url 'http:\/\/s3:9000'/);
+  assert.match(
+    script,
+    /restore refused: cannot read s3:\/\/bkt\/shop\/orders-\* with the credentials in Secret 'reader': \$\(tail -n 1 \/tmp\/s3-error\)/,
+  );
+  assert.match(script, /no backup of 'elsewhere\/shop\/orders' in s3:\/\/bkt\/shop\/orders-\*/);
+  // A refusal in the download fails the Job at once, as one in the restore does.
+  assert.deepEqual(
+    job.spec.podFailurePolicy.rules.map((r: Json) => r.onExitCodes.containerName),
+    ["restore", "download"],
+  );
+  const noS3 = arch({
+    components: [
+      {
+        name: "db",
+        type: "postgres",
+        restore: { from: { namespace: "elsewhere", architecture: "shop", component: "orders" } },
+      },
+    ],
+  });
+  assert.match(
+    messages(noS3).join("\n"),
+    /components\.0\.restore\.from\.namespace: backups on a PVC cannot be read from another namespace \(a pod mounts only claims of its own\), so 'elsewhere' is read only from S3/,
+  );
+  const fix = checkSemantics(noS3).find((i) => i.severity === "error")?.hint ?? "";
+  assert.match(fix, /add restore\.from\.s3/);
+});
+
 test("validate: other engines, unknown sources, foreign names, kafka/rabbitmq/milvus are refused with the reason", () => {
   const bad = arch({
     components: [
