@@ -1,5 +1,5 @@
 // archctl failover ARCH COMPONENT [--to POD] [--force]: a safe manual failover
-// of a replicated PostgreSQL (it has no automatic one; Redis has Sentinel,
+// of a replicated PostgreSQL or MySQL (they have no automatic one; Redis has Sentinel,
 // MongoDB, RabbitMQ and Kafka elect by themselves). The steps run in the
 // members' containers through `kubectl exec`, with the same kubeconfig,
 // context and namespace: exec needs a streaming connection archctl's own
@@ -13,10 +13,10 @@ export function register(program: Command, deps: CliDeps): void {
   program
     .command("failover")
     .description(
-      "promote a PostgreSQL replica: fence the primary, promote the most advanced replica, move the read-write Service",
+      "promote a PostgreSQL or MySQL replica: fence the primary, promote the most advanced replica, move the read-write Service",
     )
     .argument("<name>", "the Architecture")
-    .argument("<component>", "a postgres component with replicas > 1")
+    .argument("<component>", "a postgres or mysql component with replicas > 1")
     .option("--to <pod>", "the replica to promote (default: the most advanced caught-up one)")
     .option(
       "--force",
@@ -31,7 +31,8 @@ the Architecture's status shows the new primary.
 
 Examples:
   archctl failover trading ledger-db
-  archctl failover trading ledger-db --to trading-ledger-db-2`,
+  archctl failover trading ledger-db --to trading-ledger-db-2
+  archctl failover post posts-db`,
     )
     .action(
       exitsWith(
@@ -50,6 +51,7 @@ Examples:
             "../../operator/api/primary.ts"
           );
           const { runFailover, scriptCommand } = await import("../failover/run.ts");
+          const { runMysqlFailover } = await import("../failover/run-mysql.ts");
           const { execFile } = await import("node:child_process");
           const conn = await deps.connect(ctx.globals);
           const ns = conn.namespace;
@@ -64,12 +66,13 @@ Examples:
               ExitCode.NOT_FOUND,
             );
           const members = comp.replicas ?? 1;
-          if (comp.type !== "postgres" || members < 2)
+          const engine = comp.type;
+          if ((engine !== "postgres" && engine !== "mysql") || members < 2)
             throw new UserError(
               comp.type === "redis"
                 ? `'${component}' is a redis: its Sentinels fail over by themselves`
-                : comp.type !== "postgres"
-                  ? `archctl failover promotes PostgreSQL replicas; '${component}' is a ${comp.type}`
+                : engine !== "postgres" && engine !== "mysql"
+                  ? `archctl failover promotes PostgreSQL and MySQL replicas; '${component}' is a ${comp.type}${comp.type === "mongodb" ? " (its replica set elects a primary by itself)" : ""}`
                   : `'${component}' has no replica to promote: set replicas to 2 or more`,
             );
           const annotations = (arch.metadata as { annotations?: Record<string, string> })
@@ -82,13 +85,22 @@ Examples:
             "--namespace",
             ns,
           ];
-          const outcome = await runFailover(
+          const run = engine === "mysql" ? runMysqlFailover : runFailover;
+          const outcome = await run(
             {
-              exec: (pod, script) =>
+              exec: (pod, script, args) =>
                 new Promise((resolve, reject) =>
                   execFile(
                     deps.env.KUBECTL ?? "kubectl",
-                    [...kubectlBase, "exec", pod, "-c", "postgres", "--", ...scriptCommand(script)],
+                    [
+                      ...kubectlBase,
+                      "exec",
+                      pod,
+                      "-c",
+                      engine,
+                      "--",
+                      ...scriptCommand(script, args),
+                    ],
                     { timeout: 120_000 },
                     (err, stdout, stderr) =>
                       err ? reject(new Error(stderr.trim() || err.message)) : resolve(stdout),

@@ -1,4 +1,4 @@
-// Carries out a PostgreSQL failover decided by operator/failover/decide.ts.
+// Carries out a PostgreSQL failover (MySQL's: run-mysql.ts) decided by operator/failover/decide.ts.
 // The I/O is passed in (exec into a member, annotate the Architecture, record
 // an Event), so the order and the stops are tested without a cluster, and the
 // scripts themselves run against real servers in test/dataplane.
@@ -13,8 +13,8 @@ import {
 import { SCRIPTS_DIR } from "../../operator/render/datastores/postgres-replication.ts";
 
 export interface FailoverIo {
-  /** Runs `sh <SCRIPTS_DIR>/<script>` in the member's postgres container; resolves stdout, rejects on failure. */
-  exec(pod: string, script: string): Promise<string>;
+  /** Runs `sh <SCRIPTS_DIR>/<script> [args]` in the member's server container; resolves stdout, rejects on failure. */
+  exec(pod: string, script: string, args?: readonly string[]): Promise<string>;
   /** Points the read-write Service at the member: the primary annotation of the Architecture. */
   movePrimary(ordinal: number): Promise<void>;
   /** An Event on the Architecture. */
@@ -39,8 +39,8 @@ export type FailoverOutcome =
   | { done: true; promoted: string; previous: string; ms: number; forced?: string }
   | { done: false; reason: string; hint: string; changed: boolean };
 
-export function scriptCommand(script: string): string[] {
-  return ["sh", `${SCRIPTS_DIR}/${script}`];
+export function scriptCommand(script: string, args: readonly string[] = []): string[] {
+  return ["sh", `${SCRIPTS_DIR}/${script}`, ...args];
 }
 
 async function stateOf(io: FailoverIo, pod: string, ordinal: number): Promise<MemberState> {

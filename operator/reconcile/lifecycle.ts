@@ -158,13 +158,18 @@ async function deleteData(pass: Pass): Promise<number | undefined> {
 /**
  * deletionPolicy Retain: the credential Secrets must outlive the Architecture
  * with the volumes, or re-created databases could not open their own data.
+ * Only Secrets the Architecture owns: one the External Secrets Operator wrote
+ * carries our labels but is its ExternalSecret's, and goes with it (the value
+ * lives in the external store).
  */
 async function keepCredentials(pass: Pass): Promise<void> {
   const secrets = resourceFor("v1", "Secret");
   for (const secret of pass.cache("v1", "Secret")?.list(pass.namespace) ?? []) {
+    const owners = secret.metadata.ownerReferences ?? [];
     if (
       secret.metadata.labels?.[ARCHITECTURE_LABEL] !== pass.name ||
-      !secret.metadata.ownerReferences?.length
+      !owners.length ||
+      !owners.every((o) => o.kind === "Architecture")
     )
       continue;
     await pass.deps.objects.jsonPatch(secrets, pass.namespace, secret.metadata.name, [

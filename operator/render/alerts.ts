@@ -48,9 +48,16 @@ function backupRules(arch: ResolvedArchitecture): Rule[] {
   });
   if (!arch.backups.length) return rules;
   const jobs = alternatives(arch.backups.map((b) => childName(arch.name, b.component)));
+  // A failed Job is kept for its logs (failedJobsHistoryLimit), so "failed" alone
+  // would fire until it is deleted: only a failure newer than its CronJob's last
+  // success counts (or any failure of a CronJob that never succeeded). The
+  // CronJob's name is the Job's without the last part (<cronjob>-<time> from the
+  // CronJob controller, <cronjob>-manual-<id> from archctl backup run).
+  const failedStart = `max by (namespace, cronjob, job_name) (label_replace(kube_job_status_start_time{${ns}, job_name=~"(${jobs})-(backup|drill)-.+"} and on (namespace, job_name) (kube_job_failed{${ns}, condition="true"} == 1), "cronjob", "$1", "job_name", "(.+-(?:backup|drill))-.+"))`;
+  const lastSuccess = `max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{${ns}})`;
   rules.push({
     alert: "BackupJobFailed",
-    expr: `kube_job_status_failed{${ns}, job_name=~"(${jobs})-(backup|drill)-.+"} > 0`,
+    expr: `(${failedStart} > on (namespace, cronjob) group_left () ${lastSuccess}) or (${failedStart} unless on (namespace, cronjob) ${lastSuccess})`,
     labels: { severity: "critical" },
     annotations: {
       summary: `${arch.name}: a backup or restore drill Job failed`,

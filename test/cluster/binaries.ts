@@ -189,3 +189,30 @@ export async function ensureHelm(opts: { onProgress?: Progress } = {}): Promise<
     );
   return helm;
 }
+
+/** Prometheus version pinned by test/cluster/promtool/go.mod (alert tests only). */
+export const PROMETHEUS_VERSION = moduleVersion(
+  join(CLUSTER_DIR, "promtool", "go.mod"),
+  "github.com/prometheus/prometheus",
+  "v0.316.0",
+);
+
+/** Path of the promtool binary built by build-binaries.sh (it may not exist yet). */
+export function promtoolBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheDir(env), "bin", `promtool-${PROMETHEUS_VERSION}`, "promtool");
+}
+
+/** promtool, built first when missing (cold: several minutes, most of it Prometheus's dependencies). */
+export async function ensurePromtool(): Promise<string> {
+  const promtool = promtoolBinary();
+  if (existsSync(join(dirname(promtool), ".complete")) && existsSync(promtool)) return promtool;
+  const res = await execa("bash", [BUILD_SCRIPT], { all: true, reject: false });
+  if (res.exitCode !== 0 || !existsSync(promtool))
+    throw new Error(
+      `build-binaries.sh could not build promtool (exit ${res.exitCode}):\n${String(res.all ?? "")
+        .split("\n")
+        .slice(-30)
+        .join("\n")}`,
+    );
+  return promtool;
+}

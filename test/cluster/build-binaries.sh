@@ -8,6 +8,8 @@
 #     -> $CACHE/bin/kwok-v$KWOK_VERSION/      (module test/cluster/kwok)
 #   helm (chart tests: helm lint, helm template)
 #     -> $CACHE/bin/helm-v$HELM_VERSION/      (module test/cluster/helm)
+#   promtool (alert tests: promtool check rules, promtool test rules)
+#     -> $CACHE/bin/promtool-v$PROMETHEUS_VERSION/ (module test/cluster/promtool)
 #   the real CRDs of the integrations (KEDA, Prometheus Operator, Gateway API,
 #   ...), from their Go modules, pinned in integration-crds.ts
 #     -> $CACHE/crds/<integration>-<version>/
@@ -29,12 +31,14 @@ modver() { # go.mod module -> version (inside or outside a require block)
 K8S_VERSION="$(modver "$HERE/k8s/go.mod" k8s.io/kubernetes)"
 KWOK_VERSION="$(modver "$HERE/kwok/go.mod" sigs.k8s.io/kwok)"
 HELM_VERSION="$(modver "$HERE/helm/go.mod" helm.sh/helm/v4)"
-[[ -n "$K8S_VERSION" && -n "$KWOK_VERSION" && -n "$HELM_VERSION" ]] || { echo "cannot read versions from go.mod" >&2; exit 1; }
+PROMETHEUS_VERSION="$(modver "$HERE/promtool/go.mod" github.com/prometheus/prometheus)"
+[[ -n "$K8S_VERSION" && -n "$KWOK_VERSION" && -n "$HELM_VERSION" && -n "$PROMETHEUS_VERSION" ]] || { echo "cannot read versions from go.mod" >&2; exit 1; }
 
 CACHE="${ARCHCTL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/archctl}"
 K8S_DIR="$CACHE/bin/k8s-$K8S_VERSION"
 KWOK_DIR="$CACHE/bin/kwok-$KWOK_VERSION"
 HELM_DIR="$CACHE/bin/helm-$HELM_VERSION"
+PROMTOOL_DIR="$CACHE/bin/promtool-$PROMETHEUS_VERSION"
 
 FORCE=0
 # --cluster-only: what a local cluster needs (Kubernetes, etcd, kwok) and no
@@ -45,7 +49,7 @@ for a in "$@"; do
   case "$a" in
     --force) FORCE=1 ;;
     --cluster-only) CLUSTER_ONLY=1 ;;
-    --print) echo "$K8S_DIR"; echo "$KWOK_DIR"; echo "$HELM_DIR"; exit 0 ;;
+    --print) echo "$K8S_DIR"; echo "$KWOK_DIR"; echo "$HELM_DIR"; echo "$PROMTOOL_DIR"; exit 0 ;;
     *) echo "unknown option: $a" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +74,7 @@ export GOTOOLCHAIN=local
 
 # A failed build says where to look; the likeliest cause after a toolchain
 # upgrade is a go.sum entry -mod=readonly refuses to add.
-trap '(( BASH_SUBSHELL == 0 )) && echo "build-binaries.sh: build failed (error above). If it says \"missing go.sum entry\": cd test/cluster/<k8s|kwok|helm> && go mod tidy, then commit go.mod/go.sum." >&2' ERR
+trap '(( BASH_SUBSHELL == 0 )) && echo "build-binaries.sh: build failed (error above). If it says \"missing go.sum entry\": cd test/cluster/<k8s|kwok|helm|promtool> && go mod tidy, then commit go.mod/go.sum." >&2' ERR
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -84,6 +88,7 @@ complete() { # dir binaries...
 K8S_BINS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl)
 KWOK_BINS=(kwok kwokctl)
 HELM_BINS=(helm)
+PROMTOOL_BINS=(promtool)
 
 build_k8s() {
   local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
@@ -140,6 +145,18 @@ build_helm() {
   echo "   helm: $(elapsed "$t0")s"
 }
 
+build_promtool() {
+  local tmp="$PROMTOOL_DIR.tmp.$$"
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  echo ">> building promtool (Prometheus $PROMETHEUS_VERSION) into $PROMTOOL_DIR"
+  local t0; t0="$(now)"
+  ( cd "$HERE/promtool" && go build -trimpath -ldflags "-s -w" -o "$tmp/" \
+      github.com/prometheus/prometheus/cmd/promtool )
+  touch "$tmp/.complete"
+  rm -rf "$PROMTOOL_DIR"; mkdir -p "$(dirname "$PROMTOOL_DIR")"; mv "$tmp" "$PROMTOOL_DIR"
+  echo "   promtool: $(elapsed "$t0")s"
+}
+
 T0="$(now)"
 echo "go: $(go version) GOPROXY=$(go env GOPROXY)"
 if [[ $FORCE == 0 ]] && complete "$K8S_DIR" "${K8S_BINS[@]}"; then
@@ -159,6 +176,13 @@ elif [[ $FORCE == 0 ]] && complete "$HELM_DIR" "${HELM_BINS[@]}"; then
 else
   build_helm
 fi
+if [[ $CLUSTER_ONLY == 1 ]]; then
+  :
+elif [[ $FORCE == 0 ]] && complete "$PROMTOOL_DIR" "${PROMTOOL_BINS[@]}"; then
+  echo ">> $PROMTOOL_DIR is complete: skipping"
+else
+  build_promtool
+fi
 # The integration CRDs need node (the repo's Node 24, on PATH via .ci/setup).
 if [[ $CLUSTER_ONLY == 1 ]]; then
   :
@@ -171,3 +195,4 @@ echo ">> binaries ready in $(elapsed "$T0")s"
 echo "K8S_BIN_DIR=$K8S_DIR"
 echo "KWOK_BIN_DIR=$KWOK_DIR"
 echo "HELM_BIN_DIR=$HELM_DIR"
+echo "PROMTOOL_BIN_DIR=$PROMTOOL_DIR"

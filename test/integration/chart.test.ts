@@ -72,7 +72,12 @@ test("helm lint passes in both scopes; namespace scope without namespaces is ref
   assert.notEqual(typo.exitCode, 0);
   assert.match(typo.stderr, /scope/);
   const sm = await template("archctl", "ops", ["serviceMonitor.enabled=true", "replicaCount=1"]);
-  assert.ok(sm.some((o) => o.kind === "ServiceMonitor"));
+  const monitor = sm.find((o) => o.kind === "ServiceMonitor") as
+    | { spec: { endpoints: { honorLabels?: boolean }[] } }
+    | undefined;
+  assert.ok(monitor);
+  // The metrics' namespace label is the Architecture's, which the alerts select on.
+  assert.equal(monitor.spec.endpoints[0]?.honorLabels, true);
   assert.ok(!sm.some((o) => o.kind === "PodDisruptionBudget"), "no PDB for one replica");
 });
 

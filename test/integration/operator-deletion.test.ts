@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { FINALIZER } from "../../operator/api/names.ts";
+import { childLabels, FINALIZER } from "../../operator/api/names.ts";
 import { ARCHITECTURES, resourceFor } from "../../operator/kube/resources.ts";
 import type { KubeObject } from "../../operator/kube/types.ts";
 import type { TestCluster } from "../support/cluster.ts";
@@ -69,6 +69,31 @@ test("deletion: phase Deleting is written once; Retain keeps credentials (orphan
   await applyArch(cluster, shop(ns));
   await converged(cluster, client, ns, "shop");
   await settle(op);
+  // A Secret the External Secrets Operator wrote: our labels, its ExternalSecret's.
+  await client.create(
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: {
+        name: "shop-token",
+        namespace: ns,
+        // The labels archctl puts on every child, as the rendered ExternalSecret's template asks.
+        labels: childLabels("shop", "token"),
+        ownerReferences: [
+          {
+            apiVersion: "external-secrets.io/v1",
+            kind: "ExternalSecret",
+            name: "shop-token",
+            uid: "00000000-0000-0000-0000-000000000001",
+            controller: true,
+          },
+        ],
+      },
+      stringData: { value: "from-the-store" },
+    } as unknown as KubeObject,
+    "external-secrets",
+  );
+  await settle(op);
   await hold(ns, "shop");
   const statusBefore = await writesOf(op, "Architecture", "status");
   await client.delete(ARCHITECTURES, ns, "shop");
@@ -92,6 +117,12 @@ test("deletion: phase Deleting is written once; Retain keeps credentials (orphan
     secret.metadata.ownerReferences,
     undefined,
     "kept credentials must not be garbage-collected",
+  );
+  const external = await client.get<LiveObject>(SECRETS, ns, "shop-token");
+  assert.deepEqual(
+    external.metadata.ownerReferences?.map((o) => o.kind),
+    ["ExternalSecret"],
+    "a Secret of the External Secrets Operator keeps its owner, and goes with it",
   );
   await release(ARCHITECTURES, ns, "shop", HOLD);
   await cluster.eventually(

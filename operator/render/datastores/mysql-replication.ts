@@ -13,6 +13,7 @@
 // (replication metadata, mysqld-auto.cnf), so the pod template never names a
 // primary and moving the read-write Service restarts nothing. Replicas reach
 // the primary through that Service, so they follow it when it moves.
+import { MYSQL_FAILOVER_SCRIPTS } from "./mysql-failover.ts";
 import { REPLICATION_USER } from "./postgres-replication.ts";
 
 /** Server settings every member needs, before the user's own (which win). */
@@ -127,4 +128,5 @@ export const MYSQL_SCRIPTS = {
   "start.sh": MYSQL_START_SCRIPT,
   "ready.sh": MYSQL_READY_SCRIPT,
   "10-replication.sh": MYSQL_INITDB_SCRIPT,
+  ...MYSQL_FAILOVER_SCRIPTS,
 } as const;
