@@ -14,6 +14,20 @@ export function kwokEnv(bins: BinaryPaths, env: NodeJS.ProcessEnv): NodeJS.Proce
   };
 }
 
+/**
+ * kwokctl options for node heartbeats, set to Kubernetes 1.36's own defaults:
+ * the kubelet's 40 s node Lease (renewed every quarter of it), the node
+ * lifecycle controller's 5 s monitor period and 50 s grace period
+ * (pkg/controller/nodelifecycle/config/v1alpha1/defaults.go). heartbeatFactor
+ * 1 stops kwokctl from scaling them.
+ */
+export const NODE_HEARTBEAT = {
+  heartbeatFactor: 1,
+  nodeLeaseDurationSeconds: 40,
+  kubeControllerManagerNodeMonitorPeriodMilliseconds: 5_000,
+  kubeControllerManagerNodeMonitorGracePeriodMilliseconds: 50_000,
+} as const;
+
 function components(tier: ClusterTier): string[] {
   return tier === "kwok"
     ? ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller"]
@@ -45,6 +59,10 @@ export function kwokctlConfig(bins: BinaryPaths, tier: ClusterTier, stagesFile?:
     `  kubeSchedulerBinary: ${q(bins.kubeScheduler)}`,
     `  kwokControllerBinary: ${q(bins.kwok)}`,
     `  kubectlBinary: ${q(bins.kubectl)}`,
+    // Node heartbeats as a real cluster's, not kwokctl's (it multiplies them by
+    // 5 for clusters of thousands of nodes: a 200 s lease and a 3m20s grace
+    // period). A lost node is then NotReady within the real 50 s (see NODE_HEARTBEAT).
+    ...Object.entries(NODE_HEARTBEAT).map(([k, v]) => `  ${k}: ${v}`),
     "  components:",
     ...components(tier).map((c) => `  - ${c}`),
     "componentsPatches:",

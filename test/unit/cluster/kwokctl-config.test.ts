@@ -93,6 +93,15 @@ describe("kwokctlConfig", () => {
     assert.equal(args(cfg, "kube-apiserver")["disable-admission-plugins"], undefined);
   });
 
+  test("kwok tier: node heartbeats as Kubernetes' defaults, not scaled by kwokctl", () => {
+    const cfg = config("kwok");
+    // kwokctl's default factor 5 made a lost node NotReady only after 3m20s.
+    assert.equal(cfg.options.heartbeatFactor, 1);
+    assert.equal(cfg.options.nodeLeaseDurationSeconds, 40);
+    assert.equal(cfg.options.kubeControllerManagerNodeMonitorPeriodMilliseconds, 5000);
+    assert.equal(cfg.options.kubeControllerManagerNodeMonitorGracePeriodMilliseconds, 50000);
+  });
+
   test("apiserver tier: etcd and kube-apiserver only, ServiceAccount admission off", () => {
     const cfg = config("apiserver");
     assert.deepEqual(cfg.options.components, ["etcd", "kube-apiserver"]);
