@@ -38,6 +38,21 @@ function components(tier: ClusterTier): string[] {
  * The KwokctlConfiguration we hand to `kwokctl create cluster -c`; `stagesFile`
  * (kwok tier): more Stages for kwok-controller (see stages.ts).
  */
+/**
+ * The controller manager and scheduler exit when they cannot renew their
+ * leader Lease within the renew deadline (10 s by default), and nothing
+ * restarts them here as a kubelet restarts a real control plane's static pods.
+ * On a loaded machine the fault tests' API-server restart took 13.6 s once and
+ * the controller manager was gone for the rest of the run; a single-replica
+ * test cluster keeps its leaders through 60 s of API-server absence instead.
+ */
+const LEADER_ELECTION_ARGS = [
+  "  - key: leader-elect-lease-duration",
+  "    value: 75s",
+  "  - key: leader-elect-renew-deadline",
+  "    value: 60s",
+];
+
 export function kwokctlConfig(bins: BinaryPaths, tier: ClusterTier, stagesFile?: string): string {
   // Paths come from ARCHCTL_CACHE_DIR / $HOME: quoted (JSON strings are YAML),
   // so a " #" or ": " in them is not read as a comment or a mapping.
@@ -92,6 +107,10 @@ export function kwokctlConfig(bins: BinaryPaths, tier: ClusterTier, stagesFile?:
           "  extraArgs:",
           "  - key: enable-hostpath-provisioner",
           '    value: "true"',
+          ...LEADER_ELECTION_ARGS,
+          "- name: kube-scheduler",
+          "  extraArgs:",
+          ...LEADER_ELECTION_ARGS,
         ]
       : []),
     // A second --config: kwok-controller reads kwokctl's (default Stages) and this one.

@@ -89,6 +89,11 @@ describe("kwokctlConfig", () => {
       "kwok-controller",
     ]);
     assert.equal(args(cfg, "kube-controller-manager")["enable-hostpath-provisioner"], "true");
+    // Leaders that outlive an API-server restart on a loaded machine (nothing restarts them).
+    for (const c of ["kube-controller-manager", "kube-scheduler"]) {
+      assert.equal(args(cfg, c)["leader-elect-renew-deadline"], "60s", c);
+      assert.equal(args(cfg, c)["leader-elect-lease-duration"], "75s", c);
+    }
     // The controller manager creates ServiceAccounts here, so admission keeps that plugin.
     assert.equal(args(cfg, "kube-apiserver")["disable-admission-plugins"], undefined);
   });
