@@ -9,6 +9,8 @@
 // received every transaction the fenced primary executed. A candidate with
 // transactions of its own (errant GTIDs) would hand them to every replica that
 // follows it: refused, as orchestrator does, unless forced.
+
+import { promotable } from "./candidates.ts";
 import {
   formatGtidSet,
   type GtidSet,
@@ -119,31 +121,14 @@ export type MysqlFailoverDecision =
   | { ok: false; reason: string; hint: string };
 
 export function decideMysqlFailover(req: MysqlFailoverRequest): MysqlFailoverDecision {
-  const primary = req.members.find((m) => m.pod === req.primary);
-  if (!primary)
-    return {
-      ok: false,
-      reason: `${req.primary} is not a member`,
-      hint: "check the component's replicas",
-    };
-  const replicas = req.members.filter((m) => m.pod !== req.primary && m.reachable && m.replica);
-  if (req.to !== undefined) {
-    if (req.to === req.primary)
-      return { ok: false, reason: `${req.to} is the primary already`, hint: "name a replica" };
-    if (!req.members.some((m) => m.pod === req.to))
-      return {
-        ok: false,
-        reason: `${req.to} is not a member`,
-        hint: `members are: ${req.members.map((m) => m.pod).join(", ")}`,
-      };
-    if (!replicas.some((m) => m.pod === req.to))
-      return {
-        ok: false,
-        reason: `${req.to} cannot be promoted: it is not a reachable replica`,
-        hint: "choose another replica, or leave out --to",
-      };
-  }
-  const pool = req.to !== undefined ? replicas.filter((m) => m.pod === req.to) : replicas;
+  const chosen = promotable(
+    req.members,
+    req.primary,
+    req.to,
+    (m) => m.reachable && m.replica === true,
+  );
+  if ("ok" in chosen) return chosen;
+  const { primary, replicas, pool } = chosen;
   // Most transactions held first (a superset always holds more); ties: lowest ordinal.
   const ranked = pool
     .map((m) => ({ m, n: gtidCount(holds(m)) }))

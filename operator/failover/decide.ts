@@ -8,6 +8,7 @@
 // once it has received everything the old primary wrote. When the old primary
 // cannot be reached, or no replica is caught up, that cannot be known: the
 // failover is refused unless forced.
+import { promotable } from "./candidates.ts";
 
 /** A WAL position, `X/Y` in hex, as a number of bytes. */
 export function parseLsn(text: string): bigint | undefined {
@@ -97,31 +98,14 @@ function position(m: MemberState): bigint {
 
 /** The member to promote and the steps, or why not. */
 export function decideFailover(req: FailoverRequest): FailoverDecision {
-  const primary = req.members.find((m) => m.pod === req.primary);
-  if (!primary)
-    return {
-      ok: false,
-      reason: `${req.primary} is not a member`,
-      hint: "check the component's replicas",
-    };
-  const replicas = req.members.filter((m) => m.pod !== req.primary && m.reachable && m.inRecovery);
-  if (req.to !== undefined) {
-    if (req.to === req.primary)
-      return { ok: false, reason: `${req.to} is the primary already`, hint: "name a replica" };
-    if (!req.members.some((m) => m.pod === req.to))
-      return {
-        ok: false,
-        reason: `${req.to} is not a member`,
-        hint: `members are: ${req.members.map((m) => m.pod).join(", ")}`,
-      };
-    if (!replicas.some((m) => m.pod === req.to))
-      return {
-        ok: false,
-        reason: `${req.to} cannot be promoted: it is not a reachable replica`,
-        hint: "choose another replica, or leave out --to",
-      };
-  }
-  const pool = req.to !== undefined ? replicas.filter((m) => m.pod === req.to) : replicas;
+  const chosen = promotable(
+    req.members,
+    req.primary,
+    req.to,
+    (m) => m.reachable && m.inRecovery === true,
+  );
+  if ("ok" in chosen) return chosen;
+  const { primary, replicas, pool } = chosen;
   // Most advanced first; among equals the lowest ordinal, so the choice is stable.
   const ranked = [...pool].sort((a, b) => {
     const d = position(b) - position(a);

@@ -171,23 +171,24 @@ export function helmBinary(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheDir(env), "bin", `helm-${HELM_VERSION}`, "helm");
 }
 
-/**
- * The helm binary, built first when missing (build-binaries.sh skips the
- * binaries that are present; helm alone takes a few minutes cold).
- */
-export async function ensureHelm(opts: { onProgress?: Progress } = {}): Promise<string> {
-  const helm = helmBinary();
-  if (existsSync(join(dirname(helm), ".complete")) && existsSync(helm)) return helm;
-  opts.onProgress?.(`building helm ${HELM_VERSION} with Go (cold: a few minutes)`);
+/** `binary`, built by build-binaries.sh first when missing (it skips what is present). */
+async function ensureBuilt(binary: string, what: string, onProgress?: Progress): Promise<string> {
+  if (existsSync(join(dirname(binary), ".complete")) && existsSync(binary)) return binary;
+  onProgress?.(`building ${what} with Go (cold: a few minutes)`);
   const res = await execa("bash", [BUILD_SCRIPT], { all: true, reject: false });
-  if (res.exitCode !== 0 || !existsSync(helm))
+  if (res.exitCode !== 0 || !existsSync(binary))
     throw new Error(
-      `build-binaries.sh could not build helm (exit ${res.exitCode}):\n${String(res.all ?? "")
+      `build-binaries.sh could not build ${what} (exit ${res.exitCode}):\n${String(res.all ?? "")
         .split("\n")
         .slice(-30)
         .join("\n")}`,
     );
-  return helm;
+  return binary;
+}
+
+/** The helm binary, built first when missing (helm alone takes a few minutes cold). */
+export function ensureHelm(opts: { onProgress?: Progress } = {}): Promise<string> {
+  return ensureBuilt(helmBinary(), `helm ${HELM_VERSION}`, opts.onProgress);
 }
 
 /** Prometheus version pinned by test/cluster/promtool/go.mod (alert tests only). */
@@ -203,16 +204,6 @@ export function promtoolBinary(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** promtool, built first when missing (cold: several minutes, most of it Prometheus's dependencies). */
-export async function ensurePromtool(): Promise<string> {
-  const promtool = promtoolBinary();
-  if (existsSync(join(dirname(promtool), ".complete")) && existsSync(promtool)) return promtool;
-  const res = await execa("bash", [BUILD_SCRIPT], { all: true, reject: false });
-  if (res.exitCode !== 0 || !existsSync(promtool))
-    throw new Error(
-      `build-binaries.sh could not build promtool (exit ${res.exitCode}):\n${String(res.all ?? "")
-        .split("\n")
-        .slice(-30)
-        .join("\n")}`,
-    );
-  return promtool;
+export function ensurePromtool(): Promise<string> {
+  return ensureBuilt(promtoolBinary(), `promtool (Prometheus ${PROMETHEUS_VERSION})`);
 }

@@ -17,6 +17,7 @@ import type { Architecture } from "../../operator/api/schema.ts";
 import { render } from "../../operator/render/index.ts";
 import { ALL_CAPABILITIES } from "../../operator/render/types.ts";
 import { ensurePromtool } from "../cluster/binaries.ts";
+import { alertsShop } from "../support/alerts-shop.ts";
 
 interface Rule {
   alert: string;
@@ -69,35 +70,7 @@ test("every reference blueprint's alert rules pass promtool check rules", async 
   assert.ok(checked > 20, `only ${checked} rules checked`);
 });
 
-// The shop: a backed-up, drilled PostgreSQL, a Redis queue that scales a
-// worker to 8 replicas at 20 jobs each, and an ingress host.
-const shop = (ingress: Record<string, unknown> = {}): Architecture =>
-  ({
-    apiVersion: "archctl.io/v1alpha1",
-    kind: "Architecture",
-    metadata: { name: "shop", namespace: "ns" },
-    spec: {
-      components: [
-        { name: "api", type: "service", image: "ex/api:1" },
-        { name: "worker", type: "worker", image: "ex/w:1", uses: ["queue"] },
-        { name: "db", type: "postgres" },
-        { name: "queue", type: "redis" },
-      ],
-      backups: [{ component: "db", schedule: "0 */6 * * *", verify: { schedule: "0 5 * * 0" } }],
-      autoscaling: [
-        {
-          component: "worker",
-          minReplicas: 1,
-          maxReplicas: 8,
-          queue: { component: "queue", name: "jobs", targetLength: 20 },
-        },
-      ],
-      ingress: {
-        hosts: [{ host: "shop.example.com", routes: [{ path: "/", component: "api" }] }],
-        ...ingress,
-      },
-    },
-  }) as unknown as Architecture;
+const shop = alertsShop;
 
 /** What Prometheus would make of `{{ $labels.x }}` in an annotation. */
 function expand(text: string, labels: Record<string, string>): string {
@@ -326,7 +299,13 @@ test("datastore down, volume filling, queue backlog at max replicas, ingress 5xx
 
 test("ingress 5xx through Envoy Gateway: the HTTPRoutes' upstream clusters", async () => {
   const groups = groupsOf(
-    shop({ provider: "gateway", gateway: { name: "edge", namespace: "infra" } }),
+    shop({
+      ingress: {
+        hosts: [{ host: "shop.example.com", routes: [{ path: "/", component: "api" }] }],
+        provider: "gateway",
+        gateway: { name: "edge", namespace: "infra" },
+      },
+    }),
   );
   await promtoolTest(
     groups,

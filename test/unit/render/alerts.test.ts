@@ -8,34 +8,11 @@ import type { Architecture } from "../../../operator/api/schema.ts";
 import { render } from "../../../operator/render/index.ts";
 import { capabilitiesFromApiVersions } from "../../../operator/render/optional-kinds.ts";
 import { ALL_CAPABILITIES, noCapabilities } from "../../../operator/render/types.ts";
+import { alertsShop } from "../../support/alerts-shop.ts";
 
 type Rule = { alert: string; expr: string; for?: string; labels: Record<string, string> };
 
-const shop = (extra: Record<string, unknown> = {}): Architecture =>
-  ({
-    apiVersion: "archctl.io/v1alpha1",
-    kind: "Architecture",
-    metadata: { name: "shop", namespace: "ns" },
-    spec: {
-      components: [
-        { name: "api", type: "service", image: "ex/api:1" },
-        { name: "worker", type: "worker", image: "ex/w:1", uses: ["queue"] },
-        { name: "db", type: "postgres" },
-        { name: "queue", type: "redis" },
-      ],
-      backups: [{ component: "db", schedule: "0 */6 * * *", verify: { schedule: "0 5 * * 0" } }],
-      autoscaling: [
-        {
-          component: "worker",
-          minReplicas: 1,
-          maxReplicas: 8,
-          queue: { component: "queue", name: "jobs", targetLength: 20 },
-        },
-      ],
-      ingress: { hosts: [{ host: "shop.example.com", routes: [{ path: "/", component: "api" }] }] },
-      ...extra,
-    },
-  }) as unknown as Architecture;
+const shop = alertsShop;
 
 function rules(arch: Architecture, capabilities = ALL_CAPABILITIES): Rule[] | undefined {
   const rule = render(arch, capabilities).objects.find((o) => o.kind === "PrometheusRule") as
