@@ -4,7 +4,8 @@
 // native sidecar, no Service), then runs the drill check: the engine opens the
 // data and counts it. The pod's termination message is the result,
 // `{"tables":N,"rows":M}` (Redis `{"keys":N}`), with the restore's own lines in
-// its log; a failed restore or check fails the Job.
+// its log; a failed restore or check fails the Job. Backups in S3 are
+// downloaded first by an init container, the one a restore uses.
 import type { ResolvedBackup, ResolvedComponent } from "../api/defaults.ts";
 import { childLabels } from "../api/names.ts";
 import type { KubeObject } from "../kube/types.ts";
@@ -17,6 +18,7 @@ import { renderRedis } from "./datastores/redis.ts";
 import { ROLE_LABEL } from "./datastores/statefulset.ts";
 import { childMeta } from "./meta.ts";
 import { containerSecurityContext, podSecurityContext } from "./pod.ts";
+import { latestFromS3 } from "./restore.ts";
 import { BACKUP_NAME_ENV, drillCheckScript, restoreScript } from "./restore-scripts.ts";
 
 export const DRILL_ROLE = "drill";
@@ -68,6 +70,8 @@ function drillObjects(ctx: RenderContext, c: ResolvedComponent, b: ResolvedBacku
     restartPolicy: "Always",
   };
   delete server.livenessProbe;
+  // An S3 target: the latest backup is downloaded first, by a restore's own download container.
+  const fromS3 = b.s3 ? latestFromS3(ctx, c) : undefined;
   const claim = b.pvc
     ? [
         {
@@ -134,10 +138,11 @@ function drillObjects(ctx: RenderContext, c: ResolvedComponent, b: ResolvedBacku
                 automountServiceAccountToken: false,
                 enableServiceLinks: false,
                 securityContext: podSecurityContext(dump.uid),
-                initContainers: [...(redis ? [redisRestore] : []), server],
+                initContainers: [...(fromS3?.init ?? []), ...(redis ? [redisRestore] : []), server],
                 containers: [drill],
                 volumes: [
-                  ...(claim.length ? claim : [{ name: "backups", emptyDir: {} }]),
+                  ...(fromS3?.volumes ??
+                    (claim.length ? claim : [{ name: "backups", emptyDir: {} }])),
                   { name: "data", emptyDir: {} },
                   { name: "drill-tmp", emptyDir: {} },
                   ...((serverPod.volumes as unknown[] | undefined) ?? []),

@@ -48,6 +48,17 @@ export function sourceLabel(src: { namespace?: string; architecture: string; com
   return `${src.namespace ? `${src.namespace}/` : ""}${src.architecture}/${src.component}`;
 }
 
+/**
+ * The latest backup of this Architecture's `c` from its S3 target, as the
+ * restore drill reads it: the same download init container a restore uses.
+ */
+export function latestFromS3(
+  ctx: RenderContext,
+  c: ResolvedComponent,
+): { volumes: Record<string, unknown>[]; init: Record<string, unknown>[] } {
+  return backupsAt(ctx, c, { architecture: ctx.arch.name, component: c.name, backup: "latest" });
+}
+
 /** The volumes and init containers that put the source's backups at /backups. */
 function backupsAt(
   ctx: RenderContext,

@@ -366,3 +366,67 @@ for (const e of ENGINES) {
     }
   });
 }
+
+test("postgres: the restore drill of an S3 backup downloads the latest, restores it into an empty server and counts it", async () => {
+  const e = ENGINES[0] as Engine;
+  const target = {
+    bucket: BUCKET,
+    prefix: "/drill/",
+    endpoint: s3.endpoint,
+    credentialsSecret: "s3-creds",
+  };
+  const r = renderDatastore("postgres", await freePort(), {
+    backup: { s3: target, verify: { schedule: "0 5 * * 0" } },
+  });
+  const secrets = { ...r.secrets, "s3-creds": KEYS };
+  let server = await e.start(r);
+  const staging = ownedTempDir("staging");
+  const tmp = ownedTempDir("tmp");
+  const fetched = ownedTempDir("fetched");
+  try {
+    await e.write(r);
+    // A backup in the bucket, as the backup Job's dump and upload containers put it.
+    const pod: Json = backupPod(r);
+    const dump = await runContainer(pod.initContainers[0], {
+      secrets,
+      volumes: { backups: staging, tmp: staging },
+      hosts: [r.host],
+    });
+    assert.equal(dump.code, 0, `${dump.stdout}${dump.stderr}`);
+    const file = readdirSync(staging).find((f) => f.endsWith(".dump")) as string;
+    const upload = pod.containers.find((c: Json) => c.name === "upload");
+    const up = await runContainer(upload, {
+      secrets,
+      volumes: { backups: staging, tmp },
+      hosts: [],
+    });
+    assert.equal(up.code, 0, `${up.stdout}${up.stderr}`);
+
+    // The drill pod as rendered: download (init), its own empty server, then the drill.
+    const drillPod: Json = r.find("CronJob", `${ARCH}-db-drill`).spec.jobTemplate.spec.template
+      .spec;
+    const [download] = drillPod.initContainers;
+    assert.equal(download.name, "download");
+    const got = await runContainer(download, {
+      secrets,
+      volumes: { backups: fetched, "download-tmp": tmp },
+      hosts: [],
+    });
+    assert.equal(got.code, 0, `${got.stdout}${got.stderr}`);
+    assert.deepEqual(readdirSync(fetched).sort(), [file, `${file}.sha256`]);
+    await server.stop();
+    server = await e.start(r);
+    const drill = drillPod.containers.find((c: Json) => c.name === "drill");
+    const res = await runContainer(drill, {
+      secrets,
+      volumes: { backups: fetched, "drill-tmp": tmp },
+      hosts: [],
+    });
+    assert.equal(res.code, 0, `${res.stdout}${res.stderr}`);
+    assert.match(res.stdout, new RegExp(`restored ${file} into db`));
+    assert.match(res.stdout, /^archctl-drill: \{"tables":1,"rows":2000\}$/m);
+  } finally {
+    await server.stop();
+    for (const d of [staging, tmp, fetched]) removeDir(d);
+  }
+});

@@ -58,14 +58,6 @@ export function checkBackups(arch: Architecture, index: SpecIndex): Issue[] {
           "use five fields, e.g. '0 5 * * 0' for 05:00 on Sundays",
         ),
       );
-    if (b.s3 && b.verify)
-      issues.push(
-        error(
-          [...at, "verify"],
-          "restore drills read backups from the PVC; an S3 target is not drilled yet",
-          "remove verify, or back up to a PVC",
-        ),
-      );
     if (b.pvc && b.s3) issues.push(error(at, "a backup has both pvc and s3 targets", "choose one"));
   }
   return issues;

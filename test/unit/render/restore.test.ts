@@ -247,5 +247,34 @@ test("restore drill: a CronJob whose pod runs the datastore's own server as a si
     ],
   });
   assert.match(messages(s3).join("\n"), /verify\.schedule: invalid cron schedule '61 \* \* \* \*'/);
-  assert.match(messages(s3).join("\n"), /an S3 target is not drilled yet/);
+  assert.doesNotMatch(messages(s3).join("\n"), /S3/);
+  // An S3 target is drilled too: the latest backup downloaded first, by a restore's download container.
+  const inS3 = arch({
+    components: [{ name: "db", type: "mysql" }],
+    backups: [
+      {
+        component: "db",
+        schedule: "@daily",
+        verify: { schedule: "0 5 * * 0" },
+        s3: { bucket: "bkt", prefix: "shop", credentialsSecret: "s3-creds" },
+      },
+    ],
+  });
+  assert.deepEqual(messages(inS3), []);
+  const s3Cron: Json = render(inS3).objects.find(
+    (o) => o.kind === "CronJob" && o.metadata.name === "shop-db-drill",
+  );
+  const s3Pod = s3Cron.spec.jobTemplate.spec.template.spec;
+  assert.deepEqual(
+    s3Pod.initContainers.map((c: Json) => c.name),
+    ["download", "server"],
+  );
+  const download = s3Pod.initContainers[0];
+  assert.deepEqual(download.envFrom, [{ secretRef: { name: "s3-creds" } }]);
+  assert.match(download.command[2], /list-objects-v2 --bucket 'bkt' --prefix 'shop\/db-'/);
+  assert.deepEqual(
+    s3Pod.volumes.find((v: Json) => v.name === "backups"),
+    { name: "backups", emptyDir: {} },
+  );
+  assertRestricted([s3Cron]);
 });
