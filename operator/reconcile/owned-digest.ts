@@ -170,30 +170,45 @@ function comparable(obj: Record<string, unknown>): Record<string, unknown> {
   return { ...body, metadata: meta };
 }
 
-function digest(value: Record<string, unknown>): string {
+/** The value at `path` of a JSON value (undefined when absent). */
+const at = (value: unknown, path: readonly string[]): unknown =>
+  path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), value);
+
+function digestAt(value: unknown, path: readonly string[]): string {
+  const text = path.length
+    ? canonical(at(value, path))
+    : canonical(comparable(value as Record<string, unknown>));
+  // 16 hex digits made from 8 bytes, not sliced from 64: a slice would keep
+  // the whole 64-digit string alive in every cache entry.
   return createHash("sha256")
-    .update(canonical(comparable(value)) ?? "")
-    .digest("hex")
-    .slice(0, 16);
+    .update(text ?? "")
+    .digest()
+    .toString("hex", 0, 8);
 }
 
 /**
  * The digest of what `manager` owns of a served object (with its
- * managedFields), or undefined when it owns nothing there (it never applied
+ * managedFields), of the whole object or of the part at `path` (a Job's
+ * spec.template), or undefined when it owns nothing there (it never applied
  * the object: an apply is due anyway).
  */
-export function liveOwnedDigest(obj: Record<string, unknown>, manager: string): string | undefined {
+export function liveOwnedDigest(
+  obj: Record<string, unknown>,
+  manager: string,
+  path: readonly string[] = [],
+): string | undefined {
   const metadata = obj.metadata;
   if (!isObject(metadata)) return undefined;
   const set = ownedFieldSet(metadata.managedFields, manager);
   if (!set) return undefined;
-  return digest(projectOwned(obj, set, "", atomicOf(obj)) as Record<string, unknown>);
+  return digestAt(projectOwned(obj, set, "", atomicOf(obj)), path);
 }
 
-/** The digest the live object has when it holds every field of `desired` as applied. */
-export function desiredOwnedDigest(desired: Record<string, unknown>): string {
+/** The digest the live object has (at `path`) when it holds every field of `desired` as applied. */
+export function desiredOwnedDigest(
+  desired: Record<string, unknown>,
+  path: readonly string[] = [],
+): string {
   const atomic = atomicOf(desired);
-  return digest(
-    (atomic.size ? markAtomic(desired, "", atomic) : desired) as Record<string, unknown>,
-  );
+  return digestAt(atomic.size ? markAtomic(desired, "", atomic) : desired, path);
 }

@@ -11,8 +11,8 @@
 //   whole on Secrets (keeping credentials patches them with a test of the list);
 // - per kind, the spec and status fields the plan and the status roll-up read:
 //   replicas and rollout counters of Deployments and StatefulSets, the
-//   StatefulSet fields Kubernetes cannot change in place, a Job's pod template
-//   and outcome, a CronJob's last run, a claim's phase, and a Secret's key names;
+//   StatefulSet fields Kubernetes cannot change in place, a Job's outcome and
+//   the digest of its pod template, a CronJob's last run, a claim's phase, and a Secret's key names;
 // - ownedDigest: the digest of the fields archctl-operator owns, for drift.
 // Pods are kept by leanPod (pod-cache.ts), Architectures whole (lean).
 import { ARCHITECTURE_LABEL, COMPONENT_LABEL } from "../api/names.ts";
@@ -78,6 +78,46 @@ const REPLICA_STATUS = [
   "updateRevision",
 ];
 
+// Children of one Architecture and component carry the same labels read, and
+// all children of one Architecture the same owner reference: one shared
+// (frozen) object for each, from a table cleared when full (as internString's),
+// so it keeps nothing of deleted Architectures alive for long.
+const MAX_SHARED = 5_000;
+const shared = new Map<string, unknown>();
+
+function share<V>(key: string, make: () => V): V {
+  const known = shared.get(key);
+  if (known !== undefined) return known as V;
+  if (shared.size >= MAX_SHARED) shared.clear();
+  const made = Object.freeze(make());
+  shared.set(key, made);
+  return made;
+}
+
+/** The annotations read; the usual case (the applied hash alone) as a one-field literal, the smallest object. */
+function keptAnnotations(src: unknown): Record<string, string> | undefined {
+  const kept = only(src, ANNOTATIONS);
+  if (!kept) return undefined;
+  const hash = kept[HASH_ANNOTATION];
+  if (hash !== undefined && Object.keys(kept).length === 1)
+    return { "archctl.io/applied-hash": hash };
+  return kept;
+}
+
+function sharedLabels(src: unknown): Record<string, string> | undefined {
+  const labels = only(src, LABELS);
+  if (!labels) return undefined;
+  const key = `l\u0000${LABELS.map((k) => labels[k] ?? "\u0001").join("\u0000")}`;
+  return share(key, () => labels);
+}
+
+function sharedOwners(owners: Raw[]): { uid: string }[] {
+  const uids = owners.map((r) => String(r.uid));
+  return share(`o\u0000${uids.join("\u0000")}`, () =>
+    uids.map((uid) => Object.freeze({ uid: internString(uid) })),
+  );
+}
+
 /** The spec and status fields of one kind that the plan and the roll-up read. */
 function specAndStatus(kind: string, o: Raw): { spec?: Raw; status?: Raw; data?: Raw } {
   const spec = obj(o.spec);
@@ -112,8 +152,10 @@ function specAndStatus(kind: string, o: Raw): { spec?: Raw; status?: Raw; data?:
         pick(status, ["succeeded"]),
         (c) => (c.type === "Failed" || c.type === "Complete") && c.status === "True",
       );
+      // Not the pod template (~2.7 KB): its digest, for needsRecreate.
+      const template = liveOwnedDigest(o, FIELD_MANAGER, ["spec", "template"]);
       return {
-        ...(spec?.template ? { spec: { template: spec.template } } : {}),
+        ...(template !== undefined ? { spec: { templateDigest: template } } : {}),
         ...(st ? { status: st } : {}),
       };
     }
@@ -148,31 +190,39 @@ export function compactChild<T>(served: T): T {
   const kind = typeof o.kind === "string" ? o.kind : "";
   if (kind === "Pod" || kind === "Architecture") return lean(served);
   const meta = obj(o.metadata) ?? {};
-  const metadata: Raw = { name: internString(String(meta.name ?? "")) };
-  for (const k of ["namespace", "uid", "resourceVersion", "deletionTimestamp"]) {
-    const v = meta[k];
-    if (typeof v === "string") metadata[k] = k === "namespace" ? internString(v) : v;
-  }
-  if (typeof meta.generation === "number") metadata.generation = meta.generation;
-  if (kind === "PersistentVolumeClaim" && typeof meta.creationTimestamp === "string")
-    metadata.creationTimestamp = meta.creationTimestamp;
-  const labels = only(meta.labels, LABELS);
-  if (labels) metadata.labels = labels;
-  const annotations = only(meta.annotations, ANNOTATIONS);
-  if (annotations) metadata.annotations = annotations;
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
   const owners = arr(meta.ownerReferences);
-  if (owners.length)
-    metadata.ownerReferences =
-      kind === "Secret" ? owners : owners.map((r) => ({ uid: internString(String(r.uid)) }));
+  // One literal in a fixed order (a field absent is undefined, never deleted:
+  // deleting turns an object into a larger dictionary-mode one).
+  const metadata: Raw = {
+    name: internString(String(meta.name ?? "")),
+    namespace: internString(String(meta.namespace ?? "")),
+    uid: str(meta.uid),
+    resourceVersion: str(meta.resourceVersion),
+    generation: typeof meta.generation === "number" ? meta.generation : undefined,
+    deletionTimestamp: str(meta.deletionTimestamp),
+    labels: sharedLabels(meta.labels),
+    annotations: keptAnnotations(meta.annotations),
+    ownerReferences: owners.length
+      ? kind === "Secret"
+        ? owners
+        : sharedOwners(owners)
+      : undefined,
+  };
+  if (kind === "PersistentVolumeClaim" && str(meta.creationTimestamp))
+    metadata.creationTimestamp = meta.creationTimestamp;
+  const { spec, status, data } = specAndStatus(kind, o);
+  internStrings(spec);
   const entry: Raw = {
     apiVersion: internString(String(o.apiVersion ?? "")),
     kind: internString(kind),
     metadata,
-    ...specAndStatus(kind, o),
+    spec,
+    status,
+    // "" when archctl-operator owns nothing of it (it never applied it): that
+    // matches no desired digest, so the plan applies it.
+    ownedDigest: liveOwnedDigest(o, FIELD_MANAGER) ?? "",
   };
-  // "" when archctl-operator owns nothing of it (it never applied it): that
-  // matches no desired digest, so the plan applies it.
-  entry.ownedDigest = liveOwnedDigest(o, FIELD_MANAGER) ?? "";
-  internStrings(entry.spec);
+  if (data) entry.data = data;
   return entry as T;
 }

@@ -126,7 +126,7 @@ function served(want: KubeObject, set: object = ownedSet()): KubeObject {
 describe("a cached child", () => {
   test("keeps identity, the labels and annotations read, replicas and rollout status, no content", () => {
     const entry = compactChild(served(desired())) as KubeObject & Record<string, unknown>;
-    assert.deepEqual(entry.metadata, {
+    assert.deepEqual(JSON.parse(JSON.stringify(entry.metadata)), {
       name: "shop-api",
       namespace: "ns",
       uid: "child-uid",
@@ -256,11 +256,29 @@ describe("per kind, what the plan and roll-up read", () => {
     assert.equal(destructiveChange(sts("2Gi"), entry)?.field, "spec.volumeClaimTemplates");
   });
 
-  test("a Job keeps its pod template and outcome", () => {
+  test("a Job keeps its outcome and the digest of its pod template", () => {
     const job = (image: string) => ({
       apiVersion: "batch/v1",
       kind: "Job",
-      metadata: { name: "shop-migrate", labels },
+      metadata: {
+        name: "shop-migrate",
+        labels,
+        managedFields: [
+          {
+            manager: "archctl-operator",
+            operation: "Apply",
+            fieldsV1: {
+              "f:spec": {
+                "f:template": {
+                  "f:spec": {
+                    "f:containers": { 'k:{"name":"m"}': { ".": {}, "f:image": {}, "f:name": {} } },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
       spec: { template: { spec: { containers: [{ name: "m", image }] } } },
       status: {
         succeeded: 1,
@@ -271,6 +289,7 @@ describe("per kind, what the plan and roll-up read", () => {
       },
     });
     const entry = compactChild(JSON.parse(JSON.stringify(job("m:1")))) as any;
+    assert.equal(entry.spec.template, undefined);
     assert.deepEqual(entry.status, {
       succeeded: 1,
       conditions: [{ type: "Complete", status: "True" }],
