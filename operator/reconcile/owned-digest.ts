@@ -52,17 +52,23 @@ function sameKeyValue(a: unknown, b: unknown): boolean {
   return a === b || (a !== undefined && b !== undefined && String(a) === String(b));
 }
 
-function itemMatches(item: unknown, index: number, key: string): boolean {
-  if (key.startsWith("i:")) return Number(key.slice(2)) === index;
+/** A test of list items for one item key of a set, its JSON parsed once. */
+function itemMatcher(key: string): (item: unknown, index: number) => boolean {
+  if (key.startsWith("i:")) {
+    const n = Number(key.slice(2));
+    return (_item, index) => index === n;
+  }
   try {
     if (key.startsWith("k:")) {
-      const want = JSON.parse(key.slice(2)) as Record<string, unknown>;
-      return isObject(item) && Object.entries(want).every(([k, v]) => sameKeyValue(item[k], v));
+      const want = Object.entries(JSON.parse(key.slice(2)) as Record<string, unknown>);
+      return (item) => isObject(item) && want.every(([k, v]) => sameKeyValue(item[k], v));
     }
-    if (key.startsWith("v:"))
-      return JSON.stringify(item) === JSON.stringify(JSON.parse(key.slice(2)));
+    if (key.startsWith("v:")) {
+      const want = JSON.stringify(JSON.parse(key.slice(2)));
+      return (item) => JSON.stringify(item) === want;
+    }
   } catch {} // a key this code does not understand matches nothing: read as drift
-  return false;
+  return () => false;
 }
 
 /**
@@ -99,11 +105,11 @@ function projectOwned(value: unknown, set: FieldSet, path: string, atomic: Set<s
     return ATOMIC;
   }
   if (Array.isArray(value)) {
+    const matchers = keys.map((k) => ({ set: set[k] as FieldSet, matches: itemMatcher(k) }));
     const out: unknown[] = [];
     value.forEach((item, i) => {
-      const key = keys.find((k) => itemMatches(item, i, k));
-      if (key !== undefined)
-        out.push(projectOwned(item, set[key] as FieldSet, `${path}[]`, atomic));
+      const m = matchers.find((x) => x.matches(item, i));
+      if (m) out.push(projectOwned(item, m.set, `${path}[]`, atomic));
     });
     return out;
   }
