@@ -202,6 +202,7 @@ export class Operator {
       capabilities: () => integrations.capabilities,
       events,
       log: this.log,
+      ...(this.opts.childConcurrency ? { childConcurrency: this.opts.childConcurrency } : {}),
       onWrite: (kind, verb) => {
         this.writes++;
         this.metrics.apiWrites.inc({ kind, verb });
@@ -214,7 +215,9 @@ export class Operator {
       metrics: this.metrics,
       log: this.log,
       isLeader: () => this.isLeader,
-      ...(this.opts.shard ? { shard: shardOwnership(this.opts.shard, objects, this.log) } : {}),
+      ...(this.opts.shard
+        ? { shard: shardOwnership(this.opts.shard, objects, this.log, architectureView) }
+        : {}),
     });
     this.running = { rest, objects, architectures, caches, integrations, controller };
     this.metrics.phases = () => {

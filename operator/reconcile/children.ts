@@ -86,7 +86,11 @@ export async function reconcileChildren(
   ];
   const results: StepResult[] = [];
   for (const wave of waves)
-    results.push(...(await inPool(wave, CHILD_CONCURRENCY, (step) => carryOut(pass, owner, step))));
+    results.push(
+      ...(await inPool(wave, pass.deps.childConcurrency ?? CHILD_CONCURRENCY, (step) =>
+        carryOut(pass, owner, step),
+      )),
+    );
   for (const r of results) {
     switch (r.kind) {
       case "unchanged":
