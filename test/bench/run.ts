@@ -91,20 +91,32 @@ const EFF_M = 10; // Architectures in the API-efficiency section (2 per blueprin
 const LAT_SAMPLES = Number(env.BENCH_LATENCY_SAMPLES ?? 50);
 const LAT_LOAD = 100;
 /**
- * Latency section configurations, BENCH_LAT_SWEEP="4x4,8x4,8x8": workers x
- * children applied at once per reconcile; default one run at the defaults.
+ * Latency section configurations, BENCH_LAT_SWEEP="4x4,8x4,8x8-other":
+ * workers x children applied at once per reconcile, "-other" with the load in
+ * another namespace (another team's) than the measured Architecture. Default:
+ * the defaults, with the load in the same namespace and then in another.
  */
 interface LatencyConfig {
   workers: number;
   childConcurrency?: number;
+  /** The 100 others in another namespace (a flow of their own in the queue). */
+  otherNamespace?: boolean;
   label: string;
 }
 const LAT_CONFIGS: LatencyConfig[] = env.BENCH_LAT_SWEEP
   ? list(env.BENCH_LAT_SWEEP, "").map((c) => {
-      const [w, cc] = c.split("x").map(Number);
-      return { workers: w ?? WORKERS, ...(cc ? { childConcurrency: cc } : {}), label: c };
+      const [w, cc] = c.replace(/-other$/, "").split("x").map(Number);
+      return {
+        workers: w ?? WORKERS,
+        ...(cc ? { childConcurrency: cc } : {}),
+        otherNamespace: c.endsWith("-other"),
+        label: c,
+      };
     })
-  : [{ workers: WORKERS, label: "" }];
+  : [
+      { workers: WORKERS, label: "" },
+      { workers: WORKERS, otherNamespace: true, label: "other" },
+    ];
 const CLI_RUNS = 10;
 const CREATE_CONCURRENCY = 16;
 const SKIP = new Set(list(env.BENCH_SKIP, ""));
@@ -243,13 +255,13 @@ function internals(op: Operator): OperatorInternals {
 
 async function startInProcess(
   kubeconfig: string,
-  ns: string,
+  namespaces: string[],
   cfg: Pick<LatencyConfig, "workers" | "childConcurrency"> = { workers: WORKERS },
 ): Promise<Operator> {
   const op = new Operator({
     ...(cfg.childConcurrency ? { childConcurrency: cfg.childConcurrency } : {}),
     kubeconfig,
-    namespaces: [ns],
+    namespaces,
     metricsAddress: "",
     leaderElection: false,
     resyncSeconds: 3600,
@@ -599,7 +611,7 @@ function memoryRow(n: number, mem: Memory, op: MeasuredProcess) {
 async function efficiency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[]) {
   const ns = "bench-eff";
   await createNamespace(api, ns);
-  const op = await startInProcess(kubeconfig, ns);
+  const op = await startInProcess(kubeconfig, [ns]);
   try {
     const archs = makeArchitectures(bps, EFF_M, "e", ns);
     const perArchChildren = archs.map((a) => childObjects(a, "u", CAPS).length);
@@ -764,11 +776,15 @@ async function latency(
   cfg: LatencyConfig = { workers: WORKERS, label: "" },
 ) {
   const ns = cfg.label ? `bench-lat-${cfg.label}` : "bench-lat";
-  const tag = cfg.label
-    ? `, ${cfg.workers} workers x ${cfg.childConcurrency ?? "default"} children at once`
-    : "";
+  const loadNs = cfg.otherNamespace ? `${ns}-load` : ns;
+  const tag =
+    (cfg.label && cfg.label !== "other"
+      ? `, ${cfg.workers} workers x ${cfg.childConcurrency ?? "default"} children at once`
+      : "") + (cfg.otherNamespace ? ", the others in another namespace" : "");
   await createNamespace(api, ns);
-  const op = await startInProcess(kubeconfig, ns, cfg);
+  if (loadNs !== ns) await createNamespace(api, loadNs);
+  // The target's namespace first: architectures[0] is its cache.
+  const op = await startInProcess(kubeconfig, [...new Set([ns, loadNs])], cfg);
   // Writes go through the operator's object client, the cache's reads not.
   const rest = internals(op).objects.rest;
   const target = mixedArchitecture(bps, 1, "lat-target", ns); // post
@@ -829,7 +845,7 @@ async function latency(
 
     // under load: LAT_LOAD other Architectures created, then changed again and
     // again, one wave after the other, while the target is updated
-    const load = makeArchitectures(bps, LAT_LOAD, "lat-load", ns);
+    const load = makeArchitectures(bps, LAT_LOAD, "lat-load", loadNs);
     let stop = false;
     let waves = 0;
     const depths: number[] = [];
@@ -853,7 +869,7 @@ async function latency(
           if (stop) return;
           await api.ok(
             "PATCH",
-            `/apis/archctl.io/v1alpha1/namespaces/${ns}/architectures/${a.metadata.name}`,
+            `/apis/archctl.io/v1alpha1/namespaces/${loadNs}/architectures/${a.metadata.name}`,
             oneFieldPatch(a, value),
             "application/json-patch+json",
           );

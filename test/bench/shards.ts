@@ -35,7 +35,7 @@ export const SHARDS_N = Number(env.BENCH_SHARDS_N ?? 10_000);
 const SHARDS = Number(env.BENCH_SHARDS ?? 3);
 const SHARD_WORKERS = Number(env.BENCH_SHARDS_WORKERS ?? 4);
 /** Bound on the convergence wait (minutes). */
-const TIMEOUT_MIN = Number(env.BENCH_SHARDS_TIMEOUT_MIN ?? 30);
+const TIMEOUT_MIN = Number(env.BENCH_SHARDS_TIMEOUT_MIN ?? 45);
 const NS = "bench-shards";
 const LEASE_SECONDS = 15; // the operator's default lease duration (runtime/leader.ts)
 
