@@ -105,7 +105,10 @@ interface LatencyConfig {
 }
 const LAT_CONFIGS: LatencyConfig[] = env.BENCH_LAT_SWEEP
   ? list(env.BENCH_LAT_SWEEP, "").map((c) => {
-      const [w, cc] = c.replace(/-other$/, "").split("x").map(Number);
+      const [w, cc] = c
+        .replace(/-other$/, "")
+        .split("x")
+        .map(Number);
       return {
         workers: w ?? WORKERS,
         ...(cc ? { childConcurrency: cc } : {}),

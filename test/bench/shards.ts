@@ -100,6 +100,15 @@ function startShard(
   );
 }
 
+const alive = (p: MeasuredProcess) => {
+  try {
+    process.kill(p.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const leads = async (p: MeasuredProcess) =>
   metricValue(await p.metrics().catch(() => []), "archctl_leader") === 1;
 
@@ -146,15 +155,15 @@ export async function shardsSection(
   const procs: MeasuredProcess[] = [];
   try {
     // Shard 0's first process first, so that it leads and the second is its standby.
-    const leader0 = await startShard(entry, kubeconfig, 0, "");
-    procs.push(leader0);
-    await until("shard 0 leads", () => leads(leader0), 60_000, 200);
+    const first0 = await startShard(entry, kubeconfig, 0, "");
+    procs.push(first0);
+    await until("shard 0 leads", () => leads(first0), 60_000, 200);
     const others = await Promise.all(
       Array.from({ length: SHARDS - 1 }, (_, i) => startShard(entry, kubeconfig, i + 1, "")),
     );
     procs.push(...others);
-    const standby0 = await startShard(entry, kubeconfig, 0, "-standby");
-    procs.push(standby0);
+    // procs[i] is shard i's first process for i < SHARDS; procs[SHARDS] shard 0's second.
+    procs.push(await startShard(entry, kubeconfig, 0, "-standby"));
     for (const p of others) await until("shard leads", () => leads(p), 60_000, 200);
 
     const archs = Array.from({ length: SHARDS_N }, (_, i) => smallArchitecture(i, NS));
@@ -166,10 +175,30 @@ export async function shardsSection(
       await api.ok("POST", `/apis/archctl.io/v1alpha1/namespaces/${NS}/architectures`, a);
     });
     const createdMs = performance.now() - t0;
+    // A shard that loses its Lease exits (as client-go's do) and its Pod would
+    // be restarted: the bench restarts it too, and counts it.
+    const restarts: string[] = [];
+    let restarting: Promise<void> | undefined;
+    const superviseShards = () => {
+      if (restarting) return;
+      const i = procs.findIndex((p) => !alive(p));
+      if (i < 0) return;
+      const dead = procs[i] as MeasuredProcess;
+      const shard = i % SHARDS;
+      const tag = `-restart${restarts.length + 1}`;
+      restarts.push(`shard ${shard} at ${secs(performance.now() - t0)} (log ${dead.logFile})`);
+      restarting = (async () => {
+        await dead.stop();
+        procs[i] = await startShard(entry, kubeconfig, shard, tag);
+      })().finally(() => {
+        restarting = undefined;
+      });
+    };
     let lastLog = 0;
     await until(
       `${SHARDS_N} small Architectures current`,
       () => {
+        superviseShards();
         const l = inf.list(NS);
         const current = l.filter(isCurrent).length;
         if (performance.now() - lastLog > 30_000) {
@@ -184,6 +213,11 @@ export async function shardsSection(
       500,
     );
     const convergedMs = performance.now() - t0;
+    await restarting;
+    if (restarts.length)
+      detail(
+        `shards: ${restarts.length} shard process(es) exited while converging (lost their Lease) and were restarted: ${restarts.join("; ")}`,
+      );
     const children = await countObjects(api, NS);
     detail(
       `shards: ${SHARDS_N} small Architectures (3-5 children each) over ${SHARDS} shards (${SHARD_WORKERS} workers each, shard 0 with a standby; Architectures per shard ${perShard.join("/")}): ` +
@@ -193,28 +227,30 @@ export async function shardsSection(
       section: "6 shards",
       figure: `${SHARDS_N} small Architectures over ${SHARDS} shards: convergence (all current)`,
       value: secs(convergedMs),
-      baseline: `${children} children; POSTs alone ${secs(createdMs)}`,
+      baseline: `${children} children; POSTs alone ${secs(createdMs)}${restarts.length ? `; ${restarts.length} shard restart(s)` : ""}`,
       goal: "converge",
       status: "meets",
     });
 
     // Memory of each process, after the writes stopped and a forced GC.
-    const mems: { name: string; mem: Memory }[] = [];
-    for (const p of procs) {
+    const mems: { name: string; leader: boolean; mem: Memory }[] = [];
+    for (const [i, p] of procs.entries()) {
       await settleProcess(p);
-      const name = p === standby0 ? "shard 0 standby" : `shard ${procs.indexOf(p)}`;
-      mems.push({ name, mem: await memoryOf(p) });
+      const leader = await leads(p);
+      const name = `shard ${i % SHARDS}${leader ? "" : " standby"}`;
+      mems.push({ name, leader, mem: await memoryOf(p) });
     }
     for (const { name, mem } of mems)
       detail(
         `shards: ${name}: RSS ${mib(mem.rss)} (before forced GC ${mib(mem.rssBefore)}), heap used ${mib(mem.heap)} (before GC ${mib(mem.heapBefore)})`,
       );
-    const leadersMem = mems.filter((m) => m.name !== "shard 0 standby");
+    const leadersMem = mems.filter((m) => m.leader);
+    const standbys = mems.filter((m) => !m.leader);
     const maxRss = Math.max(...leadersMem.map((m) => m.mem.rss ?? Infinity));
     row({
       section: "6 shards",
-      figure: `RSS / heap used per shard leader after forced GC (${leadersMem.map((m) => m.name).join(", ")}); standby`,
-      value: `${leadersMem.map((m) => `${mib(m.mem.rss)} / ${mib(m.mem.heap)}`).join("; ")}; standby ${mib(mems.find((m) => m.name === "shard 0 standby")?.mem.rss)}`,
+      figure: `RSS / heap used per shard leader after forced GC (${leadersMem.map((m) => m.name).join(", ")}); standby RSS`,
+      value: `${leadersMem.map((m) => `${mib(m.mem.rss)} / ${mib(m.mem.heap)}`).join("; ")}; standby ${standbys.map((m) => mib(m.mem.rss)).join(", ")}`,
       baseline: `floor ${mib(floor.rss)} / ${mib(floor.heap)}`,
       ratio: floor.rss ? `${(maxRss / floor.rss).toFixed(2)}x` : "",
       goal: "RSS <= 200 MiB per shard",
@@ -222,11 +258,20 @@ export async function shardsSection(
     });
 
     // Takeover: SIGKILL shard 0's leader; its standby leads once the Lease runs out.
+    const zeros = [procs[0], procs[SHARDS]] as [MeasuredProcess, MeasuredProcess];
+    const leaderOf0 = await until(
+      "shard 0 has a leader",
+      async () =>
+        (await leads(zeros[0])) ? zeros[0] : (await leads(zeros[1])) ? zeros[1] : undefined,
+      60_000,
+      200,
+    );
+    const standbyOf0 = leaderOf0 === zeros[0] ? zeros[1] : zeros[0];
     const killedAt = performance.now();
-    process.kill(leader0.pid, "SIGKILL");
-    await until("shard 0's standby leads", () => leads(standby0), 120_000, 100);
+    process.kill(leaderOf0.pid, "SIGKILL");
+    await until("shard 0's standby leads", () => leads(standbyOf0), 120_000, 100);
     const takeoverMs = performance.now() - killedAt;
-    await leader0.stop();
+    await leaderOf0.stop();
     // An edit of one of shard 0's Architectures, reconciled by the new leader
     // while it works through its shard's initial list.
     const target = archs.find(
@@ -274,5 +319,5 @@ export async function shardsSection(
 /** Seconds this section is expected to take (printed before the run). */
 export function shardsEstimateSeconds(): number {
   // measured: see README.md ("6 shards"); start-up, memory and takeover ~90 s
-  return 90 + SHARDS_N * 0.05;
+  return 90 + SHARDS_N * 0.1;
 }
