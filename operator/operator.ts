@@ -255,7 +255,7 @@ export class Operator {
       capabilities: this.currentCapabilities,
     });
 
-    controller.start(this.opts.workers ?? 4);
+    controller.start(this.opts.workers ?? 8);
     if (this.opts.leaderElection) {
       this.leader = new LeaderElector(
         // Not fenced: the lease is how leadership is won.

@@ -119,7 +119,7 @@ export async function reconcileChildren(
 }
 
 /**
- * Children applied at once by one reconcile. With 4 workers, up to 16 writes
+ * Children applied at once by one reconcile. With 8 workers, up to 32 writes
  * are in flight; API Priority and Fairness answers 429 when that is too many
  * (kube/rest.ts waits and sends again).
  */

@@ -33,7 +33,7 @@ const env = process.env;
 /** Architectures created (BENCH_SHARDS_N), shards (BENCH_SHARDS), workers per shard. */
 export const SHARDS_N = Number(env.BENCH_SHARDS_N ?? 10_000);
 const SHARDS = Number(env.BENCH_SHARDS ?? 3);
-const SHARD_WORKERS = Number(env.BENCH_SHARDS_WORKERS ?? 4);
+const SHARD_WORKERS = Number(env.BENCH_SHARDS_WORKERS ?? 8);
 /** Bound on the convergence wait (minutes). */
 const TIMEOUT_MIN = Number(env.BENCH_SHARDS_TIMEOUT_MIN ?? 45);
 const NS = "bench-shards";
