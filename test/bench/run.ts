@@ -1227,7 +1227,7 @@ function estimateMinutes(): number {
   let s = 60; // build, cluster up, background window, cluster down
   if (runs("cli")) s += 60;
   if (runs("efficiency")) s += 20;
-  if (runs("latency")) s += 30 + Math.min(150, LAT_SAMPLES * 1.5) * LAT_CONFIGS.length;
+  if (runs("latency")) s += 30 + (45 + Math.min(150, LAT_SAMPLES * 2)) * LAT_CONFIGS.length;
   if (runs("convergence")) {
     s += 40 + CONVERGE_N.reduce((a, n) => a + n * 0.3, 0);
     if (MEM_MAX > Math.max(...CONVERGE_N)) s += (MEM_MAX - Math.max(...CONVERGE_N)) * 0.1;
