@@ -369,7 +369,9 @@ async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixt
     const loopMs = performance.now() - t;
     detail(`N=${n}: client loop (${WORKERS} in flight, pooled connections): ${secs(loopMs)}`);
     // (b'') the loop at its best concurrency on this machine (loop-sweep.ts)
+    // The faster of the two loops is the baseline (the sweep ran on fewer objects).
     let bestMs = loopMs;
+    let bestAt = WORKERS;
     if (bestLevel !== WORKERS) {
       const nsB = `bench-bestloop-${n}`;
       await createNamespace(api, nsB);
@@ -378,10 +380,12 @@ async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixt
       await pool(objsB, bestLevel, async (o) => {
         await api.apply(o, "bench-loop");
       });
-      bestMs = performance.now() - t;
-      detail(
-        `N=${n}: client loop at its best concurrency (${bestLevel} in flight): ${secs(bestMs)}`,
-      );
+      const ms = performance.now() - t;
+      if (ms < bestMs) {
+        bestMs = ms;
+        bestAt = bestLevel;
+      }
+      detail(`N=${n}: client loop at its best concurrency (${bestLevel} in flight): ${secs(ms)}`);
     }
 
     // (b') the same loop through the operator's own REST client (smallest N only:
@@ -457,7 +461,7 @@ async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixt
       });
       row({
         section: "1 convergence",
-        figure: `N=${n} operator vs client loop at its best concurrency (${bestLevel} in flight)`,
+        figure: `N=${n} operator vs client loop at its best concurrency (${bestAt} in flight; sweep picked ${bestLevel})`,
         value: secs(opMs),
         baseline: `loop ${secs(bestMs)}`,
         ratio: ratio(opMs, bestMs),
