@@ -205,7 +205,6 @@ export class Operator {
       capabilities: () => integrations.capabilities,
       events,
       log: this.log,
-      ...(this.opts.childConcurrency ? { childConcurrency: this.opts.childConcurrency } : {}),
       onWrite: (kind, verb) => {
         this.writes++;
         this.metrics.apiWrites.inc({ kind, verb });
@@ -218,9 +217,7 @@ export class Operator {
       metrics: this.metrics,
       log: this.log,
       isLeader: () => this.isLeader,
-      ...(this.opts.shard
-        ? { shard: shardOwnership(this.opts.shard, objects, this.log, architectureView) }
-        : {}),
+      ...(this.opts.shard ? { shard: shardOwnership(this.opts.shard, objects, this.log) } : {}),
     });
     this.running = { rest, objects, architectures, caches, integrations, controller };
     this.metrics.phases = () => {
@@ -258,7 +255,7 @@ export class Operator {
       capabilities: this.currentCapabilities,
     });
 
-    controller.start(this.opts.workers ?? 8);
+    controller.start(this.opts.workers ?? 4);
     if (this.opts.leaderElection) {
       this.leader = new LeaderElector(
         // Not fenced: the lease is how leadership is won.

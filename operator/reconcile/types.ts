@@ -70,6 +70,4 @@ export interface ReconcilerDeps {
   now?: () => Date;
   random?: (length: number) => string;
   onWrite?: (kind: string, verb: string) => void;
-  /** Children one reconcile applies at once (default CHILD_CONCURRENCY in children.ts). */
-  childConcurrency?: number;
 }

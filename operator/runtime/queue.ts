@@ -3,9 +3,7 @@
 // held once however often it is added, at the highest priority it was added
 // with; a key being worked on is never handed to a second worker (if it is
 // added meanwhile, it is queued again when the first worker is done); keys of
-// a higher priority go first; within one priority, flows (the controller's:
-// namespaces) take turns, and one flow's keys go in the order they came, so
-// one team's burst of 100 edits does not hold up another team's one edit;
+// a higher priority go first, keys of one priority in the order they came;
 // failures come back after a per-key exponential backoff with jitter, under an
 // overall token-bucket rate limit.
 
@@ -29,11 +27,6 @@ export interface QueueOptions {
   /** Overall retry rate limit: tokens per second and bucket size. */
   qps?: number;
   burst?: number;
-  /**
-   * The flow a key belongs to: flows of one priority are served in turn.
-   * Default: one flow (first in, first out within a priority).
-   */
-  flowOf?: (key: string) => string;
   /** Called whenever depth or in-flight counts change. */
   onChange?: (depth: number) => void;
   random?: () => number;
@@ -47,12 +40,8 @@ export interface QueueItem {
 }
 
 export class WorkQueue {
-  /**
-   * Waiting keys by priority, then by flow; a Map and a Set keep insertion
-   * order and remove in O(1). A flow's position is its turn: served, it goes
-   * to the back.
-   */
-  private readonly levels = new Map<number, Map<string, Set<string>>>();
+  /** Waiting keys by priority; a Set keeps insertion order and removes in O(1). */
+  private readonly levels = new Map<number, Set<string>>();
   /** The priorities in `levels`, highest first. */
   private order: number[] = [];
   /** Keys to be processed (waiting, or re-added while in flight), with their priority. */
@@ -69,9 +58,7 @@ export class WorkQueue {
   private closed = false;
   private tokens: number;
   private lastRefill = Date.now();
-  private readonly opts: Required<Omit<QueueOptions, "onChange" | "flowOf">> &
-    Pick<QueueOptions, "onChange">;
-  private readonly flowOf: (key: string) => string;
+  private readonly opts: Required<Omit<QueueOptions, "onChange">> & Pick<QueueOptions, "onChange">;
 
   constructor(opts: QueueOptions = {}) {
     this.opts = {
@@ -82,7 +69,6 @@ export class WorkQueue {
       random: opts.random ?? Math.random,
       onChange: opts.onChange,
     };
-    this.flowOf = opts.flowOf ?? (() => "");
     this.tokens = this.opts.burst;
   }
 
@@ -111,7 +97,7 @@ export class WorkQueue {
     if (this.processing.has(key)) return; // re-queued by done()
     if (had !== undefined) {
       // Raised: it moves to the end of the higher level, as a new add would.
-      this.removeWaiting(key, had);
+      this.levels.get(had)?.delete(key);
       this.waiting--;
     }
     this.push(key, priority);
@@ -214,17 +200,11 @@ export class WorkQueue {
     }
     let level = this.levels.get(priority);
     if (!level) {
-      level = new Map();
+      level = new Set();
       this.levels.set(priority, level);
       this.order = [...this.levels.keys()].sort((a, b) => b - a);
     }
-    const flow = this.flowOf(key);
-    let keys = level.get(flow);
-    if (!keys) {
-      keys = new Set();
-      level.set(flow, keys);
-    }
-    keys.add(key);
+    level.add(key);
     this.waiting++;
     this.opts.onChange?.(this.waiting);
   }
@@ -232,27 +212,13 @@ export class WorkQueue {
   private pop(): string | undefined {
     for (const p of this.order) {
       const level = this.levels.get(p);
-      const turn = level?.entries().next();
-      if (!level || !turn || turn.done) continue;
-      const [flow, keys] = turn.value;
-      const key = keys.values().next().value as string;
-      keys.delete(key);
-      // Served: the flow goes to the back of the turns (or leaves, if empty).
-      level.delete(flow);
-      if (keys.size > 0) level.set(flow, keys);
+      const first = level?.values().next();
+      if (!level || !first || first.done) continue;
+      level.delete(first.value);
       this.waiting--;
-      return key;
+      return first.value;
     }
     return undefined;
-  }
-
-  private removeWaiting(key: string, priority: number): void {
-    const level = this.levels.get(priority);
-    const flow = this.flowOf(key);
-    const keys = level?.get(flow);
-    if (!level || !keys) return;
-    keys.delete(key);
-    if (keys.size === 0) level.delete(flow);
   }
 
   // Token bucket over retries: a storm of failures cannot turn into a storm of requests.

@@ -16,7 +16,6 @@ import type { Architecture } from "../../operator/api/schema.ts";
 import { resourceFor, resourcePath } from "../../operator/kube/resources.ts";
 import type { KubeObject } from "../../operator/kube/types.ts";
 import { withHash } from "../../operator/reconcile/drift.ts";
-import { generateSecretValue } from "../../operator/reconcile/generate-secret.ts";
 import { randomAlphanumeric } from "../../operator/reconcile/reconciler.ts";
 import { materializeSecret } from "../../operator/render/connection.ts";
 import { render } from "../../operator/render/index.ts";
@@ -343,7 +342,7 @@ export function childObjects(
       ownerReferences,
     },
     type: "Opaque",
-    stringData: materializeSecret(spec, randomAlphanumeric, generateSecretValue),
+    stringData: materializeSecret(spec, randomAlphanumeric),
   }));
   return [...secrets, ...rendered.objects.map(withHash)];
 }
