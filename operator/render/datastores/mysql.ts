@@ -3,16 +3,16 @@
 // With replicas > 1: one primary and GTID replicas (see mysql-replication.ts),
 // a read-write Service on the primary and a `-ro` Service over every ready member.
 
-import { DATASTORE_DEFAULTS, type ResolvedComponent } from "../../api/defaults.ts";
-import { childLabels, childName } from "../../api/names.ts";
+import { DATASTORE_DEFAULTS } from "../../api/defaults.ts";
+import { childName } from "../../api/names.ts";
 import type { KubeObject } from "../../kube/types.ts";
 import { serviceHost } from "../connection.ts";
-import type { ComponentRenderer, RenderContext } from "../context.ts";
+import type { ComponentRenderer } from "../context.ts";
 import { plainEnv, resources } from "../pod.ts";
 import type { SecretSpec } from "../types.ts";
 import { MYSQL_REPLICATION_SETTINGS, MYSQL_SCRIPTS } from "./mysql-replication.ts";
 import { POD_NAME_LABEL, primaryPod } from "./postgres.ts";
-import { replicationSecretName, SCRIPTS_DIR } from "./postgres-replication.ts";
+import { replicationSecret, replicationSecretName, SCRIPTS_DIR } from "./postgres-replication.ts";
 import { readOnlyService } from "./read-only-service.ts";
 import {
   configMap,
@@ -66,7 +66,7 @@ export const renderMysql: ComponentRenderer = (c, ctx) => {
     const scripts = configMap(ctx, c.name, { ...MYSQL_SCRIPTS }, "scripts");
     scripts.metadata.name = childName(ctx.arch.name, c.name, "scripts");
     objects.push(scripts);
-    secrets.push(replicationSecret(ctx, c));
+    secrets.push(replicationSecret(ctx, c, "mysql-replication"));
     server.command = ["sh", `${SCRIPTS_DIR}/start.sh`];
     env.push(
       { name: "MYSQL_PORT", value: String(port) },
@@ -144,13 +144,3 @@ export const renderMysql: ComponentRenderer = (c, ctx) => {
     );
   return { objects, secrets };
 };
-
-function replicationSecret(ctx: RenderContext, c: ResolvedComponent): SecretSpec {
-  return {
-    name: replicationSecretName(ctx.arch.name, c.name),
-    component: c.name,
-    engine: "mysql-replication",
-    labels: childLabels(ctx.arch.name, c.name),
-    keys: { username: { literal: "replicator" }, password: { random: 32 } },
-  };
-}

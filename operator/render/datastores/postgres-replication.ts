@@ -9,8 +9,10 @@
 // Replicas reach the primary through the read-write Service, so when a failover
 // moves that Service they follow the promoted member without being rewritten.
 // The scripts below are the exact text the real-server tests run.
-import { childName } from "../../api/names.ts";
+import type { ResolvedComponent } from "../../api/defaults.ts";
+import { childLabels, childName } from "../../api/names.ts";
 import type { RenderContext } from "../context.ts";
+import type { SecretSpec } from "../types.ts";
 
 export const SCRIPTS_DIR = "/etc/archctl";
 export const INITDB_DIR = "/docker-entrypoint-initdb.d";
@@ -136,4 +138,19 @@ export function readOnlyServiceName(ctx: RenderContext, component: string): stri
 /** The Secret holding the replication user's password: `<arch>-<component>-replication`. */
 export function replicationSecretName(architecture: string, component: string): string {
   return childName(architecture, component, "replication");
+}
+
+/** The replication user of a PostgreSQL or MySQL with replicas: `replicator`, a random password. */
+export function replicationSecret(
+  ctx: RenderContext,
+  c: ResolvedComponent,
+  engine: "postgres-replication" | "mysql-replication",
+): SecretSpec {
+  return {
+    name: replicationSecretName(ctx.arch.name, c.name),
+    component: c.name,
+    engine,
+    labels: childLabels(ctx.arch.name, c.name),
+    keys: { username: { literal: "replicator" }, password: { random: 32 } },
+  };
 }

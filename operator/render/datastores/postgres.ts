@@ -4,7 +4,7 @@
 // postgres-replication.ts), a read-write Service on the primary and a `-ro`
 // Service over every ready member.
 import { DATASTORE_DEFAULTS, type ResolvedComponent } from "../../api/defaults.ts";
-import { childLabels, childName } from "../../api/names.ts";
+import { childName } from "../../api/names.ts";
 import { primaryOrdinal } from "../../api/primary.ts";
 import type { KubeObject } from "../../kube/types.ts";
 import { serviceHost } from "../connection.ts";
@@ -14,6 +14,7 @@ import type { SecretSpec } from "../types.ts";
 import {
   INITDB_DIR,
   REPLICATION_SETTINGS,
+  replicationSecret,
   replicationSecretName,
   SCRIPTS,
   SCRIPTS_DIR,
@@ -75,7 +76,7 @@ export const renderPostgres: ComponentRenderer = (c, ctx) => {
     // configMap() names it <arch>-<component>-scripts-config: name it plainly.
     scripts.metadata.name = childName(ctx.arch.name, c.name, "scripts");
     objects.push(scripts);
-    secrets.push(replicationSecret(ctx, c));
+    secrets.push(replicationSecret(ctx, c, "postgres-replication"));
     server.command = ["sh", `${SCRIPTS_DIR}/start.sh`];
     env.push(
       { name: "PGPORT", value: String(port) },
@@ -152,13 +153,3 @@ export const renderPostgres: ComponentRenderer = (c, ctx) => {
     );
   return { objects, secrets };
 };
-
-function replicationSecret(ctx: RenderContext, c: ResolvedComponent): SecretSpec {
-  return {
-    name: replicationSecretName(ctx.arch.name, c.name),
-    component: c.name,
-    engine: "postgres-replication",
-    labels: childLabels(ctx.arch.name, c.name),
-    keys: { username: { literal: "replicator" }, password: { random: 32 } },
-  };
-}
