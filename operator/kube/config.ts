@@ -1,5 +1,8 @@
 // Loading a kubeconfig the way kubectl does: --kubeconfig, then $KUBECONFIG,
 // then ~/.kube/config, then the in-cluster service account; --context overrides.
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { KubeConfigError } from "./errors.ts";
 
@@ -12,6 +15,18 @@ export { KubeConfigError } from "./errors.ts";
 
 export function loadKubeConfig(opts: ConnectionOptions = {}): KubeConfig {
   const kc = new KubeConfig();
+  // With no kubeconfig anywhere, client-node falls back to http://localhost:8080,
+  // which its own HTTP client then refuses: say what kubectl would instead.
+  if (
+    !opts.kubeconfig &&
+    !process.env.KUBECONFIG &&
+    !process.env.KUBERNETES_SERVICE_HOST &&
+    !existsSync(join(homedir(), ".kube", "config"))
+  )
+    throw new KubeConfigError(
+      "no cluster configured: no --kubeconfig, KUBECONFIG is not set and ~/.kube/config does not exist",
+      "no-context",
+    );
   try {
     if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
     else kc.loadFromDefault();

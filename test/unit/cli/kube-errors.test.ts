@@ -272,6 +272,33 @@ describe("no cluster: the hints fit where archctl runs", () => {
   });
 });
 
+test("no kubeconfig anywhere: exit 4 saying so, not client-node's refusal of its http://localhost:8080 fallback", () => {
+  const saved = {
+    HOME: process.env.HOME,
+    KUBECONFIG: process.env.KUBECONFIG,
+    KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST,
+  };
+  process.env.HOME = tempDir();
+  delete process.env.KUBECONFIG;
+  delete process.env.KUBERNETES_SERVICE_HOST;
+  try {
+    assert.throws(
+      () => loadKubeConfig(),
+      (e: Error) => {
+        const err = connectionError(e) as UserError;
+        return (
+          err.exitCode === ExitCode.UNREACHABLE &&
+          /KUBECONFIG is not set and ~\/\.kube\/config does not exist/.test(err.message)
+        );
+      },
+    );
+  } finally {
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+  }
+});
+
 describe("plan's exit codes: 1 only for changes", () => {
   test("a failure another command reports with 1 becomes 7; 2-6 stay", () => {
     const server = connectionError(
