@@ -24,6 +24,7 @@ import { Reconciler } from "./reconcile/reconciler.ts";
 import { type Capabilities, noCapabilities } from "./render/types.ts";
 import { CacheHealth } from "./runtime/cache-health.ts";
 import { mergedView } from "./runtime/cache-view.ts";
+import { compactChild } from "./runtime/child-entry.ts";
 import { createEventRecorder } from "./runtime/events.ts";
 import type { Check } from "./runtime/http-server.ts";
 import { startHttpServer } from "./runtime/http-server.ts";
@@ -125,12 +126,14 @@ export class Operator {
     r: ResourceType,
     ns: string | undefined,
     labelSelector?: string,
+    keep?: <O>(obj: O) => O,
   ): Informer<T> {
     const path = resourcePath(r, ns);
     const what = ns ? `${r.plural} in ${ns}` : `${r.plural} (all namespaces)`;
     return new Informer<T>(rest, r, {
       ...(ns ? { namespace: ns } : {}),
       ...(labelSelector ? { labelSelector } : {}),
+      ...(keep ? { keep } : {}),
       onRestart: (err) => {
         this.metrics.watchRestarts.inc({ resource: r.plural });
         const why = describeKubeError(err);
@@ -181,7 +184,7 @@ export class Operator {
     const architectureView = mergedView(architectures);
     const caches = new ChildCaches({
       namespaces: this.namespaces(),
-      make: (r, ns, selector) => this.cache<Child>(rest, r, ns, selector),
+      make: (r, ns, selector) => this.cache<Child>(rest, r, ns, selector, compactChild),
       wake: (ns, name) => controller.add(ns, name),
       alive: (r, ns) => this.health.worked(resourcePath(r, ns)),
     });

@@ -122,6 +122,9 @@ function deployment(o: InstallOptions): KubeObject {
     { name: "ARCHCTL_WORKERS", value: "4" },
     { name: "ARCHCTL_RESYNC_SECONDS", value: "300" },
     { name: "ARCHCTL_LOG_LEVEL", value: "info" },
+    // As the chart's operator.nodeOptions: V8's heap from the 512Mi limit below
+    // (about 3/4 of it), small semi-spaces (test/bench/ANALYSIS.md, issue 17).
+    { name: "NODE_OPTIONS", value: "--max-old-space-size=384 --max-semi-space-size=2" },
   ];
   if (o.watchNamespaces.length)
     env.push({ name: "ARCHCTL_WATCH_NAMESPACES", value: o.watchNamespaces.join(",") });

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { quantityValue } from "../api/quantity.ts";
 import type { KubeObject } from "../kube/types.ts";
+import { desiredOwnedDigest } from "./owned-digest.ts";
 
 export { quantityValue } from "../api/quantity.ts";
 
@@ -86,12 +87,21 @@ export interface ApplyDecision {
   reason: "missing" | "changed" | "drifted" | "unchanged";
 }
 
-/** `desired` must already carry its hash annotation (see withHash). */
+/**
+ * `desired` must already carry its hash annotation (see withHash). `live` is
+ * either a whole object (the CLI reads them from the API server) or an
+ * operator cache entry, which carries `ownedDigest` in place of its content
+ * (runtime/child-entry.ts, reconcile/owned-digest.ts).
+ */
 export function decideApply(desired: KubeObject, live: KubeObject | undefined): ApplyDecision {
   if (!live) return { apply: true, reason: "missing" };
   const want = desired.metadata.annotations?.[HASH_ANNOTATION];
   const have = live.metadata.annotations?.[HASH_ANNOTATION];
   if (want !== have) return { apply: true, reason: "changed" };
-  if (!containsDesired(comparable(desired), live)) return { apply: true, reason: "drifted" };
+  const drifted =
+    typeof live.ownedDigest === "string"
+      ? live.ownedDigest !== desiredOwnedDigest(desired)
+      : !containsDesired(comparable(desired), live);
+  if (drifted) return { apply: true, reason: "drifted" };
   return { apply: false, reason: "unchanged" };
 }

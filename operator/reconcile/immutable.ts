@@ -7,6 +7,7 @@ import type { KubeObject } from "../kube/types.ts";
 import { ENGINE_ANNOTATION } from "../render/datastores/statefulset.ts";
 import type { BlockedChange } from "../status/rollup.ts";
 import { canonicalJson, containsDesired } from "./drift.ts";
+import { desiredOwnedDigest } from "./owned-digest.ts";
 
 export type { BlockedChange } from "../status/rollup.ts";
 
@@ -105,6 +106,10 @@ export function destructiveChange(
 export function needsRecreate(desired: KubeObject, live: KubeObject | undefined): boolean {
   if (!live || desired.kind !== "Job") return false;
   const want = (desired as { spec?: { template?: unknown } }).spec?.template;
-  const have = (live as { spec?: { template?: unknown } }).spec?.template;
-  return want !== undefined && !containsDesired(want, have);
+  if (want === undefined) return false;
+  // The operator's cache keeps the digest of the template it applied (runtime/child-entry.ts).
+  const spec = (live as { spec?: { template?: unknown; templateDigest?: unknown } }).spec;
+  if (typeof spec?.templateDigest === "string")
+    return spec.templateDigest !== desiredOwnedDigest(desired, ["spec", "template"]);
+  return !containsDesired(want, spec?.template);
 }

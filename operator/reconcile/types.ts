@@ -23,8 +23,13 @@ export type StoredArchitecture = Architecture & {
   };
 };
 
-/** A child object as the caches hold it. */
+/**
+ * A child object as the caches hold it (runtime/child-entry.ts): identity,
+ * the labels and annotations read, the spec and status fields the plan and
+ * roll-up read, and `ownedDigest` standing for the fields archctl-operator owns.
+ */
 export type Child = KubeObject & {
+  ownedDigest?: string;
   metadata: KubeObject["metadata"] & {
     uid?: string;
     resourceVersion?: string;

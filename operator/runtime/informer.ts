@@ -90,7 +90,7 @@ const MAX_INTERNED = 5_000;
 const MAX_INTERNED_LENGTH = 256;
 const interned = new Map<string, string>();
 
-function internString(s: string): string {
+export function internString(s: string): string {
   if (s.length > MAX_INTERNED_LENGTH) return s;
   const known = interned.get(s);
   if (known !== undefined) return known;
@@ -100,7 +100,7 @@ function internString(s: string): string {
 }
 
 /** Replaces every string value in a JSON value (not the keys: V8 shares those) by its shared copy. */
-function internStrings(value: unknown): void {
+export function internStrings(value: unknown): void {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];
@@ -126,6 +126,12 @@ function internStrings(value: unknown): void {
 class LeanWatch extends Watch {
   /** Settles once the last watch started has ended (its done callback has run). */
   ended: Promise<void> = Promise.resolve();
+  private readonly keep: <T>(obj: T) => T;
+
+  constructor(kc: ConstructorParameters<typeof Watch>[0], keep: <T>(obj: T) => T) {
+    super(kc);
+    this.keep = keep;
+  }
 
   override watch(
     ...[path, query, callback, done]: Parameters<Watch["watch"]>
@@ -137,7 +143,7 @@ class LeanWatch extends Watch {
     return super.watch(
       path,
       { ...query, allowWatchBookmarks: true },
-      (phase, obj, raw) => callback(phase, phase === "BOOKMARK" ? obj : lean(obj), raw),
+      (phase, obj, raw) => callback(phase, phase === "BOOKMARK" ? obj : this.keep(obj), raw),
       (err) => {
         done(err);
         end();
@@ -158,6 +164,8 @@ export interface InformerOptions {
   maxBackoffMs?: number;
   /** Objects per LIST page; default LIST_PAGE_SIZE. */
   listPageSize?: number;
+  /** What the cache keeps of each object served (default lean; child caches keep less: child-entry.ts). */
+  keep?: <O>(obj: O) => O;
 }
 
 export class Informer<T extends KubeObject = KubeObject> {
@@ -181,6 +189,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.resource = resource;
     this.opts = opts;
     const path = resourcePath(resource, opts.namespace);
+    const keep = opts.keep ?? lean;
     // In pages: a relist of 23,000 children (1,000 Architectures) is otherwise
     // a few responses of tens of MB each, held as one string and its parsed
     // copy at once, and the process keeps that peak as resident memory. Every
@@ -206,7 +215,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           // and is re-applied on each reconcile after an operator restart.
           item.apiVersion = apiVersion;
           item.kind = kind;
-          items.push(lean(item));
+          items.push(keep(item));
         }
         metadata = page.metadata;
         token = page.metadata.continue || undefined;
@@ -215,7 +224,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (this.lists++ > 0) opts.onRelist?.();
       return { apiVersion: "v1", kind: "List", items, metadata };
     };
-    this.watcher = new LeanWatch(rest.kc);
+    this.watcher = new LeanWatch(rest.kc, keep);
     this.lw = new ListWatch<KubernetesObject & T>(
       path,
       this.watcher,

@@ -1,19 +1,20 @@
 // Heap per cached child: the children of K Architectures (the bench's mixed
 // blueprints) are applied as the operator applies them to a local API server,
 // listed back as served, and kept in memory as the operator's cache keeps them:
-// - "whole": lean(), what the cache keeps (managedFields and last-applied
-//   dropped, Secret values dropped, strings shared);
-// - "owned": the same, projected first onto archctl-operator's fields
-//   (owned-projection.ts, an experiment the operator does not use).
+// - "whole": lean(), what the cache kept until issue 17 (the whole object,
+//   managedFields and last-applied dropped, Secret values dropped, strings
+//   shared), and still keeps of Architectures;
+// - "compact": compactChild(), what the child caches keep now (identity, what
+//   the plan and roll-up read, a digest of the owned fields).
 // Heap used after a forced GC, per object. Run with --expose-gc:
 //   node --expose-gc test/bench/cache-entry.ts      (BENCH_ENTRY_K=200)
 import { performance } from "node:perf_hooks";
 import { resourceFor, resourcePath } from "../../operator/kube/resources.ts";
+import { compactChild } from "../../operator/runtime/child-entry.ts";
 import { lean } from "../../operator/runtime/informer.ts";
 import { clusterDown, clusterUp } from "../cluster/kwok-cluster.ts";
 import { CHECKOUT_ID } from "../support/checkout-id.ts";
 import { BenchApi, childObjects, loadBlueprints, mixedArchitecture, pool, secs } from "./lib.ts";
-import { ownedProjection } from "./owned-projection.ts";
 
 const K = Number(process.env.BENCH_ENTRY_K ?? 200);
 const NAME = `archctl-bench-entry-${CHECKOUT_ID}`;
@@ -62,19 +63,26 @@ try {
   log(`${served.length} objects of ${kinds} kinds read back`);
   const bytes = served.reduce((n, s) => n + s.length, 0);
 
-  const measure = (prepare: (o: Record<string, unknown>) => Record<string, unknown>) => {
+  const measure = (keep: (o: Record<string, unknown>) => Record<string, unknown>) => {
     const before = heapAfterGc();
-    const kept = served.map((s) => lean(prepare(JSON.parse(s) as Record<string, unknown>)));
+    const kept = served.map((s) => keep(JSON.parse(s) as Record<string, unknown>));
     const after = heapAfterGc();
     return { perObject: (after - before) / kept.length, kept: kept.length };
   };
   // Twice each, alternating: the second figures are the ones to read (warm code, warm intern table).
   const rows: string[] = [];
   for (let round = 0; round < 2; round++) {
-    const whole = measure((o) => o);
-    const owned = measure(ownedProjection);
+    const whole = measure(lean);
+    const compact = measure(compactChild);
+    // CPU per object of each, on objects parsed beforehand.
+    const cpu = (keep: (o: Record<string, unknown>) => unknown) => {
+      const parsed = served.map((s) => JSON.parse(s) as Record<string, unknown>);
+      const t0 = performance.now();
+      for (const o of parsed) keep(o);
+      return Math.round((1000 * (performance.now() - t0)) / parsed.length);
+    };
     rows.push(
-      `round ${round + 1}: whole ${Math.round(whole.perObject)} B/object, owned ${Math.round(owned.perObject)} B/object (${whole.kept} objects)`,
+      `round ${round + 1}: whole ${Math.round(whole.perObject)} B/object, compact ${Math.round(compact.perObject)} B/object (${whole.kept} objects; CPU per object: lean ${cpu(lean)} µs, compactChild ${cpu(compactChild)} µs)`,
     );
   }
   console.log(

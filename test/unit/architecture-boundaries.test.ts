@@ -34,6 +34,7 @@ for (const dir of [
   "operator/status",
   "cli/blueprint",
   "operator/reconcile/plan.ts",
+  "operator/reconcile/owned-digest.ts",
 ]) {
   test(`${dir} is pure`, () => {
     const problems: string[] = [];
