@@ -11,6 +11,9 @@ import { destructiveChange, needsRecreate } from "../../../operator/reconcile/im
 import { decideSecret, prunable } from "../../../operator/reconcile/plan.ts";
 import { compactChild } from "../../../operator/runtime/child-entry.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: objects as the API server serves them, plain JSON
+type Json = any;
+
 const owner = { name: "shop", uid: "arch-uid" };
 const ownerReferences = [
   {
@@ -92,7 +95,7 @@ const ownedSet = () => ({
 
 /** desired() as served: defaults added, the quantity normalised, status, managedFields. */
 function served(want: KubeObject, set: object = ownedSet()): KubeObject {
-  const o = structuredClone(want) as KubeObject & { spec: any };
+  const o = structuredClone(want) as KubeObject & { spec: Json };
   const c = o.spec.template.spec.containers[0];
   c.ports[0].protocol = "TCP";
   c.terminationMessagePath = "/dev/termination-log";
@@ -156,30 +159,30 @@ describe("a cached child", () => {
   });
 
   test("is drifted when another writer took an owned field, or changed one", () => {
-    const taken = ownedSet() as any;
+    const taken = ownedSet() as Json;
     delete taken["f:spec"]["f:replicas"]; // kubectl scale: spec.replicas left archctl's set
-    const scaled = served(desired(), taken) as any;
+    const scaled = served(desired(), taken) as Json;
     scaled.spec.replicas = 5;
     assert.equal(decideApply(desired(), compactChild(scaled)).reason, "drifted");
-    const edited = served(desired()) as any; // a value changed under archctl's ownership
+    const edited = served(desired()) as Json; // a value changed under archctl's ownership
     edited.spec.template.spec.containers[0].image = "api:2";
     assert.equal(decideApply(desired(), compactChild(edited)).reason, "drifted");
-    const removed = ownedSet() as any; // an env var removed by hand leaves every set
+    const removed = ownedSet() as Json; // an env var removed by hand leaves every set
     delete removed["f:spec"]["f:template"]["f:spec"]["f:containers"]['k:{"name":"api"}']["f:env"];
-    const noEnv = served(desired(), removed) as any;
+    const noEnv = served(desired(), removed) as Json;
     delete noEnv.spec.template.spec.containers[0].env;
     assert.equal(decideApply(desired(), compactChild(noEnv)).reason, "drifted");
   });
 
   test("is not drifted by what other writers add beside archctl's fields", () => {
-    const o = served(desired()) as any;
+    const o = served(desired()) as Json;
     o.spec.template.spec.containers[0].env.push({ name: "INJECTED", value: "1" });
     o.metadata.labels["team"] = "x";
     assert.equal(decideApply(desired(), compactChild(o)).reason, "unchanged");
   });
 
   test("never applied by archctl-operator: drifted, so the plan applies it", () => {
-    const o = served(desired()) as any;
+    const o = served(desired()) as Json;
     o.metadata.managedFields = [{ manager: "kubectl", operation: "Update", fieldsV1: ownedSet() }];
     assert.equal(decideApply(desired(), compactChild(o)).reason, "drifted");
   });
@@ -196,7 +199,7 @@ describe("a cached child", () => {
       },
     });
     const live = (owned: boolean) => {
-      const o = structuredClone(want) as any;
+      const o = structuredClone(want) as Json;
       // Defaults the API server fills in inside the atomic list.
       Object.assign(o.spec.volumeClaimTemplates[0], {
         apiVersion: "v1",
@@ -249,7 +252,7 @@ describe("per kind, what the plan and roll-up read", () => {
       },
       status: { readyReplicas: 1, currentRevision: "r1", updateRevision: "r2" },
     });
-    const entry = compactChild(JSON.parse(JSON.stringify(sts("1Gi")))) as any;
+    const entry = compactChild(JSON.parse(JSON.stringify(sts("1Gi")))) as Json;
     assert.equal(entry.spec.template, undefined);
     assert.equal(entry.status.updateRevision, "r2");
     assert.equal(destructiveChange(sts("1Gi"), entry), undefined);
@@ -288,7 +291,7 @@ describe("per kind, what the plan and roll-up read", () => {
         ],
       },
     });
-    const entry = compactChild(JSON.parse(JSON.stringify(job("m:1")))) as any;
+    const entry = compactChild(JSON.parse(JSON.stringify(job("m:1")))) as Json;
     assert.equal(entry.spec.template, undefined);
     assert.deepEqual(entry.status, {
       succeeded: 1,
@@ -311,7 +314,7 @@ describe("per kind, what the plan and roll-up read", () => {
       type: "Opaque",
       data: { password: "c2VjcmV0" },
     };
-    const entry = compactChild(JSON.parse(JSON.stringify(secret))) as any;
+    const entry = compactChild(JSON.parse(JSON.stringify(secret))) as Json;
     assert.deepEqual(entry.data, { password: "" });
     assert.deepEqual(entry.metadata.ownerReferences, ownerReferences);
     const spec = {
@@ -335,7 +338,7 @@ describe("per kind, what the plan and roll-up read", () => {
         conditions: [{ type: "Resizing", status: "False", message: "no" }],
       },
     };
-    const entry = compactChild(JSON.parse(JSON.stringify(pvc))) as any;
+    const entry = compactChild(JSON.parse(JSON.stringify(pvc))) as Json;
     assert.deepEqual(entry.spec, { storageClassName: "fast" });
     assert.deepEqual(entry.status, { phase: "Pending" });
     assert.equal(entry.metadata.creationTimestamp, "2026-01-01T00:00:00Z");
