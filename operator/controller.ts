@@ -61,7 +61,12 @@ export class Controller {
 
   constructor(deps: ControllerDeps) {
     this.deps = deps;
-    this.queue = new WorkQueue({ onChange: (depth) => deps.metrics.queueDepth.set(depth) });
+    this.queue = new WorkQueue({
+      onChange: (depth) => deps.metrics.queueDepth.set(depth),
+      // Namespaces take turns within a priority: one team's burst of edits does
+      // not hold up another's edit (keys are namespace/name).
+      flowOf: (key) => key.slice(0, key.indexOf("/")),
+    });
   }
 
   /** The generation of each Architecture as its cache last showed it. */

@@ -8,6 +8,8 @@ export interface OperatorOptions extends ConnectionOptions {
   /** Namespaces to watch; empty = all. */
   namespaces?: string[];
   workers?: number;
+  /** Children one reconcile applies at once (reconcile/children.ts CHILD_CONCURRENCY by default). */
+  childConcurrency?: number;
   resyncSeconds?: number;
   /** host:port for /metrics, /healthz, /readyz; empty string disables. */
   metricsAddress?: string;

@@ -205,6 +205,7 @@ export class Operator {
       capabilities: () => integrations.capabilities,
       events,
       log: this.log,
+      ...(this.opts.childConcurrency ? { childConcurrency: this.opts.childConcurrency } : {}),
       onWrite: (kind, verb) => {
         this.writes++;
         this.metrics.apiWrites.inc({ kind, verb });
@@ -217,7 +218,9 @@ export class Operator {
       metrics: this.metrics,
       log: this.log,
       isLeader: () => this.isLeader,
-      ...(this.opts.shard ? { shard: shardOwnership(this.opts.shard, objects, this.log) } : {}),
+      ...(this.opts.shard
+        ? { shard: shardOwnership(this.opts.shard, objects, this.log, architectureView) }
+        : {}),
     });
     this.running = { rest, objects, architectures, caches, integrations, controller };
     this.metrics.phases = () => {
@@ -255,7 +258,7 @@ export class Operator {
       capabilities: this.currentCapabilities,
     });
 
-    controller.start(this.opts.workers ?? 4);
+    controller.start(this.opts.workers ?? 8);
     if (this.opts.leaderElection) {
       this.leader = new LeaderElector(
         // Not fenced: the lease is how leadership is won.

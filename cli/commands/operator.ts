@@ -15,6 +15,7 @@ import { takeOverShutdownSignals } from "../signals.ts";
 export interface RunFlags {
   watchNamespaces?: string;
   workers: string;
+  childConcurrency?: string;
   resync: string;
   metricsAddress: string;
   /** A string only when it came from ARCHCTL_LEADER_ELECT (checked in the action, not at start-up). */
@@ -48,8 +49,13 @@ export function addRunOptions(cmd: Command, env: NodeJS.ProcessEnv): Command {
     )
     .option(
       "--workers <n>",
-      "concurrent reconciles (env ARCHCTL_WORKERS)",
-      fromEnv("ARCHCTL_WORKERS", "4"),
+      "concurrent reconciles (default 8, measured: test/bench/ANALYSIS.md; env ARCHCTL_WORKERS)",
+      fromEnv("ARCHCTL_WORKERS", "8"),
+    )
+    .option(
+      "--child-concurrency <n>",
+      "children one reconcile applies at once (default 4; env ARCHCTL_CHILD_CONCURRENCY)",
+      env.ARCHCTL_CHILD_CONCURRENCY,
     )
     .option(
       "--resync <seconds>",
@@ -110,6 +116,15 @@ export function operatorOptionsFrom(
   const resync = Number(flags.resync);
   if (!Number.isInteger(workers) || workers < 1)
     throw new UserError(`--workers must be a positive whole number, not '${flags.workers}'`);
+  const childConcurrency =
+    flags.childConcurrency === undefined ? undefined : Number(flags.childConcurrency);
+  if (
+    childConcurrency !== undefined &&
+    (!Number.isInteger(childConcurrency) || childConcurrency < 1)
+  )
+    throw new UserError(
+      `--child-concurrency must be a positive whole number, not '${flags.childConcurrency}'`,
+    );
   if (!Number.isFinite(resync) || resync < 1)
     throw new UserError(`--resync must be a number of seconds, not '${flags.resync}'`);
   const leaderElection =
@@ -132,6 +147,7 @@ export function operatorOptionsFrom(
       .map((s) => s.trim())
       .filter(Boolean),
     workers,
+    ...(childConcurrency ? { childConcurrency } : {}),
     resyncSeconds: resync,
     metricsAddress: flags.metricsAddress,
     leaderElection,

@@ -119,7 +119,7 @@ function deployment(o: InstallOptions): KubeObject {
     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
     { name: "ARCHCTL_LEADER_ELECT", value: "true" },
     { name: "ARCHCTL_METRICS_ADDRESS", value: `0.0.0.0:${METRICS_PORT}` },
-    { name: "ARCHCTL_WORKERS", value: "4" },
+    { name: "ARCHCTL_WORKERS", value: "8" },
     { name: "ARCHCTL_RESYNC_SECONDS", value: "300" },
     { name: "ARCHCTL_LOG_LEVEL", value: "info" },
     // As the chart's operator.nodeOptions: V8's heap from the 512Mi limit below

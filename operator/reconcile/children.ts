@@ -86,7 +86,11 @@ export async function reconcileChildren(
   ];
   const results: StepResult[] = [];
   for (const wave of waves)
-    results.push(...(await inPool(wave, CHILD_CONCURRENCY, (step) => carryOut(pass, owner, step))));
+    results.push(
+      ...(await inPool(wave, pass.deps.childConcurrency ?? CHILD_CONCURRENCY, (step) =>
+        carryOut(pass, owner, step),
+      )),
+    );
   for (const r of results) {
     switch (r.kind) {
       case "unchanged":
@@ -115,7 +119,7 @@ export async function reconcileChildren(
 }
 
 /**
- * Children applied at once by one reconcile. With 4 workers, up to 16 writes
+ * Children applied at once by one reconcile. With 8 workers, up to 32 writes
  * are in flight; API Priority and Fairness answers 429 when that is too many
  * (kube/rest.ts waits and sends again).
  */

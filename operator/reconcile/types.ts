@@ -70,4 +70,6 @@ export interface ReconcilerDeps {
   now?: () => Date;
   random?: (length: number) => string;
   onWrite?: (kind: string, verb: string) => void;
+  /** Children one reconcile applies at once (default CHILD_CONCURRENCY in children.ts). */
+  childConcurrency?: number;
 }

@@ -3,7 +3,9 @@
 // held once however often it is added, at the highest priority it was added
 // with; a key being worked on is never handed to a second worker (if it is
 // added meanwhile, it is queued again when the first worker is done); keys of
-// a higher priority go first, keys of one priority in the order they came;
+// a higher priority go first; within one priority, flows (the controller's:
+// namespaces) take turns, and one flow's keys go in the order they came, so
+// one team's burst of 100 edits does not hold up another team's one edit;
 // failures come back after a per-key exponential backoff with jitter, under an
 // overall token-bucket rate limit.
 
@@ -27,6 +29,11 @@ export interface QueueOptions {
   /** Overall retry rate limit: tokens per second and bucket size. */
   qps?: number;
   burst?: number;
+  /**
+   * The flow a key belongs to: flows of one priority are served in turn.
+   * Default: one flow (first in, first out within a priority).
+   */
+  flowOf?: (key: string) => string;
   /** Called whenever depth or in-flight counts change. */
   onChange?: (depth: number) => void;
   random?: () => number;
@@ -40,8 +47,12 @@ export interface QueueItem {
 }
 
 export class WorkQueue {
-  /** Waiting keys by priority; a Set keeps insertion order and removes in O(1). */
-  private readonly levels = new Map<number, Set<string>>();
+  /**
+   * Waiting keys by priority, then by flow; a Map and a Set keep insertion
+   * order and remove in O(1). A flow's position is its turn: served, it goes
+   * to the back.
+   */
+  private readonly levels = new Map<number, Map<string, Set<string>>>();
   /** The priorities in `levels`, highest first. */
   private order: number[] = [];
   /** Keys to be processed (waiting, or re-added while in flight), with their priority. */
@@ -58,7 +69,9 @@ export class WorkQueue {
   private closed = false;
   private tokens: number;
   private lastRefill = Date.now();
-  private readonly opts: Required<Omit<QueueOptions, "onChange">> & Pick<QueueOptions, "onChange">;
+  private readonly opts: Required<Omit<QueueOptions, "onChange" | "flowOf">> &
+    Pick<QueueOptions, "onChange">;
+  private readonly flowOf: (key: string) => string;
 
   constructor(opts: QueueOptions = {}) {
     this.opts = {
@@ -69,6 +82,7 @@ export class WorkQueue {
       random: opts.random ?? Math.random,
       onChange: opts.onChange,
     };
+    this.flowOf = opts.flowOf ?? (() => "");
     this.tokens = this.opts.burst;
   }
 
@@ -97,7 +111,7 @@ export class WorkQueue {
     if (this.processing.has(key)) return; // re-queued by done()
     if (had !== undefined) {
       // Raised: it moves to the end of the higher level, as a new add would.
-      this.levels.get(had)?.delete(key);
+      this.removeWaiting(key, had);
       this.waiting--;
     }
     this.push(key, priority);
@@ -200,11 +214,17 @@ export class WorkQueue {
     }
     let level = this.levels.get(priority);
     if (!level) {
-      level = new Set();
+      level = new Map();
       this.levels.set(priority, level);
       this.order = [...this.levels.keys()].sort((a, b) => b - a);
     }
-    level.add(key);
+    const flow = this.flowOf(key);
+    let keys = level.get(flow);
+    if (!keys) {
+      keys = new Set();
+      level.set(flow, keys);
+    }
+    keys.add(key);
     this.waiting++;
     this.opts.onChange?.(this.waiting);
   }
@@ -212,13 +232,27 @@ export class WorkQueue {
   private pop(): string | undefined {
     for (const p of this.order) {
       const level = this.levels.get(p);
-      const first = level?.values().next();
-      if (!level || !first || first.done) continue;
-      level.delete(first.value);
+      const turn = level?.entries().next();
+      if (!level || !turn || turn.done) continue;
+      const [flow, keys] = turn.value;
+      const key = keys.values().next().value as string;
+      keys.delete(key);
+      // Served: the flow goes to the back of the turns (or leaves, if empty).
+      level.delete(flow);
+      if (keys.size > 0) level.set(flow, keys);
       this.waiting--;
-      return first.value;
+      return key;
     }
     return undefined;
+  }
+
+  private removeWaiting(key: string, priority: number): void {
+    const level = this.levels.get(priority);
+    const flow = this.flowOf(key);
+    const keys = level?.get(flow);
+    if (!level || !keys) return;
+    keys.delete(key);
+    if (keys.size === 0) level.delete(flow);
   }
 
   // Token bucket over retries: a storm of failures cannot turn into a storm of requests.

@@ -16,6 +16,7 @@ import type { Architecture } from "../../operator/api/schema.ts";
 import { resourceFor, resourcePath } from "../../operator/kube/resources.ts";
 import type { KubeObject } from "../../operator/kube/types.ts";
 import { withHash } from "../../operator/reconcile/drift.ts";
+import { generateSecretValue } from "../../operator/reconcile/generate-secret.ts";
 import { randomAlphanumeric } from "../../operator/reconcile/reconciler.ts";
 import { materializeSecret } from "../../operator/render/connection.ts";
 import { render } from "../../operator/render/index.ts";
@@ -342,7 +343,7 @@ export function childObjects(
       ownerReferences,
     },
     type: "Opaque",
-    stringData: materializeSecret(spec, randomAlphanumeric),
+    stringData: materializeSecret(spec, randomAlphanumeric, generateSecretValue),
   }));
   return [...secrets, ...rendered.objects.map(withHash)];
 }

@@ -69,6 +69,9 @@ import {
   WRITE_VERBS,
   withOneField,
 } from "./lib.ts";
+import { bestLoopConcurrency, heapPerChildRow, LOOP_SWEEP_N } from "./loop-sweep.ts";
+import type { Report, Row, RowInput } from "./report.ts";
+import { shardsEstimateSeconds, shardsSection } from "./shards.ts";
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -83,13 +86,46 @@ const CLUSTER = env.BENCH_CLUSTER ?? "archctl-bench";
 const CONVERGE_N = list(env.BENCH_N, "100,500").map(Number);
 /** Architectures cached for the largest memory figure (0 = skip the extra wave). */
 const MEM_MAX = Number(env.BENCH_MEM_MAX ?? 1000);
-const WORKERS = 4; // the operator's default (--workers, ARCHCTL_WORKERS)
+const WORKERS = 8; // the operator's default (--workers, ARCHCTL_WORKERS)
 const EFF_M = 10; // Architectures in the API-efficiency section (2 per blueprint)
 const LAT_SAMPLES = Number(env.BENCH_LATENCY_SAMPLES ?? 50);
 const LAT_LOAD = 100;
+/**
+ * Latency section configurations, BENCH_LAT_SWEEP="4x4,8x4,8x8-other":
+ * workers x children applied at once per reconcile, "-other" with the load in
+ * another namespace (another team's) than the measured Architecture. Default:
+ * the defaults, with the load in the same namespace and then in another.
+ */
+interface LatencyConfig {
+  workers: number;
+  childConcurrency?: number;
+  /** The 100 others in another namespace (a flow of their own in the queue). */
+  otherNamespace?: boolean;
+  label: string;
+}
+const LAT_CONFIGS: LatencyConfig[] = env.BENCH_LAT_SWEEP
+  ? list(env.BENCH_LAT_SWEEP, "").map((c) => {
+      const [w, cc] = c
+        .replace(/-other$/, "")
+        .split("x")
+        .map(Number);
+      return {
+        workers: w ?? WORKERS,
+        ...(cc ? { childConcurrency: cc } : {}),
+        otherNamespace: c.endsWith("-other"),
+        label: c,
+      };
+    })
+  : [
+      { workers: WORKERS, label: "" },
+      { workers: WORKERS, otherNamespace: true, label: "other" },
+    ];
 const CLI_RUNS = 10;
 const CREATE_CONCURRENCY = 16;
 const SKIP = new Set(list(env.BENCH_SKIP, ""));
+/** Sections to run alone (BENCH_ONLY=shards); empty: all but BENCH_SKIP's. */
+const ONLY = new Set(list(env.BENCH_ONLY, ""));
+const runs = (section: string) => (ONLY.size === 0 || ONLY.has(section)) && !SKIP.has(section);
 const OUT = env.BENCH_OUT ?? join(REPO_ROOT, "test", "bench", "BENCHMARKS.md");
 // No controllers on the apiserver tier: neither KEDA nor the Prometheus Operator.
 const CAPS: Capabilities = { keda: false, serviceMonitors: false };
@@ -101,24 +137,14 @@ const log = (s: string) => process.stderr.write(`# ${s}\n`);
 // ---------------------------------------------------------------------------
 // Report
 
-type Status = "meets" | "misses" | "info";
-interface Row {
-  section: string;
-  figure: string;
-  value: string;
-  baseline: string;
-  ratio: string;
-  goal: string;
-  status: Status;
-}
 const rows: Row[] = [];
 const details: string[] = [];
-const row = (r: Partial<Row> & Pick<Row, "section" | "figure" | "value">) =>
-  rows.push({ baseline: "", ratio: "", goal: "", status: "info", ...r });
+const row = (r: RowInput) => rows.push({ baseline: "", ratio: "", goal: "", status: "info", ...r });
 const detail = (s: string) => {
   details.push(s);
   log(s);
 };
+const report: Report = { row, detail };
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 // ---------------------------------------------------------------------------
@@ -230,15 +256,20 @@ function internals(op: Operator): OperatorInternals {
   };
 }
 
-async function startInProcess(kubeconfig: string, ns: string): Promise<Operator> {
+async function startInProcess(
+  kubeconfig: string,
+  namespaces: string[],
+  cfg: Pick<LatencyConfig, "workers" | "childConcurrency"> = { workers: WORKERS },
+): Promise<Operator> {
   const op = new Operator({
+    ...(cfg.childConcurrency ? { childConcurrency: cfg.childConcurrency } : {}),
     kubeconfig,
-    namespaces: [ns],
+    namespaces,
     metricsAddress: "",
     leaderElection: false,
     resyncSeconds: 3600,
     processMetrics: false,
-    workers: WORKERS,
+    workers: cfg.workers,
     // info level as in production, lines formatted and dropped
     log: createLogger("info", {}, () => {}),
   });
@@ -286,12 +317,23 @@ async function operatorMetricsInProcess(op: Operator) {
 async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[]) {
   const rest = new KubeRest(loadKubeConfig({ kubeconfig }));
   const operatorClient = new ObjectClient(rest);
+  const childrenOf = (archs: Architecture[]) =>
+    archs.flatMap((a, i) =>
+      childObjects(a, `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, CAPS),
+    );
+  const bestLevel = !SKIP.has("loopsweep") // part of convergence: skipped only by name
+    ? await bestLoopConcurrency(
+        api,
+        async (ns) => {
+          await createNamespace(api, ns);
+          return childrenOf(makeArchitectures(bps, LOOP_SWEEP_N, "c", ns));
+        },
+        report,
+      )
+    : WORKERS;
   for (const n of CONVERGE_N) {
     const archsFor = (prefix: string, ns: string) => makeArchitectures(bps, n, prefix, ns);
-    const objectsFor = (archs: Architecture[]) =>
-      archs.flatMap((a, i) =>
-        childObjects(a, `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, CAPS),
-      );
+    const objectsFor = childrenOf;
 
     // (a) kubectl apply --server-side of exactly the same children
     const nsK = `bench-kubectl-${n}`;
@@ -326,6 +368,25 @@ async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixt
     });
     const loopMs = performance.now() - t;
     detail(`N=${n}: client loop (${WORKERS} in flight, pooled connections): ${secs(loopMs)}`);
+    // (b'') the loop at its best concurrency on this machine (loop-sweep.ts)
+    // The faster of the two loops is the baseline (the sweep ran on fewer objects).
+    let bestMs = loopMs;
+    let bestAt = WORKERS;
+    if (bestLevel !== WORKERS) {
+      const nsB = `bench-bestloop-${n}`;
+      await createNamespace(api, nsB);
+      const objsB = objectsFor(archsFor("c", nsB));
+      t = performance.now();
+      await pool(objsB, bestLevel, async (o) => {
+        await api.apply(o, "bench-loop");
+      });
+      const ms = performance.now() - t;
+      if (ms < bestMs) {
+        bestMs = ms;
+        bestAt = bestLevel;
+      }
+      detail(`N=${n}: client loop at its best concurrency (${bestLevel} in flight): ${secs(ms)}`);
+    }
 
     // (b') the same loop through the operator's own REST client (smallest N only:
     // it isolates the cost of the operator's transport)
@@ -352,7 +413,10 @@ async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixt
     const inf = new Informer<StoredArchitecture>(rest, ARCHITECTURES, { namespace: nsO });
     await inf.start();
     try {
-      if (n === Math.min(...CONVERGE_N)) memoryRow(0, await memoryOf(op), op);
+      if (n === Math.min(...CONVERGE_N)) {
+        idleMemory = await memoryOf(op);
+        memoryRow(0, idleMemory, op);
+      }
       const m0 = await op.metrics();
       t = performance.now();
       await createArchitectures(api, archsO);
@@ -395,6 +459,16 @@ async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixt
         baseline: `loop ${secs(loopMs)}`,
         ratio: ratio(opMs, loopMs),
       });
+      row({
+        section: "1 convergence",
+        figure: `N=${n} operator vs client loop at its best concurrency (${bestAt} in flight; sweep picked ${bestLevel})`,
+        value: secs(opMs),
+        baseline: `loop ${secs(bestMs)}`,
+        ratio: ratio(opMs, bestMs),
+        goal: n === Math.max(...CONVERGE_N) ? "<= 1.15x" : "",
+        status:
+          n === Math.max(...CONVERGE_N) ? (opMs / bestMs <= 1.15 ? "meets" : "misses") : "info",
+      });
       if (kubeRestMs !== undefined)
         row({
           section: "1 convergence",
@@ -413,6 +487,7 @@ async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixt
       await settleProcess(op);
       const mem = await memoryOf(op);
       memoryRow(n, mem, op);
+      heapPerChildRow(report, n, mem, idleMemory, children);
 
       if (n === Math.max(...CONVERGE_N) && MEM_MAX > n) {
         // The extra Architectures are seeded (within the time budget): created
@@ -448,13 +523,16 @@ async function convergence(kubeconfig: string, api: BenchApi, bps: BlueprintFixt
           for (const x of m)
             if (x.name === "archctl_api_writes_total")
               byKind.set(`${x.labels.verb} ${x.labels.kind}`, x.value);
+          const cached = await countChildren(api, nsO);
           detail(
             `memory: ${MEM_MAX - n} more Architectures seeded with ${seeded} children in ${secs(seedMs)}; ` +
               `a new operator process started with ${MEM_MAX} Architectures had them all current in ${secs(restartMs)} ` +
               `(its writes: ${formatCounts(byKind)}; a child apply here would mean the seeded children differ from what it renders); ` +
-              `children in ${nsO}: ${await countChildren(api, nsO)}`,
+              `children in ${nsO}: ${cached}`,
           );
-          memoryRow(MEM_MAX, await memoryOf(op2), op2);
+          const memMax = await memoryOf(op2);
+          memoryRow(MEM_MAX, memMax, op2);
+          heapPerChildRow(report, MEM_MAX, memMax, idleMemory, cached);
         } finally {
           await op2.stop();
         }
@@ -480,6 +558,8 @@ const memoryText = (mem: Memory) =>
 
 /** The floor every memory row sits on (set by memoryBaselines). */
 let floor: Memory | undefined;
+/** The idle operator (0 Architectures cached), for heap per cached child. */
+let idleMemory: Memory | undefined;
 
 /**
  * The floor: a bare Node process that imports the operator's libraries and
@@ -538,7 +618,7 @@ function memoryRow(n: number, mem: Memory, op: MeasuredProcess) {
 async function efficiency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[]) {
   const ns = "bench-eff";
   await createNamespace(api, ns);
-  const op = await startInProcess(kubeconfig, ns);
+  const op = await startInProcess(kubeconfig, [ns]);
   try {
     const archs = makeArchitectures(bps, EFF_M, "e", ns);
     const perArchChildren = archs.map((a) => childObjects(a, "u", CAPS).length);
@@ -693,10 +773,25 @@ async function efficiency(kubeconfig: string, api: BenchApi, bps: BlueprintFixtu
 // ---------------------------------------------------------------------------
 // 3. Latency: Architecture update -> the operator's first write for it
 
-async function latency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[]) {
-  const ns = "bench-lat";
+/** The bare watch->PATCH loop's samples, measured once per run. */
+let floorSamples: number[] | undefined;
+
+async function latency(
+  kubeconfig: string,
+  api: BenchApi,
+  bps: BlueprintFixture[],
+  cfg: LatencyConfig = { workers: WORKERS, label: "" },
+) {
+  const ns = cfg.label ? `bench-lat-${cfg.label}` : "bench-lat";
+  const loadNs = cfg.otherNamespace ? `${ns}-load` : ns;
+  const tag =
+    (cfg.label && cfg.label !== "other"
+      ? `, ${cfg.workers} workers x ${cfg.childConcurrency ?? "default"} children at once`
+      : "") + (cfg.otherNamespace ? ", the others in another namespace" : "");
   await createNamespace(api, ns);
-  const op = await startInProcess(kubeconfig, ns);
+  if (loadNs !== ns) await createNamespace(api, loadNs);
+  // The target's namespace first: architectures[0] is its cache.
+  const op = await startInProcess(kubeconfig, [...new Set([ns, loadNs])], cfg);
   // Writes go through the operator's object client, the cache's reads not.
   const rest = internals(op).objects.rest;
   const target = mixedArchitecture(bps, 1, "lat-target", ns); // post
@@ -742,7 +837,8 @@ async function latency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[
   };
 
   try {
-    const floorIdle = await watchPatchLoop(api, bps);
+    floorSamples ??= await watchPatchLoop(api, bps);
+    const floorIdle = floorSamples;
     await createArchitectures(api, [target]);
     await settleInProcess(op, 1);
     const idle: number[] = [];
@@ -756,11 +852,13 @@ async function latency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[
 
     // under load: LAT_LOAD other Architectures created, then changed again and
     // again, one wave after the other, while the target is updated
-    const load = makeArchitectures(bps, LAT_LOAD, "lat-load", ns);
+    const load = makeArchitectures(bps, LAT_LOAD, "lat-load", loadNs);
     let stop = false;
     let waves = 0;
     const depths: number[] = [];
+    const waveMs: number[] = [];
     const generator = (async () => {
+      let waveStart = performance.now();
       await createArchitectures(api, load);
       waves++;
       while (!stop) {
@@ -771,12 +869,14 @@ async function latency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[
           20,
         );
         if (stop) break;
+        waveMs.push(performance.now() - waveStart);
+        waveStart = performance.now();
         const value = `w${waves}`;
         await pool(load, CREATE_CONCURRENCY, async (a) => {
           if (stop) return;
           await api.ok(
             "PATCH",
-            `/apis/archctl.io/v1alpha1/namespaces/${ns}/architectures/${a.metadata.name}`,
+            `/apis/archctl.io/v1alpha1/namespaces/${loadNs}/architectures/${a.metadata.name}`,
             oneFieldPatch(a, value),
             "application/json-patch+json",
           );
@@ -801,18 +901,23 @@ async function latency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[
       stop = true;
       await generator;
     }
+    const [createWave, ...editWaves] = waveMs;
     detail(
-      `latency idle (n=${idle.length}): from sending the update p50 ${ms(median(idle))} p99 ${ms(percentile(idle, 99))} max ${ms(Math.max(...idle))}; ` +
+      `latency${tag}: load waves: creating ${LAT_LOAD} converged in ${createWave === undefined ? "n/a" : secs(createWave)}; ` +
+        `an edit wave of ${LAT_LOAD} took median ${editWaves.length ? secs(median(editWaves)) : "n/a"} (${editWaves.length} waves)`,
+    );
+    detail(
+      `latency${tag} idle (n=${idle.length}): from sending the update p50 ${ms(median(idle))} p99 ${ms(percentile(idle, 99))} max ${ms(Math.max(...idle))}; ` +
         `from its acknowledgement p50 ${ms(median(idleAck))} p99 ${ms(percentile(idleAck, 99))}`,
     );
     detail(
-      `latency under load (n=${loaded.length}, ${LAT_LOAD} other Architectures, ${waves} waves, queue depth at update p50 ${median(depths)} max ${Math.max(...depths)}): ` +
+      `latency${tag} under load (n=${loaded.length}, ${LAT_LOAD} other Architectures, ${waves} waves, queue depth at update p50 ${median(depths)} max ${Math.max(...depths)}): ` +
         `p50 ${ms(median(loaded))} p99 ${ms(percentile(loaded, 99))} max ${ms(Math.max(...loaded))}; ` +
         `from acknowledgement p50 ${ms(median(loadedAck))} p99 ${ms(percentile(loadedAck, 99))}`,
     );
     row({
       section: "3 latency",
-      figure: `update -> first write, idle (n=${idle.length}) p50 / p99`,
+      figure: `update -> first write${tag}, idle (n=${idle.length}) p50 / p99`,
       value: `${ms(median(idle))} / ${ms(percentile(idle, 99))}`,
       baseline: `bare watch->PATCH loop ${ms(median(floorIdle))} / ${ms(percentile(floorIdle, 99))}`,
       ratio: ratio(median(idle), median(floorIdle)),
@@ -821,10 +926,12 @@ async function latency(kubeconfig: string, api: BenchApi, bps: BlueprintFixture[
     });
     row({
       section: "3 latency",
-      figure: `update -> first write, ${LAT_LOAD} others converging (n=${loaded.length}) p50 / p99`,
+      figure: `update -> first write${tag}, ${LAT_LOAD} others converging (n=${loaded.length}) p50 / p99`,
       value: `${ms(median(loaded))} / ${ms(percentile(loaded, 99))}`,
       baseline: `idle p50 ${ms(median(idle))}`,
       ratio: ratio(median(loaded), median(idle)),
+      goal: "p99 <= 300 ms",
+      status: percentile(loaded, 99) <= 300 ? "meets" : "misses",
     });
   } finally {
     await op.stop();
@@ -1113,6 +1220,27 @@ function writeReport(header: string[], started: number) {
   process.stdout.write(`\n${table}\n\nwritten to ${OUT}\n`);
 }
 
+const SECTIONS = ["cli", "efficiency", "latency", "convergence", "shards"];
+
+/**
+ * The bench's wall time, from the sections chosen and their sizes, with the
+ * rates of the committed runs on this 2-core machine (quiet): seconds per
+ * Architecture of the kubectl + loops + operator runs, the seeded wave, etc.
+ */
+function estimateMinutes(): number {
+  let s = 60; // build, cluster up, background window, cluster down
+  if (runs("cli")) s += 60;
+  if (runs("efficiency")) s += 20;
+  if (runs("latency")) s += 30 + (45 + Math.min(150, LAT_SAMPLES * 2)) * LAT_CONFIGS.length;
+  if (runs("convergence")) {
+    s += 40 + CONVERGE_N.reduce((a, n) => a + n * 0.3, 0);
+    if (MEM_MAX > Math.max(...CONVERGE_N)) s += (MEM_MAX - Math.max(...CONVERGE_N)) * 0.1;
+    if (!SKIP.has("loopsweep")) s += 30 + Math.max(...CONVERGE_N) * 0.05;
+  }
+  if (runs("shards")) s += shardsEstimateSeconds();
+  return s / 60;
+}
+
 async function main() {
   const started = performance.now();
   const bps = loadBlueprints();
@@ -1129,7 +1257,13 @@ async function main() {
   ];
 
   build();
-  if (!SKIP.has("cli")) cli(bps);
+  log(
+    `estimated wall time: ${estimateMinutes().toFixed(0)} min (${SECTIONS.filter(runs).join(", ")})`,
+  );
+  header.push(
+    `estimated before the run: ${estimateMinutes().toFixed(0)} min; sections: ${SECTIONS.filter(runs).join(", ")}`,
+  );
+  if (runs("cli")) cli(bps);
 
   const info = await clusterUp({
     name: CLUSTER,
@@ -1138,6 +1272,15 @@ async function main() {
     onProgress: (l) => log(`[cluster ${CLUSTER}] ${l}`),
   });
   const api = new BenchApi(info.kubeconfig);
+  // Interrupted (Ctrl-C, a timeout's SIGTERM): no operator process or cluster left behind.
+  const interrupted = async (signal: string) => {
+    log(`${signal}: stopping the operator processes and the cluster`);
+    await stopAllMeasured();
+    if (env.BENCH_KEEP_CLUSTER !== "1") await clusterDown({ name: CLUSTER, onProgress: log });
+    process.exit(130);
+  };
+  process.once("SIGINT", () => void interrupted("SIGINT"));
+  process.once("SIGTERM", () => void interrupted("SIGTERM"));
   try {
     const version = await api.ok<{ gitVersion: string }>("GET", "/version");
     header[2] = `${header[2]}; server reports ${version.gitVersion}`;
@@ -1150,9 +1293,12 @@ async function main() {
     backgroundMs = performance.now() - t;
     detail(`idle API server background over ${secs(backgroundMs)}: ${formatCounts(background)}`);
 
-    if (!SKIP.has("efficiency")) await efficiency(info.kubeconfig, api, bps);
-    if (!SKIP.has("latency")) await latency(info.kubeconfig, api, bps);
-    if (!SKIP.has("convergence")) await convergence(info.kubeconfig, api, bps);
+    if (runs("efficiency")) await efficiency(info.kubeconfig, api, bps);
+    if (runs("latency"))
+      for (const cfg of LAT_CONFIGS) await latency(info.kubeconfig, api, bps, cfg);
+    if (runs("convergence")) await convergence(info.kubeconfig, api, bps);
+    if (runs("shards"))
+      await shardsSection(info.kubeconfig, api, cliEntry(OPERATOR_HOW), report, floor);
   } finally {
     await stopAllMeasured();
     await api.close().catch(() => {});

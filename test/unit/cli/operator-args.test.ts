@@ -44,6 +44,21 @@ test("--lease-name names the Lease (default archctl-operator, env ARCHCTL_LEASE_
   );
 });
 
+test("--child-concurrency: unset by default (the reconciler's own), a flag or ARCHCTL_CHILD_CONCURRENCY; not a positive whole number is refused", () => {
+  assert.equal(parse([]).childConcurrency, undefined);
+  assert.equal(parse(["--child-concurrency", "8"]).childConcurrency, 8);
+  assert.equal(parse([], { ARCHCTL_CHILD_CONCURRENCY: "2" }).childConcurrency, 2);
+  for (const bad of ["0", "1.5", "many"])
+    assert.throws(
+      () => parse(["--child-concurrency", bad]),
+      (e: unknown) =>
+        e instanceof UserError &&
+        new RegExp(`--child-concurrency must be a positive whole number, not '${bad}'`).test(
+          e.message,
+        ),
+    );
+});
+
 test("a value that is not true or false is refused, naming the flag or the variable", () => {
   assert.throws(
     () => parse(["--leader-elect=maybe"]),

@@ -160,3 +160,43 @@ test("architecturePriority: a generation not seen before is an edit; the initial
   assert.equal(architecturePriority("add", 1, undefined, true), PRIORITY.background);
   assert.equal(architecturePriority("update", 4, 3, true), PRIORITY.background);
 });
+
+test("flows: within a priority, flows take turns, each flow first in first out", async () => {
+  const q = new WorkQueue({ flowOf: (k) => k.slice(0, k.indexOf("/")) });
+  for (let i = 0; i < 100; i++) q.add(`bulk/a${i}`, PRIORITY.edit);
+  q.add("team/edit", PRIORITY.edit);
+  q.add("team/edit2", PRIORITY.edit);
+  assert.equal(q.depth, 102);
+  const order: string[] = [];
+  for (let i = 0; i < 5; i++) order.push((await q.get())?.key ?? "");
+  assert.deepEqual(order, ["bulk/a0", "team/edit", "bulk/a1", "team/edit2", "bulk/a2"]);
+  // A higher priority still goes first, whatever the flows' turns.
+  q.add("bulk/bg", PRIORITY.background);
+  q.add("bulk/urgent", PRIORITY.edit + 1);
+  assert.equal((await q.get())?.key, "bulk/urgent");
+  q.shutDown();
+});
+
+test("flows: duplicates collapse, a raise moves the key to its flow at the higher level, a key in flight is not handed out twice", async () => {
+  const q = new WorkQueue({ flowOf: (k) => k.slice(0, k.indexOf("/")) });
+  q.add("a/1", PRIORITY.background);
+  q.add("a/1", PRIORITY.background);
+  q.add("b/1", PRIORITY.background);
+  q.add("a/1", PRIORITY.edit);
+  assert.equal(q.depth, 2);
+  const first = await q.get();
+  assert.equal(first?.key, "a/1");
+  q.add("a/1", PRIORITY.edit); // while in flight
+  assert.equal(q.depth, 1);
+  assert.equal((await q.get())?.key, "b/1");
+  let next: string | undefined;
+  void q.get().then((i) => {
+    next = i?.key;
+  });
+  await sleep(5);
+  assert.equal(next, undefined, "a/1 is in flight: nobody else gets it");
+  q.done("a/1");
+  await sleep(5);
+  assert.equal(next, "a/1");
+  q.shutDown();
+});
