@@ -118,6 +118,18 @@ export function internStrings(value: unknown): void {
 }
 
 /**
+ * What the cache is handed of a watch event's object: the kept form of an
+ * object watched, and anything else as served. An ERROR carries a Status whose
+ * `code` (410: the resourceVersion is gone) is how client-node's ListWatch
+ * knows to list afresh; projected like a child, it lost the code, and after an
+ * API server restart every informer resumed from a version the server no
+ * longer had, forever, and the caches stopped changing.
+ */
+export function watchedForm<T>(phase: string, obj: T, keep: <O>(o: O) => O): T {
+  return phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED" ? keep(obj) : obj;
+}
+
+/**
  * client-node's Watch, with every event's object made lean before it is
  * cached, and bookmarks asked for: the API server then sends the current
  * resourceVersion now and then even when nothing we watch changes, so a
@@ -143,7 +155,7 @@ class LeanWatch extends Watch {
     return super.watch(
       path,
       { ...query, allowWatchBookmarks: true },
-      (phase, obj, raw) => callback(phase, phase === "BOOKMARK" ? obj : this.keep(obj), raw),
+      (phase, obj, raw) => callback(phase, watchedForm(phase, obj, this.keep), raw),
       (err) => {
         done(err);
         end();

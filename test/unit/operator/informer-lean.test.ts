@@ -3,7 +3,8 @@
 // status roll-up see what they saw before.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { lean } from "../../../operator/runtime/informer.ts";
+import { compactChild } from "../../../operator/runtime/child-entry.ts";
+import { lean, watchedForm } from "../../../operator/runtime/informer.ts";
 
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -77,5 +78,43 @@ describe("lean cache entries", () => {
     const b = lean(fromServer());
     assert.deepEqual(a, b);
     assert.equal(JSON.stringify(a), JSON.stringify(lean(fromServer())));
+  });
+});
+
+describe("watch events handed to the cache (watchedForm)", () => {
+  // The Status of a watch ERROR, as the API server sends it when the version resumed from is gone.
+  const gone = () => ({
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message: "too old resource version: 100 (200)",
+    reason: "Expired",
+    code: 410,
+  });
+
+  test("an ERROR's Status reaches client-node as served, its 410 code with it (the child projection would drop it)", () => {
+    const out = watchedForm("ERROR", gone(), compactChild);
+    assert.deepEqual(out, gone());
+    // The projection itself would lose it: the reason this pass-through exists.
+    assert.equal((compactChild(gone()) as { code?: number }).code, undefined);
+  });
+
+  test("a bookmark is passed as served", () => {
+    const bookmark = {
+      kind: "Deployment",
+      apiVersion: "apps/v1",
+      metadata: { resourceVersion: "7" },
+    };
+    assert.equal(watchedForm("BOOKMARK", bookmark, compactChild), bookmark);
+  });
+
+  test("ADDED, MODIFIED and DELETED objects are projected", () => {
+    for (const phase of ["ADDED", "MODIFIED", "DELETED"]) {
+      const served = fromServer();
+      const kept = watchedForm(phase, served, compactChild) as { spec?: { template?: unknown } };
+      assert.notEqual(kept, served, phase);
+      assert.equal(kept.spec?.template, undefined, `${phase}: the pod template is not kept`);
+    }
   });
 });
