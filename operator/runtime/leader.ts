@@ -8,8 +8,8 @@
 // last saw the record change, so the holder must stop acting as leader before
 // that. It does so at the renew deadline (shorter than the lease duration),
 // measured from the start of its last successful renew, on a timer of its own:
-// a renew request that hangs cannot keep it leading. Each lease request is
-// bounded by the retry period, so one attempt never outlives the next.
+// a renew request that hangs cannot keep it leading. A candidate's requests
+// are bounded by the retry period; the holder's renew by its renew deadline.
 import { isConflict, isNotFound } from "../kube/errors.ts";
 import type { ObjectClient } from "../kube/objects.ts";
 import { LEASES, resourcePath } from "../kube/resources.ts";
@@ -152,6 +152,8 @@ export class LeaderElector {
   private attempt?: Promise<void>;
   private observed?: Observed;
   private renewedAt = 0;
+  /** The lease as this instance last wrote it (the API server's answer), while leading. */
+  private held?: Lease;
 
   constructor(objects: ObjectClient, opts: LeaderOptions) {
     this.objects = objects;
@@ -238,6 +240,7 @@ export class LeaderElector {
 
   private lose(why: string): void {
     this.leading = false;
+    this.held = undefined;
     if (this.watchdog) clearTimeout(this.watchdog);
     this.watchdog = undefined;
     this.opts.log.warn("lost leadership", {
@@ -268,6 +271,26 @@ export class LeaderElector {
   }
 
   private async tryAcquireOrRenew(startedAt: number): Promise<boolean> {
+    // Our own lease: always an update.
+    const renewal =
+      this.leading && this.held && decideLease(this.held, undefined, this.opts, this.now());
+    if (renewal && renewal.action === "update") {
+      // The holder renews from the lease it last wrote, without reading it
+      // first (client-go's fast path: one request, not two), and may take until
+      // its renew deadline, not one retry period: on an API server slow to
+      // answer, a renewal that takes 3 s is still a renewal. Safe, since
+      // isLeader and the watchdog count from the start of the last success.
+      const deadline = this.renewedAt + this.opts.renewDeadlineMs;
+      try {
+        this.held = await this.request<Lease>("PUT", renewal.lease, deadline);
+        return true;
+      } catch (err) {
+        // A timeout keeps `held`: if the write landed after all, the next PUT is a 409.
+        if (!(isConflict(err) || isNotFound(err))) throw err;
+        // Someone else wrote it or deleted it: read and decide afresh.
+        this.held = undefined;
+      }
+    }
     const deadline = startedAt + this.opts.retryPeriodMs;
     const current = await this.read(deadline);
     if (current) this.observed = observe(this.observed, current, this.now());
@@ -275,7 +298,11 @@ export class LeaderElector {
     if (decision.action === "wait") return false;
     try {
       // A PUT carries metadata.resourceVersion: a concurrent writer makes this a 409.
-      await this.request(decision.action === "create" ? "POST" : "PUT", decision.lease, deadline);
+      this.held = await this.request<Lease>(
+        decision.action === "create" ? "POST" : "PUT",
+        decision.lease,
+        deadline,
+      );
       return true;
     } catch (err) {
       if (isConflict(err) || isNotFound(err)) return false;

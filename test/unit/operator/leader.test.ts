@@ -84,20 +84,49 @@ test("timings under which a deposed leader could overlap its successor are refus
 function leaseApi() {
   let stored: Lease | undefined;
   let rv = 0;
-  const state = { hang: false, requests: [] as { verb: string; timeoutMs: number | undefined }[] };
+  const state = {
+    hang: false,
+    /** Milliseconds (on the mocked clock) before each answer. */
+    delayMs: 0,
+    requests: [] as { verb: string; timeoutMs: number | undefined }[],
+  };
+  const answer = <T>(value: () => T) =>
+    state.delayMs > 0
+      ? new Promise<T>((resolve, reject) =>
+          setTimeout(() => {
+            try {
+              resolve(value());
+            } catch (err) {
+              reject(err);
+            }
+          }, state.delayMs),
+        )
+      : new Promise<T>((resolve) => resolve(value()));
   const request = (verb: string, path: string, opts: { body?: Lease; timeoutMs?: number } = {}) => {
     state.requests.push({ verb, timeoutMs: opts.timeoutMs });
     if (state.hang) return new Promise(() => {});
-    if (verb === "GET") {
-      if (!stored) return Promise.reject(new KubeApiError(verb, path, 404, { reason: "NotFound" }));
-      return Promise.resolve(structuredClone(stored));
-    }
-    const body = structuredClone(opts.body as Lease);
-    body.metadata.resourceVersion = String(++rv);
-    stored = body;
-    return Promise.resolve(body);
+    return answer(() => {
+      if (verb === "GET") {
+        if (!stored) throw new KubeApiError(verb, path, 404, { reason: "NotFound" });
+        return structuredClone(stored);
+      }
+      const body = structuredClone(opts.body as Lease);
+      // As the API server: a PUT of an older resourceVersion is a conflict.
+      if (verb === "PUT" && body.metadata.resourceVersion !== stored?.metadata.resourceVersion)
+        throw new KubeApiError(verb, path, 409, { reason: "Conflict" });
+      body.metadata.resourceVersion = String(++rv);
+      stored = body;
+      return body;
+    });
   };
-  return { objects: { rest: { request } } as unknown as ObjectClient, state };
+  /** Another instance's write: it holds the lease now. */
+  const steal = (holder: string) => {
+    const taken = structuredClone(stored as Lease);
+    taken.spec = { ...taken.spec, holderIdentity: holder, renewTime: new Date().toISOString() };
+    taken.metadata.resourceVersion = String(++rv);
+    stored = taken;
+  };
+  return { objects: { rest: { request } } as unknown as ObjectClient, state, steal };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -135,11 +164,11 @@ test("a renew that never returns: the leader steps down at the renew deadline, o
     "lead@0",
     "lost@12000: the lease was not renewed within the renew deadline (10000 ms)",
   ]);
-  for (const r of state.requests)
-    assert.ok(
-      r.timeoutMs !== undefined && r.timeoutMs <= 2_000,
-      `${r.verb} timeout ${r.timeoutMs}`,
-    );
+  // The hung renew (sent at 4 s, after the renew at 2 s) was given until the
+  // renew deadline at 12 s, not one retry period: 8 s.
+  const hung = state.requests.at(-1);
+  assert.equal(hung?.verb, "PUT");
+  assert.equal(hung?.timeoutMs, 8_000);
   void elector.stop(); // waits for the hung request, which never ends here
 });
 
@@ -162,4 +191,82 @@ test("isLeader reads the clock: a stalled event loop whose timers fire late cann
   now = 10_000; // the clock moved on, no timer has run yet
   assert.ok(!elector.isLeader, "past the renew deadline");
   void elector.stop();
+});
+
+function electorOn(api: ReturnType<typeof leaseApi>, events: string[]) {
+  return new LeaderElector(api.objects, {
+    ...ME,
+    renewDeadlineMs: 10_000,
+    retryPeriodMs: 2_000,
+    log: createLogger("error", {}, () => {}),
+    now: () => Date.now(),
+    onStartedLeading: () => events.push(`lead@${Date.now()}`),
+    onStoppedLeading: (why) => events.push(`lost@${Date.now()}: ${why}`),
+  });
+}
+
+test("the holder renews with one PUT of the lease it last wrote, no GET first", async (t) => {
+  mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  t.after(() => mock.timers.reset());
+  const api = leaseApi();
+  const events: string[] = [];
+  const elector = electorOn(api, events);
+  elector.start();
+  await settle();
+  for (let i = 0; i < 3; i++) {
+    mock.timers.tick(2_000);
+    await settle();
+  }
+  assert.deepEqual(
+    api.state.requests.map((r) => r.verb),
+    ["GET", "POST", "PUT", "PUT", "PUT"],
+  );
+  assert.ok(elector.isLeader);
+  await elector.stop();
+});
+
+test("renews the API server answers slowly (3 s, over the retry period) keep the lease", async (t) => {
+  mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  t.after(() => mock.timers.reset());
+  const api = leaseApi();
+  const events: string[] = [];
+  const elector = electorOn(api, events);
+  elector.start();
+  await settle();
+  api.state.delayMs = 3_000;
+  for (let i = 0; i < 12; i++) {
+    mock.timers.tick(1_000);
+    await settle();
+  }
+  // Renews sent at 2, 7 and 12 s (each 2 s after the last answer), answered 3 s later.
+  assert.ok(elector.isLeader, "the renew sent at 7 s answered at 10 s");
+  assert.deepEqual(events, ["lead@0"]);
+  const renew = api.state.requests[2];
+  assert.equal(renew?.verb, "PUT");
+  assert.equal(renew?.timeoutMs, 8_000, "the renew sent at 2 s may take until 0 + 10 s");
+  api.state.delayMs = 0;
+  // stop() waits for the renew in flight (sent at 12 s) before releasing the lease.
+  const stopping = elector.stop();
+  mock.timers.tick(3_000);
+  await stopping;
+});
+
+test("a lease another instance wrote meanwhile: the holder's PUT is a conflict, it reads the lease and steps down", async (t) => {
+  mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  t.after(() => mock.timers.reset());
+  const api = leaseApi();
+  const events: string[] = [];
+  const elector = electorOn(api, events);
+  elector.start();
+  await settle();
+  api.steal("other");
+  mock.timers.tick(2_000);
+  await settle();
+  assert.deepEqual(events, ["lead@0", "lost@2000: another instance holds the lease"]);
+  assert.deepEqual(
+    api.state.requests.slice(2).map((r) => r.verb),
+    ["PUT", "GET"],
+  );
+  assert.ok(!elector.isLeader);
+  await elector.stop();
 });
