@@ -34,7 +34,7 @@ import type { Logger } from "./runtime/logger.ts";
 import { createLogger } from "./runtime/logger.ts";
 import { OperatorMetrics } from "./runtime/metrics.ts";
 import { PodIndex } from "./runtime/pod-cache.ts";
-import { shardLeaseName } from "./runtime/shard.ts";
+import { shardLeaseName, shardSelectors } from "./runtime/shard.ts";
 import { STOPPED, StopSignal } from "./runtime/stop-signal.ts";
 import { shardOwnership } from "./shard-ownership.ts";
 import { latestDrill } from "./status/drill-results.ts";
@@ -172,15 +172,23 @@ export class Operator {
       namespaces: this.opts.namespaces?.length ? this.opts.namespaces : "all",
     });
 
-    const architectures = this.namespaces().map((ns) => {
-      const inf = this.cache<StoredArchitecture>(rest, ARCHITECTURES, ns);
-      inf.on((type, obj) => {
-        this.health.worked(resourcePath(ARCHITECTURES, ns)); // an event: the watch works
-        // Until the caches are synced, events are the initial list: background work.
-        controller.observe(type, obj, !this.synced);
-      });
-      return inf;
-    });
+    // A shard caches its own Architectures and the unclaimed ones it may label
+    // (runtime/shard.ts), its own first: while one moves between the two on
+    // being labelled, get() finds the labelled copy.
+    const selectors: (string | undefined)[] = this.opts.shard
+      ? shardSelectors(this.opts.shard)
+      : [undefined];
+    const architectures = this.namespaces().flatMap((ns) =>
+      selectors.map((selector) => {
+        const inf = this.cache<StoredArchitecture>(rest, ARCHITECTURES, ns, selector);
+        inf.on((type, obj) => {
+          this.health.worked(resourcePath(ARCHITECTURES, ns)); // an event: the watch works
+          // Until the caches are synced, events are the initial list: background work.
+          controller.observe(type, obj, !this.synced);
+        });
+        return inf;
+      }),
+    );
     const architectureView = mergedView(architectures);
     const caches = new ChildCaches({
       namespaces: this.namespaces(),

@@ -114,6 +114,13 @@ function binding(
   };
 }
 
+/**
+ * Node's options for the operator, as the chart's operator.nodeOptions: V8's
+ * heap from the 512Mi limit (about 3/4 of it), small semi-spaces
+ * (test/bench/ANALYSIS.md, issue 17). The bench runs its operators with them.
+ */
+export const OPERATOR_NODE_OPTIONS = "--max-old-space-size=384 --max-semi-space-size=2";
+
 function deployment(o: InstallOptions): KubeObject {
   const env: Record<string, unknown>[] = [
     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
@@ -122,9 +129,7 @@ function deployment(o: InstallOptions): KubeObject {
     { name: "ARCHCTL_WORKERS", value: "8" },
     { name: "ARCHCTL_RESYNC_SECONDS", value: "300" },
     { name: "ARCHCTL_LOG_LEVEL", value: "info" },
-    // As the chart's operator.nodeOptions: V8's heap from the 512Mi limit below
-    // (about 3/4 of it), small semi-spaces (test/bench/ANALYSIS.md, issue 17).
-    { name: "NODE_OPTIONS", value: "--max-old-space-size=384 --max-semi-space-size=2" },
+    { name: "NODE_OPTIONS", value: OPERATOR_NODE_OPTIONS },
   ];
   if (o.watchNamespaces.length)
     env.push({ name: "ARCHCTL_WATCH_NAMESPACES", value: o.watchNamespaces.join(",") });

@@ -56,3 +56,14 @@ export function missingShardLabel(
 export function shardLeaseName(base: string, shard: ShardOf | undefined): string {
   return shard ? `${base}-shard-${shard.index}` : base;
 }
+
+/**
+ * The label selectors of a shard's Architecture caches: its own, and those no
+ * shard has claimed (no label, or a value naming no shard, as after the count
+ * went down), which it needs to see to label the ones that hash to it. A shard
+ * so caches about 1/N of the Architectures, not all of them.
+ */
+export function shardSelectors(shard: ShardOf): [own: string, unclaimed: string] {
+  const all = Array.from({ length: shard.count }, (_, i) => String(i)).join(",");
+  return [`${SHARD_LABEL}=${shard.index}`, `${SHARD_LABEL} notin (${all})`];
+}

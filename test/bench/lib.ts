@@ -3,6 +3,7 @@
 // server's own request counters, fixtures from the five blueprints, statistics.
 // Over 400 lines on purpose: the benchmark's helpers, used only by run.ts and
 // memory.ts; each is a small independent function.
+
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -13,6 +14,7 @@ import { Agent } from "undici";
 import { loadBlueprint } from "../../cli/blueprint/loader.ts";
 import { buildCrd } from "../../operator/api/crd.ts";
 import type { Architecture } from "../../operator/api/schema.ts";
+import { OPERATOR_NODE_OPTIONS } from "../../operator/install/manifests.ts";
 import { resourceFor, resourcePath } from "../../operator/kube/resources.ts";
 import type { KubeObject } from "../../operator/kube/types.ts";
 import { withHash } from "../../operator/reconcile/drift.ts";
@@ -486,11 +488,29 @@ export function cliEntry(how: "compiled" | "source"): string {
  * and waits for its /readyz. The log (stdout and stderr) goes to
  * $TMPDIR/archctl-bench/<logName>.log.
  */
+/**
+ * The runtime settings operators are deployed with: the chart's NODE_OPTIONS
+ * and the image's glibc malloc variables (operator/Dockerfile). Every measured
+ * process (operators, shards, the floor) runs with them, unless
+ * BENCH_RUNTIME=node-defaults asks for Node's own defaults.
+ */
+export const DEPLOYED_RUNTIME_ENV: Record<string, string> = {
+  NODE_OPTIONS: OPERATOR_NODE_OPTIONS,
+  MALLOC_ARENA_MAX: "2",
+  MALLOC_TRIM_THRESHOLD_: "131072",
+  MALLOC_MMAP_THRESHOLD_: "131072",
+};
+
+export const measuredEnv = (): NodeJS.ProcessEnv =>
+  process.env.BENCH_RUNTIME === "node-defaults"
+    ? process.env
+    : { ...process.env, ...DEPLOYED_RUNTIME_ENV };
+
 export async function startMeasured(
   script: string,
   args: string[],
   logName: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = measuredEnv(),
 ): Promise<MeasuredProcess> {
   const port = await freePort();
   const dir = join(tmpdir(), "archctl-bench");

@@ -39,6 +39,7 @@ import {
   type BlueprintFixture,
   childObjects,
   cliEntry,
+  DEPLOYED_RUNTIME_ENV,
   diffCounts,
   formatCounts,
   loadBlueprints,
@@ -1254,6 +1255,13 @@ async function main() {
     `kubectl ${toolVersion(kubectlBinary(), ["version", "--client", "-o", "json"], (o) => (JSON.parse(o) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion) ?? "not found"}; ` +
       `hyperfine ${toolVersion("hyperfine", ["--version"], (o) => o.trim().split(/\s+/)[1]) ?? "not installed (CLI times from an in-process spawn loop)"}`,
     `operator: ${WORKERS} workers (default), run ${OPERATOR_HOW === "compiled" ? "compiled (node dist/cli/archctl.js, as the image runs it)" : "from source (node cli/archctl.ts, type stripping)"}; capabilities: no KEDA, no ServiceMonitor CRDs`,
+    `runtime of every measured process (operators, shards, floor): ${
+      process.env.BENCH_RUNTIME === "node-defaults"
+        ? "Node's defaults (BENCH_RUNTIME=node-defaults)"
+        : `as deployed: ${Object.entries(DEPLOYED_RUNTIME_ENV)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(" ")}`
+    }`,
   ];
 
   build();

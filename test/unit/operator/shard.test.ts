@@ -8,6 +8,7 @@ import {
   SHARD_LABEL,
   shardByHash,
   shardLeaseName,
+  shardSelectors,
 } from "../../../operator/runtime/shard.ts";
 
 const arch = (name: string, labels?: Record<string, string>) => ({
@@ -60,4 +61,13 @@ test("one Lease per shard; the unsharded Lease keeps its name", () => {
     shardLeaseName("archctl-operator", { index: 2, count: 3 }),
     "archctl-operator-shard-2",
   );
+});
+
+test("a shard's Architecture caches select its own label and the values no shard claims", () => {
+  assert.deepEqual(shardSelectors({ index: 1, count: 3 }), [
+    "archctl.io/shard=1",
+    "archctl.io/shard notin (0,1,2)",
+  ]);
+  // After the count went down from 3 to 2, a label "2" names no shard: unclaimed.
+  assert.deepEqual(shardSelectors({ index: 0, count: 2 })[1], "archctl.io/shard notin (0,1)");
 });
