@@ -29,8 +29,18 @@ export function architecturePriority(
 ): number {
   if (initial) return PRIORITY.background;
   if (type === "delete") return PRIORITY.edit;
-  if (seen === undefined || generation !== seen) return PRIORITY.edit;
+  if (seen === undefined) return PRIORITY.create;
+  if (generation !== seen) return PRIORITY.edit;
   return PRIORITY.normal;
+}
+
+/**
+ * Workers that take only edits (a new generation, a deletion): with 4 or more,
+ * one, so that an edit starts at once even while every other worker is busy
+ * with a burst of creations or resyncs, instead of waiting for one to finish.
+ */
+export function workersKeptForEdits(workers: number): number {
+  return workers >= 4 ? 1 : 0;
 }
 
 export interface ControllerDeps {
@@ -101,9 +111,10 @@ export class Controller {
   }
 
   start(workers: number): void {
+    const reserved = workersKeptForEdits(workers);
     for (let i = 0; i < workers; i++)
       this.workers.push(
-        this.work(i).catch((err) => {
+        this.work(i, i < reserved ? PRIORITY.edit : Number.NEGATIVE_INFINITY).catch((err) => {
           this.crashed = err instanceof Error ? err.message : String(err);
           this.deps.log.error("worker stopped", { worker: i, err });
         }),
@@ -116,11 +127,11 @@ export class Controller {
     await Promise.all(this.workers);
   }
 
-  private async work(worker: number): Promise<void> {
+  private async work(worker: number, minPriority: number): Promise<void> {
     const { queue } = this;
     const { metrics, log } = this.deps;
     for (;;) {
-      const item = await queue.get();
+      const item = await queue.get(minPriority);
       if (!item) return;
       const { key, waitedMs, priority } = item;
       metrics.queueWait.observe(waitedMs / 1000);

@@ -15,8 +15,14 @@
  * status churn (see Controller.observe).
  */
 export const PRIORITY = {
-  /** A new generation of an Architecture, a new Architecture, a deletion. */
+  /** A new generation of an Architecture already reconciled, a deletion. */
   edit: 10,
+  /**
+   * A new Architecture: a user's change too, but one that stands up something
+   * new, so a burst of them (a CI pipeline's environments) waits behind an
+   * edit of a running system.
+   */
+  create: 5,
   /** Children's events, retries after failures, TTL wake-ups. */
   normal: 0,
   /** The initial list, resyncs, a new leader's list of everything. */
@@ -64,7 +70,8 @@ export class WorkQueue {
     string,
     { at: number; priority: number; timer: NodeJS.Timeout }
   >();
-  private waiters: ((item: QueueItem | undefined) => void)[] = [];
+  /** Workers waiting for a key, each with the lowest priority it takes. */
+  private waiters: { min: number; resolve: (item: QueueItem | undefined) => void }[] = [];
   private waiting = 0;
   private closed = false;
   private tokens: number;
@@ -166,13 +173,14 @@ export class WorkQueue {
 
   /**
    * The next key (highest priority first), or undefined once shut down and
-   * drained. Also returns how long it waited and the priority it had.
+   * drained. Also returns how long it waited and the priority it had. With
+   * `min`, only a key of at least that priority (a worker kept for edits).
    */
-  async get(): Promise<QueueItem | undefined> {
-    const key = this.pop();
+  async get(min: number = Number.NEGATIVE_INFINITY): Promise<QueueItem | undefined> {
+    const key = this.pop(min);
     if (key !== undefined) return this.take(key);
     if (this.closed) return undefined;
-    return new Promise<QueueItem | undefined>((resolve) => this.waiters.push(resolve));
+    return new Promise<QueueItem | undefined>((resolve) => this.waiters.push({ min, resolve }));
   }
 
   // Synchronous, so that no add() can slip in between a key leaving the queue
@@ -202,14 +210,16 @@ export class WorkQueue {
     this.levels.clear();
     this.order = [];
     this.waiting = 0;
-    for (const w of this.waiters.splice(0)) w(undefined);
+    for (const w of this.waiters.splice(0)) w.resolve(undefined);
     this.opts.onChange?.(0);
   }
 
   private push(key: string, priority: number): void {
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      waiter(this.take(key));
+    // The longest-waiting worker that takes this priority.
+    const i = this.waiters.findIndex((w) => priority >= w.min);
+    if (i >= 0) {
+      const [waiter] = this.waiters.splice(i, 1);
+      waiter?.resolve(this.take(key));
       return;
     }
     let level = this.levels.get(priority);
@@ -229,8 +239,9 @@ export class WorkQueue {
     this.opts.onChange?.(this.waiting);
   }
 
-  private pop(): string | undefined {
+  private pop(min: number): string | undefined {
     for (const p of this.order) {
+      if (p < min) break; // `order` is highest first
       const level = this.levels.get(p);
       const turn = level?.entries().next();
       if (!level || !turn || turn.done) continue;

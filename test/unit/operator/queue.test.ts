@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { architecturePriority } from "../../../operator/controller.ts";
+import { architecturePriority, workersKeptForEdits } from "../../../operator/controller.ts";
 import { PRIORITY, WorkQueue } from "../../../operator/runtime/queue.ts";
 
 test("duplicate adds of a waiting key collapse into one", async () => {
@@ -152,9 +152,10 @@ test("priority: of two pending delayed adds the earlier time wins and the higher
   q.shutDown();
 });
 
-test("architecturePriority: a generation not seen before is an edit; the initial list is background; status churn is normal", () => {
+test("architecturePriority: a new generation of a known Architecture is an edit, a new Architecture a creation (below); the initial list is background; status churn is normal", () => {
   assert.equal(architecturePriority("update", 3, 2, false), PRIORITY.edit);
-  assert.equal(architecturePriority("add", 1, undefined, false), PRIORITY.edit);
+  assert.equal(architecturePriority("add", 1, undefined, false), PRIORITY.create);
+  assert.ok(PRIORITY.create < PRIORITY.edit && PRIORITY.create > PRIORITY.normal);
   assert.equal(architecturePriority("delete", 3, 3, false), PRIORITY.edit);
   assert.equal(architecturePriority("update", 3, 3, false), PRIORITY.normal);
   assert.equal(architecturePriority("add", 1, undefined, true), PRIORITY.background);
@@ -199,4 +200,46 @@ test("flows: duplicates collapse, a raise moves the key to its flow at the highe
   await sleep(5);
   assert.equal(next, "a/1");
   q.shutDown();
+});
+
+test("a worker kept for edits takes only keys at or above its minimum; the others take anything, edits first", async () => {
+  const q = new WorkQueue();
+  for (let i = 0; i < 50; i++) q.add(`ns/new${i}`, PRIORITY.create);
+  q.add("ns/churn", PRIORITY.normal);
+  // The kept worker waits while only creations and churn are queued.
+  let kept: string | undefined;
+  const keptGet = q.get(PRIORITY.edit).then((item) => {
+    kept = item?.key;
+  });
+  await sleep(5);
+  assert.equal(kept, undefined, "took a key below its minimum");
+  // An edit arrives: the kept worker, waiting longest among those that take it, has it at once.
+  q.add("ns/edit", PRIORITY.edit);
+  await keptGet;
+  assert.equal(kept, "ns/edit");
+  // An ordinary worker takes creations in order, then the churn.
+  assert.equal((await q.get())?.key, "ns/new0");
+  q.add("ns/edit2", PRIORITY.edit);
+  assert.equal((await q.get())?.key, "ns/edit2", "an ordinary worker still serves edits first");
+  q.shutDown();
+});
+
+test("a waiting ordinary worker gets a creation while the kept worker, waiting longer, is passed over", async () => {
+  const q = new WorkQueue();
+  const got: string[] = [];
+  const kept = q.get(PRIORITY.edit).then((i) => got.push(`kept:${i?.key}`));
+  const plain = q.get().then((i) => got.push(`plain:${i?.key}`));
+  q.add("ns/new", PRIORITY.create);
+  await plain;
+  q.add("ns/edit", PRIORITY.edit);
+  await kept;
+  assert.deepEqual(got, ["plain:ns/new", "kept:ns/edit"]);
+  q.shutDown();
+});
+
+test("workersKeptForEdits: one of 4 or more workers, none of fewer", () => {
+  assert.equal(workersKeptForEdits(8), 1);
+  assert.equal(workersKeptForEdits(4), 1);
+  assert.equal(workersKeptForEdits(3), 0);
+  assert.equal(workersKeptForEdits(1), 0);
 });
