@@ -24,6 +24,7 @@ import { materializeSecret } from "../../operator/render/connection.ts";
 import { render } from "../../operator/render/index.ts";
 import type { Capabilities } from "../../operator/render/types.ts";
 import { REPO_ROOT } from "../cluster/binaries.ts";
+import { waitEstablished } from "../cluster/kubectl.ts";
 import { kubectl } from "../cluster/kwok-cluster.ts";
 
 // ---------------------------------------------------------------------------
@@ -159,12 +160,7 @@ export async function prepareCluster(kubeconfig: string, api: BenchApi): Promise
   await kubectl(kubeconfig, ["apply", "--server-side", "-f", "-"], {
     input: JSON.stringify(buildCrd()),
   });
-  await kubectl(kubeconfig, [
-    "wait",
-    "--for=condition=Established",
-    "crd/architectures.archctl.io",
-    "--timeout=60s",
-  ]);
+  await waitEstablished((a, o) => kubectl(kubeconfig, a, o), ["architectures.archctl.io"]);
   const r = await api.request("POST", "/apis/networking.k8s.io/v1/servicecidrs", {
     apiVersion: "networking.k8s.io/v1",
     kind: "ServiceCIDR",

@@ -26,6 +26,7 @@ import { basename, join } from "node:path";
 import { execa } from "execa";
 import { parseAllDocuments } from "yaml";
 import { cacheDir, type Progress } from "./binaries.ts";
+import { waitEstablished } from "./kubectl.ts";
 
 export interface IntegrationCrds {
   /** Go module that carries the CRDs. */
@@ -178,7 +179,7 @@ export async function integrationCrdFiles(
 type Kubectl = (
   args: string[],
   opts?: { input?: string; reject?: boolean; timeoutMs?: number },
-) => Promise<{ exitCode: number; stdout: string }>;
+) => Promise<{ exitCode: number; stdout: string; stderr?: string }>;
 
 /**
  * Installs the integrations' CRDs (server-side apply) and waits until they are
@@ -205,10 +206,7 @@ export async function installIntegrationCrds(
       { input: JSON.stringify({ apiVersion: "v1", kind: "List", items }), timeoutMs: 180_000 },
     );
     const crds = files.map((f) => basename(f, ".json"));
-    await kubectl(
-      ["wait", "--for=condition=Established", "--timeout=120s", ...crds.map((c) => `crd/${c}`)],
-      { timeoutMs: 150_000 },
-    );
+    await waitEstablished(kubectl, crds, 120_000);
     created.push(...crds.filter((c) => !before.has(c)));
     opts.onProgress?.(`installed ${crds.length} ${name} CRDs`);
   }

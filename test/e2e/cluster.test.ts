@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { AppsV1Api, CoreV1Api, type V1Pod } from "@kubernetes/client-node";
+import { waitEstablished } from "../cluster/kubectl.ts";
 import {
   DEFAULT_NODES,
   GPU_PRESENT_LABEL,
@@ -326,7 +327,7 @@ describe("local kwok cluster", { timeout: 10 * 60_000 }, () => {
       if (cluster.existing)
         await cluster.kubectl(["delete", "crd", crd, "--wait=false"], { reject: false });
     });
-    await cluster.kubectl(["wait", "--for=condition=Established", `crd/${crd}`, "--timeout=60s"]);
+    await waitEstablished(cluster.kubectl, [crd]);
 
     const widget = (name: string, spec: object) => ({
       apiVersion: "e2e.archctl.io/v1",

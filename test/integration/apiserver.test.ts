@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { waitEstablished } from "../cluster/kubectl.ts";
 import { getCluster, type TestCluster } from "../support/cluster.ts";
 
 const GROUP = "it.archctl.io";
@@ -63,7 +64,7 @@ before(
         },
       },
     ]);
-    await cluster.kubectl(["wait", "--for=condition=Established", `crd/${CRD}`, "--timeout=60s"]);
+    await waitEstablished(cluster.kubectl, [CRD]);
   },
   { timeout: 40 * 60_000 },
 );

@@ -17,6 +17,7 @@ import {
 import { APPLY_PATCH, KubeRest } from "../../operator/kube/rest.ts";
 import type { KubeObject } from "../../operator/kube/types.ts";
 import { type EventType, Informer } from "../../operator/runtime/informer.ts";
+import { waitEstablished } from "../cluster/kubectl.ts";
 import { getCluster, type TestCluster } from "../support/cluster.ts";
 
 const CONFIGMAPS = resourceFor("v1", "ConfigMap");
@@ -65,12 +66,7 @@ before(async () => {
       },
     },
   ]);
-  await cluster.kubectl([
-    "wait",
-    "--for=condition=Established",
-    `crd/widgets.${GROUP}`,
-    "--timeout=60s",
-  ]);
+  await waitEstablished(cluster.kubectl, [`widgets.${GROUP}`]);
 });
 
 after(async () => {

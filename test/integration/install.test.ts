@@ -7,6 +7,7 @@ import { after, before, test } from "node:test";
 import { FINALIZER } from "../../operator/api/names.ts";
 import { installManifests } from "../../operator/install/manifests.ts";
 import type { KubeObject } from "../../operator/kube/types.ts";
+import { waitEstablished } from "../cluster/kubectl.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { VERSION } from "../support/helm-chart.ts";
 import { architecture, installCrd } from "../support/operator.ts";
@@ -155,12 +156,7 @@ test("archctl install converges, says what changed, and uninstall protects Archi
       version: VERSION,
     })[0] as KubeObject,
   ]);
-  await cluster.kubectl([
-    "wait",
-    "--for=condition=Established",
-    "crd/architectures.archctl.io",
-    "--timeout=60s",
-  ]);
+  await waitEstablished(cluster.kubectl, ["architectures.archctl.io"]);
 });
 
 /** Architectures left in Terminating namespaces by finished tests: finalizers off, deleted. */

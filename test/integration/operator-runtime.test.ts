@@ -11,6 +11,7 @@ import { before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EVENTS, resourceFor } from "../../operator/kube/resources.ts";
 import type { KubeObject } from "../../operator/kube/types.ts";
+import { waitEstablished } from "../cluster/kubectl.ts";
 import { applyArch } from "../support/apply-architecture.ts";
 import type { TestCluster } from "../support/cluster.ts";
 import { getCluster } from "../support/cluster.ts";
@@ -97,7 +98,7 @@ test("KEDA installed while the operator runs: ScaledObject replaces the CPU HPA 
     crd("scaledobjects", "ScaledObject"),
     crd("triggerauthentications", "TriggerAuthentication"),
   ]);
-  await cluster.kubectl(["wait", "--for=condition=Established", ...crds.map((c) => `crd/${c}`)]);
+  await waitEstablished(cluster.kubectl, crds);
   await cluster.eventually(
     "ScaledObject instead of the HPA, KedaMissing gone",
     async () =>

@@ -1,6 +1,7 @@
 // Whether the Architecture CRD is installed, and installing it once per test
 // process (for tests that start without it).
 import { buildCrd } from "../../operator/api/crd.ts";
+import { waitEstablished } from "../cluster/kubectl.ts";
 import type { TestCluster } from "./cluster.ts";
 
 export const CRD = "architectures.archctl.io";
@@ -13,6 +14,6 @@ let crdReady = false;
 export async function ensureCrd(cluster: TestCluster): Promise<void> {
   if (crdReady) return;
   await cluster.apply(undefined, [buildCrd()]);
-  await cluster.kubectl(["wait", "--for=condition=Established", `crd/${CRD}`, "--timeout=60s"]);
+  await waitEstablished(cluster.kubectl, [CRD]);
   crdReady = true;
 }

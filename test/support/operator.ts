@@ -12,6 +12,7 @@ import type { OperatorOptions } from "../../operator/operator.ts";
 import { Operator } from "../../operator/operator.ts";
 import type { StoredArchitecture } from "../../operator/reconcile/reconciler.ts";
 import { createLogger } from "../../operator/runtime/logger.ts";
+import { waitEstablished } from "../cluster/kubectl.ts";
 import type { TestCluster } from "./cluster.ts";
 
 const installed = new WeakSet<TestCluster>();
@@ -20,12 +21,7 @@ const installed = new WeakSet<TestCluster>();
 export async function installCrd(cluster: TestCluster): Promise<void> {
   if (installed.has(cluster)) return;
   await cluster.apply(undefined, [buildCrd()]);
-  await cluster.kubectl([
-    "wait",
-    "--for=condition=Established",
-    "crd/architectures.archctl.io",
-    "--timeout=60s",
-  ]);
+  await waitEstablished(cluster.kubectl, ["architectures.archctl.io"]);
   installed.add(cluster);
 }
 
