@@ -1,6 +1,7 @@
 // The controller: a work queue of Architecture keys and the workers that
 // reconcile them. Only the leader reconciles; a failure goes back with per-key
 // backoff and, at most once a minute per Architecture, a Warning Event.
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { describeKubeError } from "./kube/errors.ts";
 import type { Reconciler, StoredArchitecture } from "./reconcile/reconciler.ts";
 import type { CacheView } from "./runtime/cache-view.ts";
@@ -131,6 +132,11 @@ export class Controller {
     const { queue } = this;
     const { metrics, log } = this.deps;
     for (;;) {
+      // A turn of the event loop between reconciles: one that needs no request
+      // (nothing changed) settles in microtasks alone, and a backlog of them,
+      // as a new leader's list of thousands, would otherwise hold off timers
+      // and I/O — the lease renewal among them — until the backlog is done.
+      await yieldToEventLoop();
       const item = await queue.get(minPriority);
       if (!item) return;
       const { key, waitedMs, priority } = item;
