@@ -16,6 +16,7 @@ import {
 } from "../../operator/kube/resources.ts";
 import { APPLY_PATCH, KubeRest } from "../../operator/kube/rest.ts";
 import type { KubeObject } from "../../operator/kube/types.ts";
+import { compactChild } from "../../operator/runtime/child-entry.ts";
 import { type EventType, Informer } from "../../operator/runtime/informer.ts";
 import { waitEstablished } from "../cluster/kubectl.ts";
 import { getCluster, type TestCluster } from "../support/cluster.ts";
@@ -95,7 +96,10 @@ const configMap = (ns: string, name: string, value = "1"): KubeObject => ({
   data: { value },
 });
 
-type Data = KubeObject & { data?: Record<string, string> };
+type Data = KubeObject & {
+  data?: Record<string, string>;
+  metadata: KubeObject["metadata"] & { resourceVersion?: string };
+};
 
 function recordEvents(inf: Informer<Data>) {
   const events: { type: EventType; name: string; value?: string }[] = [];
@@ -158,71 +162,82 @@ describe("informer", () => {
     assert.ok(!JSON.stringify(s).includes(Buffer.from("not-in-the-cache").toString("base64")));
   });
 
-  test("410 Gone: a watch resumed from an expired resourceVersion relists, and later changes arrive", async (t) => {
-    const ns = await cluster.namespace(t);
-    await applyWidget(widget(ns, "kept"));
-    await applyWidget(widget(ns, "gone"));
-    let relisted = 0;
-    const restarts: unknown[] = [];
-    const inf = new Informer<Data>(rest, WIDGETS, {
-      namespace: ns,
-      labelSelector: `${LABEL}=yes`,
-      onRelist: () => relisted++,
-      onRestart: (err) => restarts.push(err),
+  // Both forms the caches keep: lean (Architectures, pods) and compact (every
+  // child cache). The compact projection once dropped the ERROR event's 410
+  // code, and client-node then resumed from the gone version forever.
+  for (const [form, keep] of [
+    ["lean entries", undefined],
+    ["compact child entries", compactChild],
+  ] as const)
+    test(`410 Gone (${form}): a watch resumed from an expired resourceVersion relists, and later changes arrive`, async (t) => {
+      const ns = await cluster.namespace(t);
+      await applyWidget(widget(ns, "kept"));
+      await applyWidget(widget(ns, "gone"));
+      let relisted = 0;
+      const restarts: unknown[] = [];
+      const inf = new Informer<Data>(rest, WIDGETS, {
+        namespace: ns,
+        labelSelector: `${LABEL}=yes`,
+        onRelist: () => relisted++,
+        onRestart: (err) => restarts.push(err),
+        ...(keep ? { keep } : {}),
+      });
+      t.after(() => inf.stop());
+      const events = recordEvents(inf);
+      await inf.start();
+      assert.deepEqual(
+        inf
+          .list(ns)
+          .map((o) => o.metadata.name)
+          .sort(),
+        ["gone", "kept"],
+      );
+
+      // Away: the watch stops and things change that it does not see.
+      await inf.stop();
+      await rest.request("DELETE", resourcePath(WIDGETS, ns, "gone"));
+      await applyWidget(widget(ns, "new"));
+      // It comes back resuming from resourceVersion 1, older than what the API
+      // server's watch cache of the kind holds (see WIDGETS) — the position an
+      // informer is in after an API server restart or a long disconnect.
+      // client-node's ListWatch keeps it in a private field; set it, and fail
+      // loudly if client-node renamed it.
+      const lw = (inf as unknown as { lw: { resourceVersion?: unknown } }).lw;
+      assert.equal(typeof lw.resourceVersion, "string", "client-node ListWatch.resourceVersion");
+      lw.resourceVersion = "1";
+      events.length = 0;
+      await inf.start();
+
+      // The API server answers 410 (too old resource version); client-node lists again.
+      await cluster.eventually("the relist", async () => inf.relists === 1);
+      assert.equal(relisted, 1);
+      assert.deepEqual(restarts, [], "a 410 is not an error restart");
+      await cluster.eventually("the cache to match the API server", async () => {
+        const names = inf
+          .list(ns)
+          .map((o) => o.metadata.name)
+          .sort();
+        return names.join() === "kept,new";
+      });
+      assert.ok(
+        events.some((e) => e.type === "delete" && e.name === "gone"),
+        "gone reported deleted",
+      );
+      assert.ok(
+        events.some((e) => e.type === "add" && e.name === "new"),
+        "new reported added",
+      );
+
+      // And the watch runs again from the relist: a later change arrives (a
+      // compact entry keeps no data: its resourceVersion moves).
+      const before = inf.get("kept", ns)?.metadata.resourceVersion;
+      await applyWidget(widget(ns, "kept", "2"));
+      await cluster.eventually("the later change", async () =>
+        keep
+          ? inf.get("kept", ns)?.metadata.resourceVersion !== before
+          : inf.get("kept", ns)?.data?.value === "2",
+      );
+      assert.ok(events.some((e) => e.type === "update" && e.name === "kept"));
+      assert.equal(inf.relists, 1);
     });
-    t.after(() => inf.stop());
-    const events = recordEvents(inf);
-    await inf.start();
-    assert.deepEqual(
-      inf
-        .list(ns)
-        .map((o) => o.metadata.name)
-        .sort(),
-      ["gone", "kept"],
-    );
-
-    // Away: the watch stops and things change that it does not see.
-    await inf.stop();
-    await rest.request("DELETE", resourcePath(WIDGETS, ns, "gone"));
-    await applyWidget(widget(ns, "new"));
-    // It comes back resuming from resourceVersion 1, older than what the API
-    // server's watch cache of the kind holds (see WIDGETS) — the position an
-    // informer is in after an API server restart or a long disconnect.
-    // client-node's ListWatch keeps it in a private field; set it, and fail
-    // loudly if client-node renamed it.
-    const lw = (inf as unknown as { lw: { resourceVersion?: unknown } }).lw;
-    assert.equal(typeof lw.resourceVersion, "string", "client-node ListWatch.resourceVersion");
-    lw.resourceVersion = "1";
-    events.length = 0;
-    await inf.start();
-
-    // The API server answers 410 (too old resource version); client-node lists again.
-    await cluster.eventually("the relist", async () => inf.relists === 1);
-    assert.equal(relisted, 1);
-    assert.deepEqual(restarts, [], "a 410 is not an error restart");
-    await cluster.eventually("the cache to match the API server", async () => {
-      const names = inf
-        .list(ns)
-        .map((o) => o.metadata.name)
-        .sort();
-      return names.join() === "kept,new";
-    });
-    assert.ok(
-      events.some((e) => e.type === "delete" && e.name === "gone"),
-      "gone reported deleted",
-    );
-    assert.ok(
-      events.some((e) => e.type === "add" && e.name === "new"),
-      "new reported added",
-    );
-
-    // And the watch runs again from the relist: a later change arrives.
-    await applyWidget(widget(ns, "kept", "2"));
-    await cluster.eventually(
-      "the later change",
-      async () => inf.get("kept", ns)?.data?.value === "2",
-    );
-    assert.ok(events.some((e) => e.type === "update" && e.name === "kept" && e.value === "2"));
-    assert.equal(inf.relists, 1);
-  });
 });
