@@ -1,6 +1,6 @@
 // Leader election's decisions and its renew deadline, on an injected clock.
 import assert from "node:assert/strict";
-import { mock, test } from "node:test";
+import { mock, type TestContext, test } from "node:test";
 import { KubeApiError } from "../../../operator/kube/errors.ts";
 import type { ObjectClient } from "../../../operator/kube/objects.ts";
 import type { Lease, Observed } from "../../../operator/runtime/leader.ts";
@@ -193,8 +193,13 @@ test("isLeader reads the clock: a stalled event loop whose timers fire late cann
   void elector.stop();
 });
 
-function electorOn(api: ReturnType<typeof leaseApi>, events: string[]) {
-  return new LeaderElector(api.objects, {
+/** On mocked timers from 0: an elector over one in-memory Lease, started and leading. */
+async function leading(t: TestContext) {
+  mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  t.after(() => mock.timers.reset());
+  const api = leaseApi();
+  const events: string[] = [];
+  const elector = new LeaderElector(api.objects, {
     ...ME,
     renewDeadlineMs: 10_000,
     retryPeriodMs: 2_000,
@@ -203,16 +208,13 @@ function electorOn(api: ReturnType<typeof leaseApi>, events: string[]) {
     onStartedLeading: () => events.push(`lead@${Date.now()}`),
     onStoppedLeading: (why) => events.push(`lost@${Date.now()}: ${why}`),
   });
+  elector.start();
+  await settle();
+  return { api, events, elector };
 }
 
 test("the holder renews with one PUT of the lease it last wrote, no GET first", async (t) => {
-  mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
-  t.after(() => mock.timers.reset());
-  const api = leaseApi();
-  const events: string[] = [];
-  const elector = electorOn(api, events);
-  elector.start();
-  await settle();
+  const { api, elector } = await leading(t);
   for (let i = 0; i < 3; i++) {
     mock.timers.tick(2_000);
     await settle();
@@ -226,13 +228,7 @@ test("the holder renews with one PUT of the lease it last wrote, no GET first", 
 });
 
 test("renews the API server answers slowly (3 s, over the retry period) keep the lease", async (t) => {
-  mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
-  t.after(() => mock.timers.reset());
-  const api = leaseApi();
-  const events: string[] = [];
-  const elector = electorOn(api, events);
-  elector.start();
-  await settle();
+  const { api, events, elector } = await leading(t);
   api.state.delayMs = 3_000;
   for (let i = 0; i < 12; i++) {
     mock.timers.tick(1_000);
@@ -252,13 +248,7 @@ test("renews the API server answers slowly (3 s, over the retry period) keep the
 });
 
 test("a lease another instance wrote meanwhile: the holder's PUT is a conflict, it reads the lease and steps down", async (t) => {
-  mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
-  t.after(() => mock.timers.reset());
-  const api = leaseApi();
-  const events: string[] = [];
-  const elector = electorOn(api, events);
-  elector.start();
-  await settle();
+  const { api, events, elector } = await leading(t);
   api.steal("other");
   mock.timers.tick(2_000);
   await settle();
