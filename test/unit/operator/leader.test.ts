@@ -131,12 +131,13 @@ function leaseApi() {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-test("a renew that never returns: the leader steps down at the renew deadline, on its own timer", async (t) => {
+/** On mocked timers from 0: an elector over one in-memory Lease, started and leading. */
+async function leading(t: TestContext) {
   mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
   t.after(() => mock.timers.reset());
-  const { objects, state } = leaseApi();
+  const api = leaseApi();
   const events: string[] = [];
-  const elector = new LeaderElector(objects, {
+  const elector = new LeaderElector(api.objects, {
     ...ME,
     renewDeadlineMs: 10_000,
     retryPeriodMs: 2_000,
@@ -147,6 +148,12 @@ test("a renew that never returns: the leader steps down at the renew deadline, o
   });
   elector.start();
   await settle();
+  return { api, events, elector };
+}
+
+test("a renew that never returns: the leader steps down at the renew deadline, on its own timer", async (t) => {
+  const { api, events, elector } = await leading(t);
+  const { state } = api;
   assert.deepEqual(events, ["lead@0"], "created the Lease and leads");
   mock.timers.tick(2_000);
   await settle(); // renewed at 2 s
@@ -192,26 +199,6 @@ test("isLeader reads the clock: a stalled event loop whose timers fire late cann
   assert.ok(!elector.isLeader, "past the renew deadline");
   void elector.stop();
 });
-
-/** On mocked timers from 0: an elector over one in-memory Lease, started and leading. */
-async function leading(t: TestContext) {
-  mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
-  t.after(() => mock.timers.reset());
-  const api = leaseApi();
-  const events: string[] = [];
-  const elector = new LeaderElector(api.objects, {
-    ...ME,
-    renewDeadlineMs: 10_000,
-    retryPeriodMs: 2_000,
-    log: createLogger("error", {}, () => {}),
-    now: () => Date.now(),
-    onStartedLeading: () => events.push(`lead@${Date.now()}`),
-    onStoppedLeading: (why) => events.push(`lost@${Date.now()}: ${why}`),
-  });
-  elector.start();
-  await settle();
-  return { api, events, elector };
-}
 
 test("the holder renews with one PUT of the lease it last wrote, no GET first", async (t) => {
   const { api, elector } = await leading(t);
